@@ -1,0 +1,80 @@
+"""What the understanding layer returns: one intent and the slots of one message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class Intent(StrEnum):
+    GREET = "greet"  # hello, thanks, small talk
+    RECOMMEND = "recommend"  # a new request ("a funny movie from the 80s")
+    REFINE = "refine"  # critique of the last list ("darker", "not that one", "more like the second")
+    MORE = "more"  # "more", "something else", "others?"
+    WHY = "why"  # "why that one?", "why did you pick Heat?"
+    ABOUT = "about"  # "what is Heat about?"
+    FEEDBACK = "feedback"  # "loved it", "already seen it", "Alien was great"
+    PREFS = "prefs"  # "what do you know about me", "show my preferences"
+    FORGET = "forget"  # "forget me", "delete my data"
+    SUBSCRIBE = "subscribe"  # digest subscribe
+    UNSUBSCRIBE = "unsubscribe"
+    HISTORY = "history"  # "what did you recommend before?"
+    RESET = "reset"  # "start over"
+    HELP = "help"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemMention:
+    item_id: str
+    surface: str  # the text that matched
+    score: float  # match confidence 0..100
+    sentiment: float = 0.0  # -1..1, scoped to the clause around the mention
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    intent: Intent
+    confidence: float = 1.0
+    items: tuple[ItemMention, ...] = ()
+    genres: tuple[str, ...] = ()  # wanted genres/tags/moods (catalog vocabulary)
+    not_genres: tuple[str, ...] = ()  # "no horror"
+    creators: tuple[str, ...] = ()
+    not_creators: tuple[str, ...] = ()  # "anything but Nolan"
+    year_min: int | None = None
+    year_max: int | None = None
+    domain: str | None = None  # "movie", "book", ... when said
+    # Anaphora against the last list: 0-based positions ("the second one" -> (1,)), or all of it.
+    refs: tuple[int, ...] = ()
+    refs_all: bool = False
+    reject_refs: bool = False  # "not that one" / "not those": refs are rejected
+    # Critique words that are not catalog vocabulary ("darker", "less gory", "shorter").
+    critiques: tuple[str, ...] = ()
+    sentiment: float = 0.0  # whole-message sentiment, -1..1
+    frustrated: bool = False  # "these are all bad"
+    language: str = "en"
+    query_text: str = ""  # the message with mentions/markup removed, for content matching
+
+    def has_constraints(self) -> bool:
+        return bool(
+            self.genres or self.not_genres or self.creators or self.not_creators
+            or self.year_min or self.year_max or self.domain or self.critiques
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NluContext:
+    """What the parser may know about the conversation: the last list shown, by item id."""
+
+    last_items: tuple[str, ...] = ()
+    last_intent: Intent | None = None
+
+
+class Parser(Protocol):
+    def parse(self, text: str, ctx: NluContext) -> Understanding: ...
+
+    def parse_batch(self, texts: list[str], ctxs: list[NluContext]) -> list[Understanding]: ...
+
+
+__all__ = ["Intent", "ItemMention", "Understanding", "NluContext", "Parser", "field"]
