@@ -92,10 +92,15 @@ class SqliteDatabase:
             return await tx.execute(sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return await _SqliteTx(self._conn).fetchall(sql, params)
+        # One call on the connection's worker thread (execute + fetch to the end): a read statement is
+        # never left open across an await. An open read pins a WAL snapshot, and if another connection
+        # (another process) commits meanwhile, this connection's next BEGIN IMMEDIATE fails at once
+        # with "database is locked" (SQLITE_BUSY_SNAPSHOT: the busy timeout does not apply).
+        return [tuple(r) for r in await self._conn.execute_fetchall(sql, tuple(params))]
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        return await _SqliteTx(self._conn).fetchone(sql, params)
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_SqliteTx]:

@@ -46,6 +46,25 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX prefs_by_user ON preferences (tenant, user_id, ts)",
         "CREATE INDEX prefs_by_conv ON preferences (tenant, conv_key, ts)",
     ],
+    # 2: scheduled digests (core/digests). A subscription belongs to a channel (target "channel") or a
+    # person (target "dm"); user_id is the subscriber or creator, so export/forget include it.
+    # digest_deliveries is the exactly-once ledger: one row per (subscription, period), claimed under
+    # a lease, marked sent in the same transaction that maps the posted message to its recommendation.
+    [
+        """CREATE TABLE subscriptions (
+            sub_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, platform TEXT NOT NULL, channel TEXT NOT NULL,
+            thread TEXT, user_id TEXT NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, at_time TEXT,
+            weekday INTEGER, cron TEXT, timezone TEXT NOT NULL, quiet_start TEXT, quiet_end TEXT,
+            size INTEGER NOT NULL, created REAL NOT NULL, active INTEGER NOT NULL DEFAULT 1)""",
+        "CREATE INDEX subs_by_tenant ON subscriptions (tenant, active, created)",
+        """CREATE TABLE digest_deliveries (
+            tenant TEXT NOT NULL, sub_id TEXT NOT NULL, user_id TEXT NOT NULL, period TEXT NOT NULL,
+            status TEXT NOT NULL, rec_id TEXT, payload TEXT, message_id TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0, next_attempt REAL NOT NULL, lease_owner TEXT,
+            lease_until REAL, last_error TEXT, created REAL NOT NULL, sent_at REAL,
+            UNIQUE (sub_id, period))""",
+        "CREATE INDEX deliveries_ready ON digest_deliveries (status, next_attempt)",
+    ],
 ]
 
 

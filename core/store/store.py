@@ -16,6 +16,8 @@ USER_TABLES: dict[str, str] = {
     "preferences": "preference signals",
     "recommendations": "recommendations shown to you",
     "users": "profile",
+    "subscriptions": "digest subscriptions",
+    "digest_deliveries": "digest deliveries",
 }
 
 

@@ -1,0 +1,1 @@
+"""Scheduled recommendation digests: subscriptions, schedules, content and exactly-once delivery."""
