@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--skip-bad", action="store_true", help="import the good rows even if some rows are bad")
     cat_sub.add_parser("info", help="show the active catalog's size and domains")
 
+    dg = sub.add_parser("digest", help="scheduled digests: list subscriptions, send one now")
+    dg_sub = dg.add_subparsers(dest="digest_cmd", required=True)
+    dg_sub.add_parser("list", help="list active digest subscriptions (all tenants)").add_argument("--tenant")
+    dg_sub.add_parser("run-now", help="send one digest of a subscription now").add_argument("subscription")
+
     exp = sub.add_parser("export-user", help="print everything stored about a user as JSON")
     exp.add_argument("user")
     exp.add_argument("--tenant", default="local")
@@ -58,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.catalog_cmd == "import":
                 return catalog_import(config, args.file, args.format, args.name, args.skip_bad)
             return catalog_info(config)
+        if args.cmd == "digest":
+            from bot.digest_cli import digest_main
+
+            return asyncio.run(digest_main(config, args))
         if args.cmd in ("export-user", "forget-user"):
             return asyncio.run(_user_data(config, args.cmd, args.tenant, args.user))
         if args.cmd == "run":
@@ -80,6 +89,8 @@ async def _chat(config: Config, channel: str, user: str) -> int:
     try:
         console = ConsoleAdapter(app.core, ConsoleSettings(channel=channel, user=user,
                                                            export_dir=config.data_dir / "exports"))
+        if app.digests:
+            app.digests.add_outbound(console)  # `/digest now` posts here
         if sys.stdin.isatty():
             await console.run_interactive()
         else:

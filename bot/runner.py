@@ -1,4 +1,4 @@
-"""`recbot run`: start the configured platform adapters (and, later, the digest scheduler)."""
+"""`recbot run`: start the configured platform adapters and the digest scheduler."""
 
 from __future__ import annotations
 
@@ -20,10 +20,21 @@ async def run(config: Config) -> int:
         await app.aclose()
         print("recbot: no platform configured; add [discord] or [slack] to the config, or use `recbot chat`")
         return 2
+    scheduler = None
+    if app.digests is not None:
+        from bot.scheduler import DigestScheduler
+
+        for adapter in adapters:  # adapters implement core.ports.Outbound: digests post through them
+            if hasattr(adapter, "send") and hasattr(adapter, "platform"):
+                app.digests.add_outbound(adapter)  # type: ignore[arg-type]
+        scheduler = DigestScheduler.for_config(config, app.digests, app.store)
+        await scheduler.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    if scheduler is not None:
+        await scheduler.shutdown()
     await app.aclose()
     return 0

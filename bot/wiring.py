@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Config
+from bot.scheduler import build_digest_service
 from core.dialogue import CoreSettings, DialogueCore
+from core.digests.service import DigestService
 from core.embedding import Embedder
 from core.feedback import EmojiMap, FeedbackService
 from core.generation.base import Generator
@@ -36,6 +38,7 @@ class App:
     core: DialogueCore
     generator: Generator
     closers: list[object] = field(default_factory=list)
+    digests: DigestService | None = None
 
     async def aclose(self) -> None:
         await self.generator.aclose()
@@ -117,13 +120,15 @@ async def build_app(config: Config, interactions: Iterable[tuple[str, str, float
     recommender.fit_interactions([(f"{t}:{u}", i, v) for t, u, i, v in rows])
     generator = build_generator(config)
     emoji = EmojiMap(tuple(config.feedback.positive), tuple(config.feedback.negative))
+    feedback = FeedbackService(store, catalog, emoji)
+    digests = build_digest_service(config, store, catalog, recommender, feedback)
     core = DialogueCore(
         store, catalog, parser, recommender, generator,
         CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
                      multilingual=config.embedding.multilingual),
-        feedback=FeedbackService(store, catalog, emoji),
+        feedback=feedback, digests=digests,
     )
-    return App(config, store, catalog, core, generator)
+    return App(config, store, catalog, core, generator, digests=digests)
 
 
 async def build_core(config: Config) -> DialogueCore:

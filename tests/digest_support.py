@@ -24,7 +24,8 @@ _ids = itertools.count(1)
 
 def small_catalog(n: int = 60) -> Catalog:
     return Catalog([
-        Item(item_id=f"m{i:02d}", title=f"Film {i}", domain="movie", year=1970 + i, creator=f"Director {i % 7}",
+        Item(item_id=f"m{i:02d}", title=f"Film {i}", domain="movie", year=1970 + i,
+             creator=f"Director {i % 7}",
              genres=(GENRES[i % 8], GENRES[(i * 3 + 1) % 8]), tags=("classic",) if i % 5 == 0 else (),
              description=f"A {GENRES[i % 8]} story, number {i}.", popularity=float(200 - i))
         for i in range(n)

@@ -92,7 +92,8 @@ async def test_quiet_hours_defer_to_the_end_of_the_window(tmp_path: Path, harnes
     assert [p for _, p in (await svc.run_due(local(2024, 5, 6, 8))).sent] == ["d:2024-05-06"]
     # A slot inside a window that wraps midnight goes out the next morning, still once per day.
     clock.now = local(2024, 5, 6, 9)
-    late = sub_id_of(await ask(svc, "subscribe daily at 23:30 tz Europe/Berlin quiet 23:00-07:00", channel="c2"))
+    late = sub_id_of(await ask(svc, "subscribe daily at 23:30 tz Europe/Berlin quiet 23:00-07:00",
+                               channel="c2"))
     sent_at: list[datetime] = []
     while clock.now < local(2024, 5, 9, 9):
         if (await svc.run_due(clock.now, sub_ids=[late])).sent:
@@ -136,7 +137,8 @@ async def test_dst_switches_keep_one_digest_per_local_day_at_nine(tmp_path: Path
         await store.close()
 
 
-async def test_delivery_failure_retries_with_backoff_and_is_sent_once(tmp_path: Path, harness: Harness) -> None:
+async def test_delivery_failure_retries_with_backoff_and_is_sent_once(tmp_path: Path,
+                                                                      harness: Harness) -> None:
     nine = datetime(2024, 5, 6, 9, tzinfo=UTC)
     clock, out = Clock(nine - timedelta(hours=1)), RecordingOutbound(fail=2)
     store, svc = await harness.open(tmp_path / "r.db", clock, out)
@@ -171,7 +173,8 @@ async def test_gives_up_after_max_attempts(tmp_path: Path, harness: Harness) -> 
     await store.close()
 
 
-async def test_crash_between_generate_and_send_sends_once_after_restart(tmp_path: Path, harness: Harness) -> None:
+async def test_crash_between_generate_and_send_sends_once_after_restart(tmp_path: Path,
+                                                                         harness: Harness) -> None:
     db, nine = tmp_path / "r.db", datetime(2024, 5, 6, 9, tzinfo=UTC)
     clock = Clock(nine - timedelta(hours=1))
     store, svc = await harness.open(db, clock, RecordingOutbound(crash=True))
@@ -216,7 +219,8 @@ async def test_two_instances_racing_the_same_period_send_once(tmp_path: Path, ha
 
 async def test_limit_per_tenant(tmp_path: Path, harness: Harness) -> None:
     settings = DigestSettings(max_per_tenant=2, tenant_limits={"big": 5})
-    store, svc = await harness.open(tmp_path / "r.db", Clock(datetime(2024, 5, 6, tzinfo=UTC)), None, settings)
+    clock = Clock(datetime(2024, 5, 6, tzinfo=UTC))
+    store, svc = await harness.open(tmp_path / "r.db", clock, None, settings)
     for ch in ("a", "b"):
         assert "Subscribed" in await ask(svc, "subscribe", channel=ch)
     refused = await ask(svc, "subscribe", channel="c")

@@ -140,7 +140,8 @@ def test_cron_field_errors() -> None:
 
 
 def test_settings_errors_name_the_key() -> None:
-    assert DigestSettings.from_mapping({"max_per_tenant": 3, "default_timezone": "Europe/Berlin"}).limit_for("x") == 3
+    berlin = DigestSettings.from_mapping({"max_per_tenant": 3, "default_timezone": "Europe/Berlin"})
+    assert berlin.limit_for("x") == 3 and berlin.default_timezone == "Europe/Berlin"
     for raw, fragment in [({"max_per_tenant": "3"}, "max_per_tenant"), ({"colour": 1}, "unknown setting"),
                           ({"default_timezone": "Nowhere/Town"}, "default_timezone"),
                           ({"default_time": "9h"}, "default_time"),

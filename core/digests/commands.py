@@ -67,8 +67,8 @@ def parse_subscribe(args: str, settings: DigestSettings) -> SubscribeSpec:
     try:
         tokens = shlex.split(args)
     except ValueError as e:
-        raise ScheduleError(f"could not read the arguments ({e}); quote a cron expression like '0 9 * * 1-5'") \
-            from e
+        raise ScheduleError(
+            f"could not read the arguments ({e}); quote a cron expression like '0 9 * * 1-5'") from e
     kind, at, weekday, cron = "daily", None, None, None
     tz, quiet, size, dm = settings.default_timezone, None, settings.default_size, False
     kinds_seen = 0

@@ -28,7 +28,8 @@ TITLES = {"daily": "Your daily digest", "weekly": "Your weekly digest", "cron": 
 
 
 class DigestContent:
-    def __init__(self, store: Store, catalog: Catalog, recommender: Recommender, feedback: FeedbackService) -> None:
+    def __init__(self, store: Store, catalog: Catalog, recommender: Recommender,
+                 feedback: FeedbackService) -> None:
         self.store = store
         self.catalog = catalog
         self.recommender = recommender
@@ -40,20 +41,23 @@ class DigestContent:
         rows = await self.store.prefs.for_conversation(sub.tenant, sub.conv_key)
         return tuple(Signal(r.item_id, r.value, r.kind, r.ts, "channel") for r in rows)
 
-    async def already_seen(self, sub: Subscription, state: ConvState, signals: tuple[Signal, ...]) -> tuple[str, ...]:
+    async def already_seen(self, sub: Subscription, state: ConvState,
+                           signals: tuple[Signal, ...]) -> tuple[str, ...]:
         recs = await self.store.recs.recent(sub.tenant, sub.conv_key, limit=_RECENT_RECS)
-        seen = [*state.shown, *state.rejected, *(i for r in recs for i in r.item_ids), *(s.item_id for s in signals)]
+        seen = [*state.shown, *state.rejected, *(i for r in recs for i in r.item_ids),
+                *(s.item_id for s in signals)]
         return tuple(dict.fromkeys(seen))
 
     async def build(self, sub: Subscription, now: float) -> dict[str, Any] | None:
         """The rendered digest as JSON-ready data ({"text", "items"}), or None if nothing fresh is left."""
         signals = await self.signals(sub)
         state = ConvState.from_json(await self.store.conversations.load_state(sub.tenant, sub.conv_key))
+        exclude = await self.already_seen(sub, state, signals)
         req = RecRequest(
             # A channel has no collaborative-filtering profile of its own: an id no person has makes the
             # recommender rely on the members' signals passed here instead of the creator's taste.
             tenant=sub.tenant, user=sub.user_id if sub.target == "dm" else f"#channel:{sub.channel}",
-            query=" ".join(state.query), constraints=Constraints(exclude_items=await self.already_seen(sub, state, signals)),
+            query=" ".join(state.query), constraints=Constraints(exclude_items=exclude),
             signals=signals, k=sub.size, diversify=True, now=now,
         )
         result = await self.recommender.recommend(req)
@@ -63,7 +67,8 @@ class DigestContent:
             return None
         whom = "for you" if sub.target == "dm" else "for this channel"
         intro = f"{TITLES.get(sub.schedule.kind, 'Your digest')} — {len(views)} fresh picks {whom}:"
-        footer = f"React 👍/👎 or use the buttons to tune the next one · `digest unsubscribe {sub.sub_id}` to stop"
+        footer = (f"React 👍/👎 or use the buttons to tune the next one · "
+                  f"`digest unsubscribe {sub.sub_id}` to stop")
         return {"text": compose(intro, views, footer), "items": [asdict(v) for v in views]}
 
     def _view(self, item_id: str, reason: str) -> ItemView:

@@ -200,13 +200,13 @@ class DeliveryRepo:
             "AND (lease_until IS NULL OR lease_until < ?)",
             (owner, now + lease_s, d.tenant, d.sub_id, d.period, now, now)) == 1
 
-    async def release(self, d: Delivery, owner: str, next_attempt: float | None = None, error: str | None = None,
-                      status: str = "pending", undo_attempt: bool = False) -> None:
+    async def release(self, d: Delivery, owner: str, next_attempt: float | None = None,
+                      error: str | None = None, status: str = "pending") -> None:
         await self.db.execute(
             "UPDATE digest_deliveries SET lease_owner = NULL, lease_until = NULL, status = ?, "
-            "next_attempt = COALESCE(?, next_attempt), last_error = COALESCE(?, last_error), "
-            "attempts = attempts - ? WHERE tenant = ? AND sub_id = ? AND period = ? AND lease_owner = ?",
-            (status, next_attempt, error, int(undo_attempt), d.tenant, d.sub_id, d.period, owner))
+            "next_attempt = COALESCE(?, next_attempt), last_error = COALESCE(?, last_error) "
+            "WHERE tenant = ? AND sub_id = ? AND period = ? AND lease_owner = ?",
+            (status, next_attempt, error, d.tenant, d.sub_id, d.period, owner))
 
     async def attach_content(self, d: Delivery, owner: str, rec_id: str, conv_key: str, user_id: str,
                              item_ids: list[str], payload: dict[str, Any], now: float) -> bool:

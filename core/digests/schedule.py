@@ -93,7 +93,8 @@ def parse_cron(expr: str) -> CronSpec:
     """Five fields: minute hour day-of-month month day-of-week (0 or 7 = Sunday, names allowed)."""
     parts = expr.split()
     if len(parts) != 5:
-        raise ScheduleError(f"a cron expression has 5 fields (minute hour day month weekday), got {len(parts)}")
+        raise ScheduleError(
+            f"a cron expression has 5 fields (minute hour day month weekday), got {len(parts)}")
     minute, hour, dom, month, dow = parts
     cron_days = _field(dow, 0, 7, _CRON_DAYS)
     return CronSpec(

@@ -22,7 +22,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from core.digests.commands import USAGE, parse_subscribe
@@ -66,7 +66,8 @@ class RunReport:
 class DigestService:
     def __init__(self, store: Store, catalog: Catalog, recommender: Recommender,
                  settings: DigestSettings | None = None, feedback: FeedbackService | None = None,
-                 outbounds: Iterable[Outbound] = (), clock: Clock = utcnow, instance_id: str | None = None) -> None:
+                 outbounds: Iterable[Outbound] = (), clock: Clock = utcnow,
+                 instance_id: str | None = None) -> None:
         self.store = store
         self.settings = settings or DigestSettings()
         self.subs = SubscriptionRepo(store.db)
@@ -77,6 +78,9 @@ class DigestService:
         self.instance_id = instance_id or uuid.uuid4().hex  # lease owner: unique per process/instance
         # Called after a subscription is created or removed (the scheduler re-syncs its job).
         self.on_change: list[Callable[[Subscription], Awaitable[None]]] = []
+        # The last period this instance enqueued per subscription: lets a sweep skip a write per
+        # subscription per minute (enqueueing again would be a harmless no-op, just not a free one).
+        self._enqueued: dict[str, str] = {}
 
     def add_outbound(self, outbound: Outbound) -> None:
         self.outbounds[outbound.platform] = outbound
@@ -131,7 +135,8 @@ class DigestService:
             return mine, None if mine else "There are no digest subscriptions here."
         if arg:
             found = [s for s in mine if s.sub_id == arg.lower()]
-            return found, None if found else f"There is no digest subscription `{arg[:20]}` here (see `digest list`)."
+            missing = f"There is no digest subscription `{arg[:20]}` here (see `digest list`)."
+            return found, None if found else missing
         if len(mine) == 1:
             return mine, None
         if not mine:
@@ -144,8 +149,10 @@ class DigestService:
             return error
         removed = [s for s in subs if await self.subs.deactivate(ev.tenant, s.sub_id)]
         for s in removed:
-            await self._changed(s)
-        return "Unsubscribed: " + ", ".join(s.sub_id for s in removed) + "." if removed else "Nothing to remove."
+            await self._changed(replace(s, active=False))
+        if not removed:
+            return "Nothing to remove."
+        return "Unsubscribed: " + ", ".join(s.sub_id for s in removed) + "."
 
     async def _list(self, ev: AnyEvent) -> str:
         subs = await self.subs.for_place(ev.tenant, ev.platform, ev.channel, ev.user)
@@ -223,10 +230,13 @@ class DigestService:
             if await self.deliveries.get(sub.tenant, sub.sub_id, period) is None:
                 report.deferred[sub.sub_id] = quiet_end
             return
-        await self.deliveries.enqueue(sub, period, now.timestamp())
+        if self._enqueued.get(sub.sub_id) != period:
+            await self.deliveries.enqueue(sub, period, now.timestamp())
+            self._enqueued[sub.sub_id] = period
 
     def backoff(self, attempts: int) -> float:
-        return min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** max(0, attempts - 1))
+        st = self.settings
+        return min(st.retry_max_seconds, st.retry_base_seconds * 2 ** max(0, attempts - 1))
 
     async def _deliver(self, d: Delivery, sub: Subscription, now: datetime, report: RunReport) -> None:
         outbound = self.outbounds.get(sub.platform)
@@ -263,7 +273,8 @@ class DigestService:
         report.sent.append((sub.sub_id, d.period))
         await self._remember_shown(sub, reply)
 
-    async def _content_for(self, d: Delivery, sub: Subscription, ts: float, report: RunReport) -> Reply | None:
+    async def _content_for(self, d: Delivery, sub: Subscription, ts: float,
+                           report: RunReport) -> Reply | None:
         if d.rec_id and d.payload:  # generated before a crash or a failed send: send the same digest
             return _reply(d.payload, d.rec_id, sub)
         payload = await self.content.build(sub, ts)
@@ -293,7 +304,8 @@ class DigestService:
         """Make the digest the channel's last list, so "why the second one?" and "more" follow it."""
         state = ConvState.from_json(await self.store.conversations.load_state(sub.tenant, sub.conv_key))
         assert reply.rec_id is not None
-        state.record_shown(reply.rec_id, [v.item_id for v in reply.items], {v.item_id: v.reason for v in reply.items})
+        state.record_shown(reply.rec_id, [v.item_id for v in reply.items],
+                           {v.item_id: v.reason for v in reply.items})
         await self.store.conversations.save_state(sub.tenant, sub.conv_key, state.to_json())
 
 

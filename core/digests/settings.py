@@ -60,7 +60,8 @@ class DigestSettings:
         def bad(key: str, why: str) -> DigestConfigError:
             return DigestConfigError(f"[digests] {key}: {why}")
 
-        for key in ("max_per_tenant", "default_size", "max_size", "max_attempts", "min_cron_interval_minutes"):
+        for key in ("max_per_tenant", "default_size", "max_size", "max_attempts",
+                    "min_cron_interval_minutes"):
             if getattr(self, key) < 0:
                 raise bad(key, "must be >= 0")
         if not 1 <= self.default_size <= max(1, self.max_size):
