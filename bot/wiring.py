@@ -108,7 +108,7 @@ def build_generator(config: Config) -> Generator:
 
 
 async def build_app(config: Config, interactions: Iterable[tuple[str, str, float]] | None = None) -> App:
-    store = await Store.open_sqlite(config.sqlite_path)
+    store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
     catalog = build_catalog(config)
     embedder = build_embedder(config)
     parser = build_parser(config, catalog, embedder)
@@ -120,7 +120,8 @@ async def build_app(config: Config, interactions: Iterable[tuple[str, str, float
     core = DialogueCore(
         store, catalog, parser, recommender, generator,
         CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
-                     multilingual=config.embedding.multilingual),
+                     multilingual=config.embedding.multilingual,
+                     messages_per_minute=config.limits.messages_per_minute, burst=config.limits.burst),
         feedback=FeedbackService(store, catalog, emoji),
     )
     return App(config, store, catalog, core, generator)
