@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
+from bot.store_cli import add_parser as add_store_parser
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     fg = sub.add_parser("forget-user", help="delete everything stored about a user")
     fg.add_argument("user")
     fg.add_argument("--tenant", default="local")
+    add_store_parser(sub)
     return p
 
 
@@ -60,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
             return catalog_info(config)
         if args.cmd in ("export-user", "forget-user"):
             return asyncio.run(_user_data(config, args.cmd, args.tenant, args.user))
+        if args.cmd == "store":
+            from bot import store_cli
+
+            return store_cli.run(config, args)
         if args.cmd == "run":
             from bot.runner import run
 
