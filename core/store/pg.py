@@ -74,7 +74,12 @@ class PostgresDatabase:
         if schema:
             conn = await asyncpg.connect(url)
             try:
-                await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                # IF NOT EXISTS is not atomic: instances starting together on a fresh schema can both
+                # try to create it and one fails on pg_namespace's unique index. Take turns, like
+                # migrate() does (same advisory lock key; the lock ends with this transaction).
+                async with conn.transaction():
+                    await conn.execute("SELECT pg_advisory_xact_lock(727274)")
+                    await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             finally:
                 await conn.close()
         settings = {"search_path": schema} if schema else None

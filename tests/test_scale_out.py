@@ -1,0 +1,135 @@
+"""Two bot instances (two build_app) on one PostgreSQL schema, as behind a load balancer.
+
+Skips without RECBOT_TEST_PG_URL (CI starts a throwaway cluster). The Store suite itself runs on both
+backends through the store_factory fixture (tests/test_store.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.config import load_config
+from bot.wiring import App, build_app
+from core.events import ButtonAction
+from tests.conftest import ROOT, pg_url_or_skip, write_config
+from tests.helpers import button, msg, reaction
+
+
+@pytest.fixture
+async def two_instances(tmp_path: Path) -> AsyncIterator[tuple[App, App]]:
+    url = pg_url_or_skip()
+    schema = f"so_{uuid.uuid4().hex[:12]}"
+    cfg = load_config(write_config(
+        tmp_path, f'[limits]\nmessages_per_minute = 0\n[store]\nurl = "{url}"\nschema = "{schema}"\n'))
+    # Both start at the same moment on a schema that does not exist yet, as a fresh deployment would.
+    a, b = await asyncio.gather(build_app(cfg), build_app(cfg))
+    yield a, b
+    await a.aclose()
+    await b.aclose()
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    finally:
+        await conn.close()
+
+
+async def _count(app: App, sql: str, *params: object) -> int:
+    row = await app.store.db.fetchone(sql, params)
+    assert row is not None
+    return int(row[0])
+
+
+async def test_same_event_delivered_to_both_instances_gets_exactly_one_reply(two_instances) -> None:
+    a, b = two_instances
+    events = [msg("recommend me a funny movie from the 80s", channel=f"c{n}", user=f"u{n}") for n in range(12)]
+    results = await asyncio.gather(*(asyncio.gather(a.core.handle(ev), b.core.handle(ev)) for ev in events))
+    for ra, rb in results:
+        assert (ra == []) != (rb == [])  # one instance answered, the other saw a duplicate
+        replies = ra or rb
+        assert replies[0].items and replies[0].text.strip()
+    # Processed once: one user turn and one recommendation per event, not two.
+    assert await _count(a, "SELECT COUNT(*) FROM turns WHERE role = ?", "user") == len(events)
+    assert await _count(b, "SELECT COUNT(*) FROM recommendations") == len(events)
+
+
+async def test_same_button_press_delivered_twice_counts_once(two_instances) -> None:
+    a, b = two_instances
+    rec = (await a.core.handle(msg("a sci-fi movie", channel="btn")))[0]
+    press = button(ButtonAction.LIKE, rec.rec_id or "", rec.items[0].item_id, channel="btn")
+    ra, rb = await asyncio.gather(a.core.handle(press), b.core.handle(press))
+    assert sorted([len(ra), len(rb)]) == [0, 1]
+    assert await _count(b, "SELECT COUNT(*) FROM preferences WHERE kind = ?", "button") == 1
+
+
+async def test_concurrent_reactions_from_both_instances_none_lost(two_instances) -> None:
+    a, b = two_instances
+    rec = (await a.core.handle(msg("recommend me a funny movie from the 80s", channel="r")))[0]
+    await a.core.message_posted(rec, "posted-r")
+    n_users = 40
+    reacts = [reaction("posted-r", "👍" if n % 3 else "👎", channel="r", user=f"r{n}") for n in range(n_users)]
+    # Each reaction goes to one instance, alternating, all at once; and every event is delivered a
+    # second time to the other instance (a platform retry landing elsewhere).
+    await asyncio.gather(*((a, b)[n % 2].core.handle(ev) for n, ev in enumerate(reacts)),
+                         *((b, a)[n % 2].core.handle(ev) for n, ev in enumerate(reacts)))
+    assert await _count(a, "SELECT COUNT(*) FROM reactions WHERE message_id = ?", "posted-r") == n_users
+    per_item = await _count(b, "SELECT COUNT(*) FROM preferences WHERE kind = ?", "reaction")
+    assert per_item == n_users * len(rec.items)  # a list reaction is evidence for each item on it
+    for n in (0, 1, 2, 39):
+        summary = await (a, b)[n % 2].core.user_summary("t1", f"r{n}")
+        labels = summary.likes if n % 3 else summary.dislikes
+        assert rec.items[0].label() in labels
+
+
+async def test_a_conversation_continues_on_whichever_instance_gets_the_next_message(two_instances) -> None:
+    a, b = two_instances
+    first = (await a.core.handle(msg("a funny movie from the 80s", channel="lb")))[0]
+    more = (await b.core.handle(msg("more", channel="lb")))[0]
+    assert more.items and all(1980 <= (i.year or 0) <= 1989 for i in more.items)  # constraints from A
+    assert not {i.item_id for i in first.items} & {i.item_id for i in more.items}
+    history = (await a.core.handle(msg("what did you recommend before?", channel="lb")))[0]
+    assert first.items[0].title in history.text and more.items[0].title in history.text
+
+
+async def test_instances_starting_together_on_a_fresh_schema_all_come_up(tmp_path: Path) -> None:
+    """CREATE SCHEMA IF NOT EXISTS races on pg_namespace; PostgresDatabase.open takes turns instead."""
+    from core.store.migrations import MIGRATIONS, schema_version
+    from core.store.store import Store
+
+    url = pg_url_or_skip()
+    conn = await asyncpg.connect(url)
+    try:
+        for _ in range(8):
+            schema = f"so_{uuid.uuid4().hex[:12]}"
+            try:
+                stores = await asyncio.gather(*(Store.open_url(url, tmp_path / "unused.db", schema)
+                                                for _ in range(4)))
+                for s in stores:
+                    assert await schema_version(s.db) == len(MIGRATIONS)
+                    await s.close()
+            finally:
+                await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    finally:
+        await conn.close()
+
+
+def test_store_backends_bench_quick_runs_on_both_backends() -> None:
+    url = pg_url_or_skip()
+    out = subprocess.run([sys.executable, "benchmarks/store_backends.py", "--quick", "--json", "--pg-url", url],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = json.loads(out.stdout.strip().splitlines()[-1])
+    assert [(r["backend"], r["instances"]) for r in rows] == [
+        ("sqlite", 1), ("sqlite", 2), ("postgresql", 1), ("postgresql", 2)]
+    for r in rows:
+        assert r["events"] == 16 * 8 and r["msgs_per_s"] > 0 and r["p99_ms"] >= r["p50_ms"] > 0
+        if r["backend"] == "postgresql":
+            assert r["errors"] == 0
