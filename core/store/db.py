@@ -7,6 +7,7 @@ implementation (issue: scale-out) can slot in behind the same methods.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -50,24 +51,21 @@ class _SqliteTx:
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         await self._conn.executemany(sql, [tuple(r) for r in rows])
 
+    # Reads run statement + fetch in ONE hop to the connection's thread (execute_fetchall). Split into
+    # execute / fetch / close, a half-read SELECT keeps a read snapshot open while another coroutine's
+    # BEGIN IMMEDIATE runs on the same connection; if a second process (or connection) committed in
+    # between, SQLite cannot upgrade that stale snapshot and fails at once with "database is locked"
+    # (the busy timeout does not apply). Seen with `recbot forget-user` next to a running bot.
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cur = await self._conn.execute(sql, tuple(params))
-        rows = await cur.fetchall()
-        await cur.close()
-        return [tuple(r) for r in rows]
+        return [tuple(r) for r in await self._conn.execute_fetchall(sql, tuple(params))]
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        cur = await self._conn.execute(sql, tuple(params))
-        row = await cur.fetchone()
-        await cur.close()
-        return tuple(row) if row is not None else None
+        rows = await self._conn.execute_fetchall(sql, tuple(params))
+        return next((tuple(r) for r in rows), None)
 
     async def fetch_dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cur = await self._conn.execute(sql, tuple(params))
-        names = [d[0] for d in cur.description or ()]
-        rows = await cur.fetchall()
-        await cur.close()
-        return [dict(zip(names, r, strict=True)) for r in rows]
+        rows = await self._conn.execute_fetchall(sql, tuple(params))
+        return [dict(zip(r.keys(), tuple(r), strict=True)) for r in rows]
 
 
 class SqliteDatabase:
@@ -88,6 +86,7 @@ class SqliteDatabase:
     async def open(cls, path: Path) -> SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = sqlite3.Row  # tuple(row) as before, plus column names for fetch_dicts
         await conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL is durable across process crashes in WAL mode (only power loss can drop the last
         # commits), which is the crash model we promise: an acknowledged reaction survives SIGKILL.
