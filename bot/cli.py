@@ -99,7 +99,9 @@ async def _chat(config: Config, channel: str, user: str) -> int:
 async def _user_data(config: Config, cmd: str, tenant: str, user: str) -> int:
     from core.store.store import Store
 
-    store = await Store.open_sqlite(config.sqlite_path)
+    # The configured store, not always the SQLite file: on a PostgreSQL deployment forget-user must
+    # delete from the shared database every instance reads.
+    store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
     try:
         if cmd == "export-user":
             print(json.dumps(await store.export_user(tenant, user), indent=2, ensure_ascii=False))

@@ -99,6 +99,26 @@ async def test_a_conversation_continues_on_whichever_instance_gets_the_next_mess
     assert first.items[0].title in history.text and more.items[0].title in history.text
 
 
+async def test_export_and_forget_user_cli_act_on_the_shared_postgresql_store(two_instances, tmp_path: Path) -> None:
+    a, b = two_instances
+    await a.core.handle(msg("recommend me a funny movie from the 80s", channel="gdpr", user="leaver"))
+    await b.core.handle(msg("a sci-fi movie", channel="gdpr", user="stayer"))
+    cfg = tmp_path / "recbot.toml"  # the config the instances were built from
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot", "--config", str(cfg), *args, "--tenant", "t1"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    exported = cli("export-user", "leaver")
+    assert exported.returncode == 0, exported.stderr
+    assert [t["text"] for t in json.loads(exported.stdout)["turns"]] == ["recommend me a funny movie from the 80s"]
+    forgot = cli("forget-user", "leaver")
+    assert forgot.returncode == 0 and json.loads(forgot.stdout)["deleted"]["recommendations"] == 1
+    assert await _count(b, "SELECT COUNT(*) FROM turns WHERE user_id = ?", "leaver") == 0
+    assert await _count(b, "SELECT COUNT(*) FROM turns WHERE user_id = ?", "stayer") == 1
+    assert not (tmp_path / "data" / "recbot.db").exists()  # nothing went to a stray local SQLite file
+
+
 async def test_two_connections_on_one_sqlite_file_never_fail_with_database_is_locked(tmp_path: Path) -> None:
     """SQLite is single-instance, but a CLI (forget-user, store migrate) may open the file next to a
     running bot. Reads interleaved with another connection's commits must not break the next write."""
