@@ -99,6 +99,17 @@ async def test_a_conversation_continues_on_whichever_instance_gets_the_next_mess
     assert first.items[0].title in history.text and more.items[0].title in history.text
 
 
+async def test_nul_characters_in_ids_and_names_get_a_normal_reply_on_postgresql(two_instances) -> None:
+    """SQLite stores NUL in text, PostgreSQL refuses it: the PG store replaces it instead of failing."""
+    from dataclasses import replace
+
+    a, _ = two_instances
+    ev = replace(msg("a funny movie", channel="nul\x00chan", user="nul\x00user"), user_name="bad\x00name")
+    replies = await a.core.handle(ev)
+    assert replies[0].items, replies[0].text
+    assert await a.core.handle(ev) == []  # and its (sanitized) event id still dedupes
+
+
 async def test_export_and_forget_user_cli_act_on_the_shared_postgresql_store(two_instances, tmp_path: Path) -> None:
     a, b = two_instances
     await a.core.handle(msg("recommend me a funny movie from the 80s", channel="gdpr", user="leaver"))
