@@ -113,6 +113,8 @@ class Reply:
     reply_to: str | None = None
     ephemeral: bool = False
     buttons: bool = True
+    # An attachment (file name, UTF-8 content), e.g. a data export; adapters upload it or print it.
+    file: tuple[str, str] | None = None
 
 
 AnyEvent = Message | Reaction | ButtonPress | Command

@@ -1,0 +1,109 @@
+"""The `recbot` command line: chat, run, catalog import, export-user, digests, store tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config
+from bot.logs import setup_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="recbot", description="Conversational recommendation bot")
+    p.add_argument("--config", type=Path, help="TOML config file (default: $RECBOT_CONFIG or built-in defaults)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    chat = sub.add_parser("chat", help="chat in the terminal (reads stdin lines when piped)")
+    chat.add_argument("--channel", default="terminal", help="conversation name (context is kept per channel)")
+    chat.add_argument("--user", default="", help="user name (default: your login)")
+
+    sub.add_parser("run", help="run the configured platform adapters and the digest scheduler")
+
+    cat = sub.add_parser("catalog", help="catalog tools")
+    cat_sub = cat.add_subparsers(dest="catalog_cmd", required=True)
+    imp = cat_sub.add_parser("import", help="import a catalog from CSV, JSONL or MovieLens movies.csv")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--format", choices=["csv", "jsonl", "movielens"], help="default: by extension/header")
+    imp.add_argument("--name", help="catalog name (default: the file's stem)")
+    imp.add_argument("--skip-bad", action="store_true", help="import the good rows even if some rows are bad")
+    cat_sub.add_parser("info", help="show the active catalog's size and domains")
+
+    exp = sub.add_parser("export-user", help="print everything stored about a user as JSON")
+    exp.add_argument("user")
+    exp.add_argument("--tenant", default="local")
+    fg = sub.add_parser("forget-user", help="delete everything stored about a user")
+    fg.add_argument("user")
+    fg.add_argument("--tenant", default="local")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as e:
+        print(f"recbot: config error: {e}", file=sys.stderr)
+        return 2
+    setup_logging(config.logging.level, config.logging.json)
+    try:
+        if args.cmd == "chat":
+            return asyncio.run(_chat(config, args.channel, args.user))
+        if args.cmd == "catalog":
+            from bot.catalog_cli import catalog_import, catalog_info
+
+            if args.catalog_cmd == "import":
+                return catalog_import(config, args.file, args.format, args.name, args.skip_bad)
+            return catalog_info(config)
+        if args.cmd in ("export-user", "forget-user"):
+            return asyncio.run(_user_data(config, args.cmd, args.tenant, args.user))
+        if args.cmd == "run":
+            from bot.runner import run
+
+            return asyncio.run(run(config))
+    except ConfigError as e:
+        print(f"recbot: config error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+async def _chat(config: Config, channel: str, user: str) -> int:
+    from adapters.console import ConsoleAdapter, ConsoleSettings
+    from bot.wiring import build_app
+
+    app = await build_app(config)
+    try:
+        console = ConsoleAdapter(app.core, ConsoleSettings(channel=channel, user=user,
+                                                           export_dir=config.data_dir / "exports"))
+        if sys.stdin.isatty():
+            await console.run_interactive()
+        else:
+            sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
+            await console.run_lines(sys.stdin)
+    finally:
+        await app.aclose()
+    return 0
+
+
+async def _user_data(config: Config, cmd: str, tenant: str, user: str) -> int:
+    from core.store.store import Store
+
+    store = await Store.open_sqlite(config.sqlite_path)
+    try:
+        if cmd == "export-user":
+            print(json.dumps(await store.export_user(tenant, user), indent=2, ensure_ascii=False))
+        else:
+            counts = await store.forget_user(tenant, user)
+            print(json.dumps({"deleted": counts}))
+    finally:
+        await store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""Builds the application from a Config: store, catalog, understanding, recommender, generator, core.
+
+The only place that picks implementations; everything it builds is passed explicitly (no globals).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.config import Config
+from core.dialogue import CoreSettings, DialogueCore
+from core.embedding import Embedder
+from core.feedback import EmojiMap, FeedbackService
+from core.generation.base import Generator
+from core.nlu.types import Parser
+from core.recommend.catalog import Catalog, load_catalog
+from core.recommend.types import Recommender
+from core.store.store import Store
+
+log = logging.getLogger("recbot.wiring")
+
+# Tests and `recbot chat` never reach a model hub: the bundled models are local files.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@dataclass
+class App:
+    config: Config
+    store: Store
+    catalog: Catalog
+    core: DialogueCore
+    generator: Generator
+    closers: list[object] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        await self.generator.aclose()
+        await self.store.close()
+
+
+def catalog_files(config: Config) -> list[Path]:
+    files = [Path(f).expanduser() for f in config.catalog.files]
+    imported = config.data_dir / "catalogs"
+    if imported.is_dir():
+        files += sorted(imported.glob("*.jsonl"))
+    return files
+
+
+def build_catalog(config: Config) -> Catalog:
+    return load_catalog(config.catalog.bundled, catalog_files(config))
+
+
+def build_embedder(config: Config) -> Embedder | None:
+    needs = config.nlu.parser == "full" or config.recommend.engine == "hybrid"
+    if not needs:
+        return None
+    from core.embedding import SentenceEmbedder
+
+    return SentenceEmbedder(config.embedding.model or None, device=config.embedding.device)
+
+
+def build_parser(config: Config, catalog: Catalog, embedder: Embedder | None) -> Parser:
+    if config.nlu.parser == "full":
+        try:
+            from core.nlu.parser import build_parser as build_full
+        except ImportError:
+            log.warning("full parser unavailable; using the keyword parser")
+        else:
+            return build_full(catalog, embedder)
+    from core.nlu.simple import SimpleParser
+
+    return SimpleParser(catalog)
+
+
+def build_recommender(config: Config, catalog: Catalog, embedder: Embedder | None) -> Recommender:
+    if config.recommend.engine == "hybrid":
+        try:
+            from core.recommend.engine import build_recommender as build_hybrid
+        except ImportError:
+            log.warning("hybrid recommender unavailable; using the keyword recommender")
+        else:
+            return build_hybrid(catalog, embedder, config.data_dir / "cache", config.recommend)
+    from core.recommend.simple import SimpleRecommender
+
+    return SimpleRecommender(catalog)
+
+
+def build_generator(config: Config) -> Generator:
+    try:
+        from core.generation.factory import GenerationSettings
+        from core.generation.factory import build_generator as build_gen
+    except ImportError:
+        from core.generation.template import TemplateGenerator
+
+        return TemplateGenerator()
+    g = config.generation
+    settings = GenerationSettings(
+        backend=g.backend, model=g.model, device=g.device, max_batch=g.max_batch, queue_size=g.queue_size,
+        deadline_s=g.deadline_s, max_new_tokens=g.max_new_tokens, openai_base_url=g.openai_base_url,
+        openai_model=g.openai_model, openai_api_key_env=g.openai_api_key_env,
+        cache_dir=str(config.data_dir / "models"),
+    )
+    return build_gen(settings)
+
+
+async def build_app(config: Config, interactions: Iterable[tuple[str, str, float]] | None = None) -> App:
+    store = await Store.open_sqlite(config.sqlite_path)
+    catalog = build_catalog(config)
+    embedder = build_embedder(config)
+    parser = build_parser(config, catalog, embedder)
+    recommender = build_recommender(config, catalog, embedder)
+    rows = await store.prefs.all_interactions()
+    recommender.fit_interactions([(f"{t}:{u}", i, v) for t, u, i, v in rows])
+    generator = build_generator(config)
+    emoji = EmojiMap(tuple(config.feedback.positive), tuple(config.feedback.negative))
+    core = DialogueCore(
+        store, catalog, parser, recommender, generator,
+        CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
+                     multilingual=config.embedding.multilingual),
+        feedback=FeedbackService(store, catalog, emoji),
+    )
+    return App(config, store, catalog, core, generator)
+
+
+async def build_core(config: Config) -> DialogueCore:
+    """The core alone (adapters' tests use this); close it with ``await core.store.close()``."""
+    return (await build_app(config)).core

@@ -1,0 +1,343 @@
+"""DialogueCore: one entry point, ``handle(event) -> list[Reply]``, for every platform.
+
+Per event: dedupe by platform event id, load the conversation's context from the store, understand
+the message, decide (the policy), recommend, write the prose with the generator (falling back to the
+template), save the turn and what was shown. A per-conversation lock keeps two messages in one channel
+from racing on its context; different channels run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+import weakref
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from core import texts
+from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ItemView, Message, Reaction, Reply
+from core.feedback import FeedbackService
+from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
+from core.nlu.types import Intent, NluContext, Parser, Understanding
+from core.ports import UserSummary
+from core.recommend.catalog import Catalog
+from core.recommend.types import Recommender, RecRequest
+from core.render import clean_input, compose, defuse
+from core.state import ConvState
+from core.store.store import Store
+
+log = logging.getLogger("recbot.dialogue")
+
+
+class DigestCommands(Protocol):
+    """Implemented by the digest service; the core only forwards commands to it."""
+
+    async def command(self, event: AnyEvent, args: str) -> str: ...
+
+    async def describe(self, tenant: str, user: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    k: int = 5
+    generation_deadline_s: float = 20.0
+    multilingual: bool = False  # True when a multilingual embedding model is configured
+
+
+class DialogueCore:
+    def __init__(self, store: Store, catalog: Catalog, parser: Parser, recommender: Recommender,
+                 generator: Generator, settings: CoreSettings | None = None,
+                 feedback: FeedbackService | None = None, digests: DigestCommands | None = None) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.parser = parser
+        self.recommender = recommender
+        self.generator = generator
+        self.settings = settings or CoreSettings()
+        self.feedback = feedback or FeedbackService(store, catalog)
+        self.digests = digests
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    # ---- entry points -------------------------------------------------------------------------
+    async def handle(self, event: AnyEvent) -> list[Reply]:
+        try:
+            if not await self.store.events.claim(event.tenant, event.platform, event.event_id):
+                return []  # a retry or a duplicate delivery: already handled
+            key = event.key.as_str()
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = asyncio.Lock()
+            async with lock:
+                replies = await self._dispatch(event)
+            return [r if r.key else replace(r, key=event.key) for r in replies]
+        except Exception:
+            # Never the message text in logs: only what kind of event failed where.
+            log.exception("handle failed for %s event in %s", type(event).__name__, event.platform)
+            return [Reply(texts.INTERNAL_ERROR, key=event.key)]
+
+    async def message_posted(self, reply: Reply, message_id: str) -> None:
+        if reply.rec_id and reply.key:
+            await self.store.recs.map_message(reply.key.tenant, reply.key.platform, message_id, reply.rec_id)
+
+    async def user_summary(self, tenant: str, user: str) -> UserSummary:
+        likes, dislikes = await self.feedback.taste(tenant, user)
+        subs = await self.digests.describe(tenant, user) if self.digests else []
+        return UserSummary(likes=likes, dislikes=dislikes, subscriptions=subs)
+
+    # ---- dispatch -----------------------------------------------------------------------------
+    async def _dispatch(self, event: AnyEvent) -> list[Reply]:
+        if isinstance(event, Reaction):
+            await self.feedback.on_reaction(event)
+            return []
+        if isinstance(event, ButtonPress):
+            return await self._on_button(event)
+        if isinstance(event, Command):
+            return await self._on_command(event)
+        return await self._on_message(event)
+
+    async def _on_button(self, ev: ButtonPress) -> list[Reply]:
+        error, label = await self.feedback.on_button(ev)
+        if error:
+            return [Reply(error, ephemeral=True)]
+        if ev.action == ButtonAction.MORE_LIKE:
+            state = await self._load(ev)
+            state.seeds = [ev.item_id]
+            return await self._recommend(ev, state, f"more like {label}", kind="more-like")
+        verb = "more like" if ev.action == ButtonAction.LIKE else "fewer like"
+        return [Reply(f"Noted — I'll show you {verb} {label}.", ephemeral=True)]
+
+    async def _on_command(self, ev: Command) -> list[Reply]:
+        name, args = ev.name.lower().strip(), ev.args.strip()
+        if name == "digest":
+            if not self.digests:
+                return [Reply("Digests are not enabled on this bot.", ephemeral=True)]
+            return [Reply(defuse(await self.digests.command(ev, args)), ephemeral=True)]
+        if name == "forget":
+            return [await self._forget(ev)]
+        if name == "prefs" and args.startswith("export"):
+            data = await self.store.export_user(ev.tenant, ev.user)
+            return [Reply("Here is everything I store about you.", ephemeral=True,
+                          file=("recbot-export.json", json.dumps(data, indent=2, ensure_ascii=False)))]
+        text = {"recommend": args or "recommend something", "more": "more", "prefs": "show my preferences",
+                "why": f"why {args}".strip(), "about": f"tell me about {args}", "reset": "start over",
+                "help": "help"}.get(name)
+        if text is None:
+            return [Reply(f"I don't know the command `{defuse(name[:40])}`. " + texts.HELP, ephemeral=True)]
+        msg = Message(platform=ev.platform, tenant=ev.tenant, channel=ev.channel, user=ev.user,
+                      event_id=ev.event_id, thread=ev.thread, ts=ev.ts, user_name=ev.user_name,
+                      is_dm=ev.is_dm, text=text)
+        return await self._on_message(msg)
+
+    async def _on_message(self, ev: Message) -> list[Reply]:
+        text, truncated = clean_input(ev.text)
+        if not text:
+            return [Reply(texts.EMPTY)]
+        key = ev.key.as_str()
+        await self.store.users.touch(ev.tenant, ev.user, ev.platform, ev.user_name)
+        await self.store.conversations.add_turn(ev.tenant, key, ev.user, "user", text)
+        state = await self._load(ev)
+        u = await asyncio.to_thread(self.parser.parse, text, NluContext(tuple(state.last_items)))
+        replies = await self._policy(ev, state, u, text)
+        if truncated and replies:
+            replies[0] = replace(replies[0], text=replies[0].text + "\n" + texts.TRUNCATED)
+        for r in replies:
+            await self.store.conversations.add_turn(ev.tenant, key, None, "bot", r.text)
+        return replies
+
+    # ---- the policy ---------------------------------------------------------------------------
+    async def _policy(self, ev: Message, state: ConvState, u: Understanding, text: str) -> list[Reply]:
+        if u.language != "en" and not self.settings.multilingual:
+            return [Reply(texts.NON_ENGLISH)]
+        await self._record_mentions(ev, u)
+        intent = u.intent
+        if intent in (Intent.UNKNOWN, Intent.FEEDBACK, Intent.GREET) and (u.has_constraints() or (
+                u.items and intent != Intent.FEEDBACK)):
+            intent = Intent.RECOMMEND  # "80s comedies?" carries a request even without a verb
+        refs = self._resolve_refs(state, u)
+        if intent == Intent.GREET:
+            return [Reply(texts.GREETING)]
+        if intent == Intent.HELP:
+            return [Reply(texts.HELP)]
+        if intent == Intent.RESET:
+            state.reset_request()
+            state.shown, state.rejected, state.last_items = [], [], []
+            await self._save(ev, state)
+            return [Reply("Starting over — tell me what you're in the mood for.")]
+        if intent == Intent.FORGET:
+            return [await self._forget(ev)]
+        if intent == Intent.PREFS:
+            return [Reply(await self._prefs_text(ev))]
+        if intent in (Intent.SUBSCRIBE, Intent.UNSUBSCRIBE):
+            if not self.digests:
+                return [Reply("Digests are not enabled on this bot.")]
+            verb = "subscribe" if intent == Intent.SUBSCRIBE else "unsubscribe"
+            return [Reply(defuse(await self.digests.command(ev, verb)))]
+        if intent == Intent.HISTORY:
+            return [Reply(await self._history_text(ev))]
+        if intent in (Intent.WHY, Intent.ABOUT):
+            return [await self._explain(ev, state, u, refs, intent)]
+        if intent == Intent.FEEDBACK:
+            return [await self._feedback_words(ev, state, u, refs)]
+        if intent in (Intent.RECOMMEND, Intent.REFINE, Intent.MORE):
+            return await self._request(ev, state, u, refs, intent, text)
+        return [Reply(texts.UNKNOWN)]
+
+    async def _request(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
+                       intent: Intent, text: str) -> list[Reply]:
+        if u.frustrated:
+            # Change strategy instead of more of the same: drop the soft critiques, diversify, ask.
+            for iid in state.last_items:
+                await self.store.prefs.add(ev.tenant, ev.user, iid, -0.3, "shown", conv_key=ev.key.as_str())
+            state.rejected = (state.rejected + state.last_items)[-200:]
+            state.critiques, state.seeds = [], []
+            replies = await self._recommend(ev, state, text, kind="diversify")
+            return replies + [Reply(texts.CLARIFY)]
+        if intent == Intent.RECOMMEND and not refs:
+            state.absorb(u, new_topic=not (u.genres or u.year_min or u.year_max) and bool(u.domain or u.items))
+            state.seeds = [m.item_id for m in u.items if m.sentiment >= 0]
+        else:
+            state.absorb(u, new_topic=False)
+            if u.reject_refs:
+                for iid in refs:
+                    await self.store.prefs.add(ev.tenant, ev.user, iid, -0.5, "mention", conv_key=ev.key.as_str())
+                state.rejected = (state.rejected + refs)[-200:]
+            elif refs:
+                state.seeds = refs
+            elif u.items:
+                state.seeds = [m.item_id for m in u.items if m.sentiment >= 0]
+            if intent == Intent.MORE:
+                for iid in state.last_items:  # shown and ignored: weak negative
+                    await self.store.prefs.add(ev.tenant, ev.user, iid, -0.1, "shown", conv_key=ev.key.as_str())
+        return await self._recommend(ev, state, text, kind=intent.value)
+
+    async def _recommend(self, ev: AnyEvent, state: ConvState, text: str, kind: str) -> list[Reply]:
+        key = ev.key.as_str()
+        signals = await self.feedback.signals(ev.tenant, ev.user, key)
+        req = RecRequest(
+            tenant=ev.tenant, user=ev.user, query=" ".join(state.query), seeds=tuple(state.seeds),
+            critiques=tuple(state.critiques), constraints=state.constraints(), signals=signals,
+            k=self.settings.k, diversify=True, now=time.time(),
+        )
+        result = await self.recommender.recommend(req)
+        views = [self._view(s.item_id, s.reason) for s in result.items if self.catalog.get(s.item_id)]
+        if not views:
+            await self._save(ev, state)
+            return [Reply(texts.NOTHING_LEFT)]
+        rec_id = uuid.uuid4().hex[:16]
+        await self.store.recs.add(ev.tenant, rec_id, key, ev.user, [v.item_id for v in views], kind=kind)
+        state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: v.reason for v in views})
+        await self._save(ev, state)
+        intro = texts.intro(req.constraints.describe(), kind)
+        if result.relaxed:
+            intro = defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ":"
+        prose = await self._write("recommend", text, views, intro, key)
+        return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]
+
+    async def _explain(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
+                       intent: Intent) -> Reply:
+        targets = [m.item_id for m in u.items] or refs or list(state.last_items)
+        if not targets:
+            return Reply("Which one? Ask me for recommendations first, or name a title.")
+        if intent == Intent.WHY:
+            lines = [f"{self._label(i)}: {state.last_reasons.get(i) or self._known_reason(i)}" for i in targets[:5]]
+            views = [self._view(i, state.last_reasons.get(i, "")) for i in targets[:5]]
+            prose = await self._write("why", ev.text, views, "\n".join(lines), ev.key.as_str())
+            return Reply(compose(prose))
+        item = self.catalog.get(targets[0])
+        if item is None:
+            return Reply("I don't have that one in my catalog.")
+        facts = f"{item.label()}" + (f", by {item.creator}" if item.creator else "") + \
+            (f" — {', '.join(item.genres)}" if item.genres else "")
+        about = item.description or "I have no description of it."
+        prose = await self._write("about", ev.text, [self._view(item.item_id, about)], about, ev.key.as_str())
+        return Reply(compose(f"{facts}.\n{prose}"))
+
+    async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str]) -> Reply:
+        if u.items:
+            named = ", ".join(self._label(m.item_id) for m in u.items[:3])
+            return Reply(f"Thanks — noted how you feel about {named}. Want recommendations based on that?")
+        if refs:
+            value = u.sentiment if abs(u.sentiment) > 0.05 else 0.3  # "already seen it": mild positive
+            for iid in refs:
+                await self.store.prefs.add(ev.tenant, ev.user, iid, max(-1.0, min(1.0, value)), "mention",
+                                           conv_key=ev.key.as_str())
+            state.rejected = (state.rejected + refs)[-200:]  # seen: don't show it again
+            await self._save(ev, state)
+            return Reply(f"Got it — noted for {', '.join(self._label(i) for i in refs[:3])}.")
+        return Reply("Thanks! Tell me a title you loved (or hated) and I'll take it into account.")
+
+    async def _forget(self, ev: AnyEvent) -> Reply:
+        counts = await self.store.forget_user(ev.tenant, ev.user)
+        total = sum(counts.values())
+        detail = ", ".join(f"{n} {self.store.user_tables.get(t, t)}" for t, n in counts.items() if n)
+        return Reply(f"Done — I deleted everything I stored about you ({total} records"
+                     + (f": {detail}" if detail else "") + ").", ephemeral=True)
+
+    async def _prefs_text(self, ev: AnyEvent) -> str:
+        s = await self.user_summary(ev.tenant, ev.user)
+        if not (s.likes or s.dislikes or s.subscriptions):
+            return "I don't know your taste yet — react 👍/👎 to my picks or tell me titles you loved."
+        parts = []
+        if s.likes:
+            parts.append("You like: " + "; ".join(s.likes))
+        if s.dislikes:
+            parts.append("Not for you: " + "; ".join(s.dislikes))
+        if s.subscriptions:
+            parts.append("Digests: " + "; ".join(s.subscriptions))
+        return "\n".join(parts)
+
+    async def _history_text(self, ev: AnyEvent) -> str:
+        recs = await self.store.recs.recent(ev.tenant, ev.key.as_str(), limit=3)
+        if not recs:
+            return "I haven't recommended anything in this conversation yet."
+        lines = ["Here's what I recommended here recently:"]
+        for r in recs:
+            lines.append("• " + "; ".join(self._label(i) for i in r.item_ids))
+        return "\n".join(lines)
+
+    # ---- helpers ------------------------------------------------------------------------------
+    async def _record_mentions(self, ev: Message, u: Understanding) -> None:
+        for m in u.items:
+            if abs(m.sentiment) >= 0.05:
+                await self.store.prefs.add(ev.tenant, ev.user, m.item_id, m.sentiment, "mention",
+                                           conv_key=ev.key.as_str())
+
+    def _resolve_refs(self, state: ConvState, u: Understanding) -> list[str]:
+        if u.refs_all:
+            return list(state.last_items)
+        return [state.last_items[i] for i in u.refs if 0 <= i < len(state.last_items)]
+
+    async def _write(self, kind: str, user_text: str, views: list[ItemView], intro: str, key: str) -> str:
+        grounded = tuple(
+            GroundedItem(v.title, v.year, v.reason, v.creator, (it.description if (it := self.catalog.get(v.item_id))
+                                                                else ""), v.domain)
+            for v in views
+        )
+        req = GenerationRequest(kind=kind, user_text=user_text, items=grounded, intro=intro, channel_key=key,
+                                deadline_s=self.settings.generation_deadline_s)
+        try:
+            return await self.generator.generate(req)
+        except GenerationError:
+            return intro
+
+    def _view(self, item_id: str, reason: str) -> ItemView:
+        it = self.catalog.get(item_id)
+        assert it is not None
+        return ItemView(it.item_id, it.title, it.year, reason or self._known_reason(item_id), it.creator, it.domain)
+
+    def _known_reason(self, item_id: str) -> str:
+        it = self.catalog.get(item_id)
+        return f"a {', '.join(it.genres[:2]) or it.domain} pick" if it else "a pick from the catalog"
+
+    def _label(self, item_id: str) -> str:
+        it = self.catalog.get(item_id)
+        return it.label() if it else item_id
+
+    async def _load(self, ev: AnyEvent) -> ConvState:
+        return ConvState.from_json(await self.store.conversations.load_state(ev.tenant, ev.key.as_str()))
+
+    async def _save(self, ev: AnyEvent, state: ConvState) -> None:
+        await self.store.conversations.save_state(ev.tenant, ev.key.as_str(), state.to_json())

@@ -1,0 +1,106 @@
+"""Turning reactions, button presses and words into preference evidence, and reading it back.
+
+Weights (documented in docs/recommender.md): a button press is the strongest explicit signal (±1.0),
+an emoji on a single-item message ±0.8 and on a list ±0.5 per item (it is less clear which item it
+was about), a mention in words carries its clause sentiment, and "shown and ignored" is a weak -0.1.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from core.events import ButtonAction, ButtonPress, Reaction
+from core.recommend.catalog import Catalog
+from core.recommend.types import Signal
+from core.store.repos import PrefRow
+from core.store.store import Store
+
+POSITIVE_DEFAULT = ("👍", "❤️", "⭐", "+1", "thumbsup", "heart", "star", "star2", "❤")
+NEGATIVE_DEFAULT = ("👎", "-1", "thumbsdown")
+
+
+@dataclass(frozen=True)
+class EmojiMap:
+    positive: tuple[str, ...] = POSITIVE_DEFAULT
+    negative: tuple[str, ...] = NEGATIVE_DEFAULT
+
+    def value(self, emoji: str) -> float:
+        e = emoji.strip().strip(":").removesuffix("\ufe0f")
+        e = e.split("::")[0]  # Slack skin tones: "+1::skin-tone-2"
+        if e in self.positive or e + "\ufe0f" in self.positive:
+            return 1.0
+        if e in self.negative:
+            return -1.0
+        return 0.0
+
+
+@dataclass
+class FeedbackService:
+    store: Store
+    catalog: Catalog
+    emoji: EmojiMap = field(default_factory=EmojiMap)
+
+    async def on_reaction(self, ev: Reaction) -> str | None:
+        """Record a reaction on one of our messages; returns the rec conversation key, None if unknown."""
+        found = await self.store.recs.by_message(ev.tenant, ev.platform, ev.message_id)
+        value = self.emoji.value(ev.emoji)
+        await self.store.prefs.add_reaction(ev.tenant, ev.user, ev.platform, ev.message_id,
+                                            found[0].rec_id if found else None, ev.emoji, ev.added)
+        if found is None or value == 0.0:
+            return None
+        rec, item_id = found
+        items = [item_id] if item_id else [i for i in rec.item_ids if self.catalog.get(i)]
+        weight = 0.8 if len(items) == 1 else 0.5
+        source = f"reaction:{ev.platform}:{ev.message_id}:{self.emoji.value(ev.emoji):+.0f}"
+        if not ev.added:
+            await self.store.prefs.remove_source(ev.tenant, ev.user, source)
+            return rec.conv_key
+        for iid in items:
+            await self.store.prefs.add(ev.tenant, ev.user, iid, value * weight, "reaction",
+                                       conv_key=rec.conv_key, source=source, ts=ev.ts)
+        return rec.conv_key
+
+    async def on_button(self, ev: ButtonPress) -> tuple[str | None, str]:
+        """Record like/dislike; returns (error or None, item label)."""
+        rec = await self.store.recs.get(ev.tenant, ev.rec_id)
+        item = self.catalog.get(ev.item_id)
+        if rec is None or item is None or ev.item_id not in rec.item_ids:
+            return "That button belongs to a recommendation I no longer have. Ask me again?", ""
+        if ev.action in (ButtonAction.LIKE, ButtonAction.DISLIKE):
+            source = f"button:{ev.rec_id}:{ev.item_id}"
+            # A second press replaces the first (changing your mind is allowed, double-counting is not).
+            await self.store.prefs.remove_source(ev.tenant, ev.user, source)
+            value = 1.0 if ev.action == ButtonAction.LIKE else -1.0
+            await self.store.prefs.add(ev.tenant, ev.user, ev.item_id, value, "button",
+                                       conv_key=rec.conv_key, source=source, ts=ev.ts)
+        return None, item.label()
+
+    async def signals(self, tenant: str, user: str, conv_key: str) -> tuple[Signal, ...]:
+        """The person's own evidence, plus this conversation's other members' at half weight."""
+        mine = await self.store.prefs.for_user(tenant, user)
+        channel = [r for r in await self.store.prefs.for_conversation(tenant, conv_key) if r.user_id != user]
+        out = [Signal(r.item_id, r.value, r.kind, r.ts, "user") for r in mine]
+        out += [Signal(r.item_id, r.value * 0.5, r.kind, r.ts, "channel") for r in channel]
+        return tuple(out)
+
+    async def taste(self, tenant: str, user: str) -> tuple[list[str], list[str]]:
+        """Liked and disliked item labels, strongest first (decayed sums per item)."""
+        rows = await self.store.prefs.for_user(tenant, user)
+        totals = aggregate(rows)
+        likes = [self._label(i) for i, v in sorted(totals.items(), key=lambda kv: -kv[1]) if v > 0.2]
+        dislikes = [self._label(i) for i, v in sorted(totals.items(), key=lambda kv: kv[1]) if v < -0.2]
+        return likes[:10], dislikes[:10]
+
+    def _label(self, item_id: str) -> str:
+        it = self.catalog.get(item_id)
+        return it.label() if it else item_id
+
+
+def aggregate(rows: list[PrefRow], half_life_days: float = 60.0, now: float | None = None) -> dict[str, float]:
+    now = now or time.time()
+    totals: dict[str, float] = {}
+    for r in rows:
+        decay = 0.5 ** (max(0.0, now - r.ts) / (half_life_days * 86400))
+        totals[r.item_id] = totals.get(r.item_id, 0.0) + r.value * decay
+    return totals

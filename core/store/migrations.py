@@ -1,0 +1,72 @@
+"""Schema migrations with a version table. Append new steps; never edit a released one.
+
+Every table that holds people's data has a ``tenant`` column and every repository query filters on it.
+"""
+
+from __future__ import annotations
+
+from core.store.db import Database
+
+MIGRATIONS: list[list[str]] = [
+    # 1: the foundation schema
+    [
+        """CREATE TABLE processed_events (
+            tenant TEXT NOT NULL, platform TEXT NOT NULL, event_id TEXT NOT NULL, ts REAL NOT NULL,
+            PRIMARY KEY (tenant, platform, event_id))""",
+        """CREATE TABLE users (
+            tenant TEXT NOT NULL, user_id TEXT NOT NULL, platform TEXT NOT NULL,
+            display_name TEXT, created REAL NOT NULL, last_seen REAL NOT NULL,
+            PRIMARY KEY (tenant, user_id))""",
+        """CREATE TABLE conversations (
+            tenant TEXT NOT NULL, conv_key TEXT NOT NULL, state TEXT NOT NULL, updated REAL NOT NULL,
+            PRIMARY KEY (tenant, conv_key))""",
+        """CREATE TABLE turns (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, conv_key TEXT NOT NULL,
+            user_id TEXT, role TEXT NOT NULL, text TEXT NOT NULL, ts REAL NOT NULL)""",
+        "CREATE INDEX turns_by_conv ON turns (tenant, conv_key, id)",
+        "CREATE INDEX turns_by_user ON turns (tenant, user_id)",
+        """CREATE TABLE recommendations (
+            rec_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, conv_key TEXT NOT NULL, user_id TEXT NOT NULL,
+            item_ids TEXT NOT NULL, kind TEXT NOT NULL DEFAULT 'chat', created REAL NOT NULL)""",
+        "CREATE INDEX recs_by_conv ON recommendations (tenant, conv_key, created)",
+        """CREATE TABLE posted_messages (
+            tenant TEXT NOT NULL, platform TEXT NOT NULL, message_id TEXT NOT NULL, rec_id TEXT NOT NULL,
+            item_id TEXT, PRIMARY KEY (tenant, platform, message_id))""",
+        """CREATE TABLE reactions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, user_id TEXT NOT NULL,
+            platform TEXT NOT NULL, message_id TEXT NOT NULL, rec_id TEXT, emoji TEXT NOT NULL,
+            added INTEGER NOT NULL, ts REAL NOT NULL)""",
+        "CREATE INDEX reactions_by_user ON reactions (tenant, user_id)",
+        # One row per piece of evidence (mention with sentiment, reaction, button, shown-and-ignored,
+        # imported rating). The preference model and CF read from here.
+        """CREATE TABLE preferences (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, user_id TEXT NOT NULL,
+            conv_key TEXT, item_id TEXT NOT NULL, value REAL NOT NULL, kind TEXT NOT NULL,
+            source TEXT, ts REAL NOT NULL)""",
+        "CREATE INDEX prefs_by_user ON preferences (tenant, user_id, ts)",
+        "CREATE INDEX prefs_by_conv ON preferences (tenant, conv_key, ts)",
+    ],
+]
+
+
+async def migrate(db: Database) -> int:
+    """Bring the schema to the newest version; returns it. Each step commits with its version bump."""
+    async with db.transaction() as tx:
+        await tx.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = await tx.fetchone("SELECT MAX(version) FROM schema_version")
+    current = int(row[0]) if row and row[0] is not None else 0
+    if current > len(MIGRATIONS):
+        raise RuntimeError(
+            f"database schema v{current} is newer than this recbot (v{len(MIGRATIONS)}): upgrade recbot"
+        )
+    for version in range(current + 1, len(MIGRATIONS) + 1):
+        async with db.transaction() as tx:
+            for stmt in MIGRATIONS[version - 1]:
+                await tx.execute(stmt)
+            await tx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+    return len(MIGRATIONS)
+
+
+async def schema_version(db: Database) -> int:
+    row = await db.fetchone("SELECT MAX(version) FROM schema_version")
+    return int(row[0]) if row and row[0] is not None else 0

@@ -1,0 +1,227 @@
+"""Repositories: every method takes the tenant first and every query filters on it."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from core.store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRow:
+    role: str  # "user" | "bot"
+    user_id: str | None
+    text: str
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class RecRow:
+    rec_id: str
+    conv_key: str
+    user_id: str
+    item_ids: tuple[str, ...]
+    kind: str
+    created: float
+
+
+@dataclass(frozen=True, slots=True)
+class PrefRow:
+    user_id: str
+    item_id: str
+    value: float
+    kind: str
+    ts: float
+    conv_key: str | None = None
+
+
+class EventRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(self, tenant: str, platform: str, event_id: str) -> bool:
+        """True the first time an event id is seen; False for a retry or duplicate delivery.
+
+        The primary key makes this safe across processes sharing one database.
+        """
+        n = await self.db.execute(
+            "INSERT INTO processed_events (tenant, platform, event_id, ts) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (tenant, platform, event_id, time.time()),
+        )
+        return n == 1
+
+
+class UserRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def touch(self, tenant: str, user_id: str, platform: str, display_name: str | None) -> None:
+        now = time.time()
+        await self.db.execute(
+            "INSERT INTO users (tenant, user_id, platform, display_name, created, last_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, user_id) DO UPDATE SET last_seen = excluded.last_seen, "
+            "display_name = COALESCE(excluded.display_name, users.display_name)",
+            (tenant, user_id, platform, display_name, now, now),
+        )
+
+    async def get(self, tenant: str, user_id: str) -> dict[str, object] | None:
+        row = await self.db.fetchone(
+            "SELECT user_id, platform, display_name, created, last_seen FROM users "
+            "WHERE tenant = ? AND user_id = ?",
+            (tenant, user_id),
+        )
+        if row is None:
+            return None
+        return dict(zip(("user_id", "platform", "display_name", "created", "last_seen"), row, strict=True))
+
+
+class ConversationRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def load_state(self, tenant: str, conv_key: str) -> dict[str, object] | None:
+        row = await self.db.fetchone(
+            "SELECT state FROM conversations WHERE tenant = ? AND conv_key = ?", (tenant, conv_key)
+        )
+        return json.loads(row[0]) if row else None
+
+    async def save_state(self, tenant: str, conv_key: str, state: dict[str, object]) -> None:
+        await self.db.execute(
+            "INSERT INTO conversations (tenant, conv_key, state, updated) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (tenant, conv_key) DO UPDATE SET state = excluded.state, updated = excluded.updated",
+            (tenant, conv_key, json.dumps(state), time.time()),
+        )
+
+    async def add_turn(self, tenant: str, conv_key: str, user_id: str | None, role: str, text: str) -> None:
+        await self.db.execute(
+            "INSERT INTO turns (tenant, conv_key, user_id, role, text, ts) VALUES (?, ?, ?, ?, ?, ?)",
+            (tenant, conv_key, user_id, role, text, time.time()),
+        )
+
+    async def recent_turns(self, tenant: str, conv_key: str, limit: int = 20) -> list[TurnRow]:
+        rows = await self.db.fetchall(
+            "SELECT role, user_id, text, ts FROM turns WHERE tenant = ? AND conv_key = ? "
+            "ORDER BY id DESC LIMIT ?",
+            (tenant, conv_key, limit),
+        )
+        return [TurnRow(*r) for r in reversed(rows)]
+
+    async def prune_turns(self, tenant: str | None, older_than: float) -> int:
+        """Retention: delete turns older than a timestamp (one tenant, or every tenant when None)."""
+        if tenant is None:
+            return await self.db.execute("DELETE FROM turns WHERE ts < ?", (older_than,))
+        return await self.db.execute("DELETE FROM turns WHERE tenant = ? AND ts < ?", (tenant, older_than))
+
+
+class RecommendationRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(self, tenant: str, rec_id: str, conv_key: str, user_id: str,
+                  item_ids: list[str], kind: str = "chat") -> None:
+        await self.db.execute(
+            "INSERT INTO recommendations (rec_id, tenant, conv_key, user_id, item_ids, kind, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rec_id, tenant, conv_key, user_id, json.dumps(item_ids), kind, time.time()),
+        )
+
+    async def get(self, tenant: str, rec_id: str) -> RecRow | None:
+        row = await self.db.fetchone(
+            "SELECT rec_id, conv_key, user_id, item_ids, kind, created FROM recommendations "
+            "WHERE tenant = ? AND rec_id = ?",
+            (tenant, rec_id),
+        )
+        return _rec(row) if row else None
+
+    async def recent(self, tenant: str, conv_key: str, limit: int = 5) -> list[RecRow]:
+        rows = await self.db.fetchall(
+            "SELECT rec_id, conv_key, user_id, item_ids, kind, created FROM recommendations "
+            "WHERE tenant = ? AND conv_key = ? ORDER BY created DESC LIMIT ?",
+            (tenant, conv_key, limit),
+        )
+        return [_rec(r) for r in rows]
+
+    async def map_message(self, tenant: str, platform: str, message_id: str, rec_id: str,
+                          item_id: str | None = None) -> None:
+        await self.db.execute(
+            "INSERT INTO posted_messages (tenant, platform, message_id, rec_id, item_id) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (tenant, platform, message_id, rec_id, item_id),
+        )
+
+    async def by_message(self, tenant: str, platform: str, message_id: str) -> tuple[RecRow, str | None] | None:
+        row = await self.db.fetchone(
+            "SELECT rec_id, item_id FROM posted_messages WHERE tenant = ? AND platform = ? AND message_id = ?",
+            (tenant, platform, message_id),
+        )
+        if row is None:
+            return None
+        rec = await self.get(tenant, row[0])
+        return (rec, row[1]) if rec else None
+
+
+def _rec(row: tuple[object, ...]) -> RecRow:
+    return RecRow(str(row[0]), str(row[1]), str(row[2]), tuple(json.loads(str(row[3]))), str(row[4]),
+                  float(row[5]))  # type: ignore[arg-type]
+
+
+class PreferenceRepo:
+    """Evidence rows (preferences) and raw reactions."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(self, tenant: str, user_id: str, item_id: str, value: float, kind: str,
+                  conv_key: str | None = None, source: str | None = None, ts: float | None = None) -> None:
+        await self.db.execute(
+            "INSERT INTO preferences (tenant, user_id, conv_key, item_id, value, kind, source, ts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (tenant, user_id, conv_key, item_id, value, kind, source, ts or time.time()),
+        )
+
+    async def remove_source(self, tenant: str, user_id: str, source: str) -> int:
+        """Undo evidence from one source (e.g. a reaction that was removed)."""
+        return await self.db.execute(
+            "DELETE FROM preferences WHERE tenant = ? AND user_id = ? AND source = ?", (tenant, user_id, source)
+        )
+
+    async def for_user(self, tenant: str, user_id: str, limit: int = 500) -> list[PrefRow]:
+        rows = await self.db.fetchall(
+            "SELECT user_id, item_id, value, kind, ts, conv_key FROM preferences "
+            "WHERE tenant = ? AND user_id = ? ORDER BY ts DESC LIMIT ?",
+            (tenant, user_id, limit),
+        )
+        return [PrefRow(*r) for r in rows]
+
+    async def for_conversation(self, tenant: str, conv_key: str, limit: int = 500) -> list[PrefRow]:
+        rows = await self.db.fetchall(
+            "SELECT user_id, item_id, value, kind, ts, conv_key FROM preferences "
+            "WHERE tenant = ? AND conv_key = ? ORDER BY ts DESC LIMIT ?",
+            (tenant, conv_key, limit),
+        )
+        return [PrefRow(*r) for r in rows]
+
+    async def all_interactions(self, tenant: str | None = None) -> list[tuple[str, str, str, float]]:
+        """(tenant, user, item, value) for CF training; None reads every tenant (deployment-wide CF
+        learns item-item structure only; per-user factors are never served across tenants)."""
+        if tenant is None:
+            rows = await self.db.fetchall("SELECT tenant, user_id, item_id, value FROM preferences")
+        else:
+            rows = await self.db.fetchall(
+                "SELECT tenant, user_id, item_id, value FROM preferences WHERE tenant = ?", (tenant,)
+            )
+        return [(str(a), str(b), str(c), float(d)) for a, b, c, d in rows]
+
+    async def add_reaction(self, tenant: str, user_id: str, platform: str, message_id: str,
+                           rec_id: str | None, emoji: str, added: bool) -> int:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO reactions (tenant, user_id, platform, message_id, rec_id, emoji, added, ts) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (tenant, user_id, platform, message_id, rec_id, emoji, int(added), time.time()),
+            )
+            row = await tx.fetchone("SELECT COUNT(*) FROM reactions WHERE tenant = ?", (tenant,))
+        return int(row[0]) if row else 0

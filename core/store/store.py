@@ -1,0 +1,68 @@
+"""The store facade: open + migrate, the repositories, and per-user export and deletion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.store.db import Database, SqliteDatabase
+from core.store.migrations import migrate
+from core.store.repos import ConversationRepo, EventRepo, PreferenceRepo, RecommendationRepo, UserRepo
+
+# Tables with a user_id column, and what to call them in a forget-me report.
+USER_TABLES: dict[str, str] = {
+    "turns": "conversation turns",
+    "reactions": "reactions",
+    "preferences": "preference signals",
+    "recommendations": "recommendations shown to you",
+    "users": "profile",
+}
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.events = EventRepo(db)
+        self.users = UserRepo(db)
+        self.conversations = ConversationRepo(db)
+        self.recs = RecommendationRepo(db)
+        self.prefs = PreferenceRepo(db)
+        # Later migrations (digests) register more user tables here so export/forget stay complete.
+        self.user_tables: dict[str, str] = dict(USER_TABLES)
+
+    @classmethod
+    async def open_sqlite(cls, path: Path) -> Store:
+        db = await SqliteDatabase.open(path)
+        await migrate(db)
+        return cls(db)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def export_user(self, tenant: str, user_id: str) -> dict[str, Any]:
+        """Everything stored about one person in one tenant, as JSON-ready data."""
+        out: dict[str, Any] = {"tenant": tenant, "user": user_id}
+        for table in self.user_tables:
+            cols = [r[1] for r in await self.db.fetchall(f"PRAGMA table_info({table})")] \
+                if self.db.dialect == "sqlite" else None
+            rows = await self.db.fetchall(
+                f"SELECT * FROM {table} WHERE tenant = ? AND user_id = ?", (tenant, user_id)
+            )
+            out[table] = [dict(zip(cols, r, strict=False)) if cols else list(r) for r in rows]
+        return out
+
+    async def forget_user(self, tenant: str, user_id: str) -> dict[str, int]:
+        """Delete every row about one person in one tenant, in one transaction; returns counts."""
+        counts: dict[str, int] = {}
+        async with self.db.transaction() as tx:
+            for table in self.user_tables:
+                counts[table] = await tx.execute(
+                    f"DELETE FROM {table} WHERE tenant = ? AND user_id = ?", (tenant, user_id)
+                )
+            # Messages that pointed at this person's recommendations are now dangling: drop them too.
+            await tx.execute(
+                "DELETE FROM posted_messages WHERE tenant = ? AND rec_id NOT IN "
+                "(SELECT rec_id FROM recommendations WHERE tenant = ?)",
+                (tenant, tenant),
+            )
+        return counts

@@ -1,0 +1,27 @@
+"""Small event builders for tests."""
+
+from __future__ import annotations
+
+import itertools
+
+from core.events import ButtonAction, ButtonPress, Message, Reaction
+
+_ids = itertools.count(1)
+
+
+def msg(text: str, *, tenant: str = "t1", channel: str = "c1", user: str = "u1", platform: str = "test",
+        thread: str | None = None) -> Message:
+    return Message(platform=platform, tenant=tenant, channel=channel, user=user, event_id=f"e{next(_ids)}",
+                   thread=thread, text=text)
+
+
+def reaction(message_id: str, emoji: str, *, tenant: str = "t1", channel: str = "c1", user: str = "u1",
+             added: bool = True, platform: str = "test") -> Reaction:
+    return Reaction(platform=platform, tenant=tenant, channel=channel, user=user, event_id=f"e{next(_ids)}",
+                    message_id=message_id, emoji=emoji, added=added)
+
+
+def button(action: ButtonAction, rec_id: str, item_id: str, *, tenant: str = "t1", channel: str = "c1",
+           user: str = "u1", platform: str = "test") -> ButtonPress:
+    return ButtonPress(platform=platform, tenant=tenant, channel=channel, user=user, event_id=f"e{next(_ids)}",
+                       action=action, rec_id=rec_id, item_id=item_id)

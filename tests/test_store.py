@@ -1,0 +1,87 @@
+"""Store: migrations, WAL, tenant scoping, dedupe, export and forget on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from core.store.db import SqliteDatabase
+from core.store.migrations import MIGRATIONS, migrate, schema_version
+from core.store.store import Store
+
+
+async def test_migrations_create_schema_once_and_record_version(tmp_path: Path) -> None:
+    db = await SqliteDatabase.open(tmp_path / "a.db")
+    assert await migrate(db) == len(MIGRATIONS)
+    assert await migrate(db) == len(MIGRATIONS)  # idempotent
+    assert await schema_version(db) == len(MIGRATIONS)
+    rows = await db.fetchall("SELECT COUNT(*) FROM schema_version")
+    assert rows[0][0] == len(MIGRATIONS)
+    mode = await db.fetchone("PRAGMA journal_mode")
+    assert mode and mode[0] == "wal"
+    await db.close()
+
+
+async def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    db = await SqliteDatabase.open(tmp_path / "a.db")
+    await migrate(db)
+    await db.execute("INSERT INTO schema_version (version) VALUES (?)", (len(MIGRATIONS) + 5,))
+    with pytest.raises(RuntimeError, match="newer"):
+        await migrate(db)
+    await db.close()
+
+
+async def test_event_claim_dedupes_per_tenant(tmp_path: Path) -> None:
+    store = await Store.open_sqlite(tmp_path / "s.db")
+    assert await store.events.claim("t1", "slack", "ev1")
+    assert not await store.events.claim("t1", "slack", "ev1")
+    assert await store.events.claim("t2", "slack", "ev1")  # same id, other tenant: independent
+    await store.close()
+
+
+async def test_queries_are_tenant_scoped(tmp_path: Path) -> None:
+    store = await Store.open_sqlite(tmp_path / "s.db")
+    await store.conversations.save_state("t1", "k", {"x": 1})
+    await store.conversations.add_turn("t1", "k", "u", "user", "secret of t1")
+    await store.prefs.add("t1", "u", "item-a", 1.0, "button", conv_key="k")
+    await store.recs.add("t1", "r1", "k", "u", ["item-a"])
+    await store.recs.map_message("t1", "slack", "m1", "r1")
+    assert await store.conversations.load_state("t2", "k") is None
+    assert await store.conversations.recent_turns("t2", "k") == []
+    assert await store.prefs.for_user("t2", "u") == []
+    assert await store.recs.get("t2", "r1") is None
+    assert await store.recs.by_message("t2", "slack", "m1") is None
+    assert (await store.recs.by_message("t1", "slack", "m1")) is not None
+    exported = await store.export_user("t2", "u")
+    assert all(exported[t] == [] for t in store.user_tables)
+    await store.close()
+
+
+async def test_export_and_forget_user(tmp_path: Path) -> None:
+    store = await Store.open_sqlite(tmp_path / "s.db")
+    await store.users.touch("t1", "u", "test", "Ann")
+    await store.conversations.add_turn("t1", "k", "u", "user", "hello")
+    await store.prefs.add("t1", "u", "item-a", 1.0, "button")
+    await store.prefs.add("t1", "other", "item-b", 1.0, "button")
+    await store.prefs.add("t2", "u", "item-c", 1.0, "button")
+    data = await store.export_user("t1", "u")
+    assert data["turns"][0]["text"] == "hello"
+    assert [p["item_id"] for p in data["preferences"]] == ["item-a"]
+    counts = await store.forget_user("t1", "u")
+    assert counts["turns"] == 1 and counts["preferences"] == 1 and counts["users"] == 1
+    assert await store.prefs.for_user("t1", "u") == []
+    assert len(await store.prefs.for_user("t1", "other")) == 1  # someone else's data stays
+    assert len(await store.prefs.for_user("t2", "u")) == 1  # the same id in another tenant stays
+    await store.close()
+
+
+async def test_database_file_is_readable_by_plain_sqlite(tmp_path: Path) -> None:
+    store = await Store.open_sqlite(tmp_path / "s.db")
+    await store.conversations.add_turn("t1", "k", "u", "user", "hi")
+    await store.close()
+    con = sqlite3.connect(tmp_path / "s.db")
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert con.execute("SELECT text FROM turns").fetchone()[0] == "hi"
+    con.close()
