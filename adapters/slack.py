@@ -57,6 +57,7 @@ log = logging.getLogger("recbot.slack")
 PLATFORM = "slack"
 _SIGNATURE_MAX_AGE_S = 300  # Slack's documented replay window; SignatureVerifier enforces the same
 _USER_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
+_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 
 
 @dataclass
@@ -430,17 +431,23 @@ class SlackAdapter:
 
     async def _deliver(self, tenant: str, reply: Reply, *, channel: str, thread: str | None,
                        user: str | None, response_url: str | None = None) -> str | None:
-        """Post one reply; returns its ts (None for ephemeral or response_url posts, which have none)."""
+        """Post one reply; returns its ts (None for ephemeral, file or response_url posts)."""
         if reply.key is not None and reply.key.channel:
             channel, thread = reply.key.channel, reply.key.thread
         text, blocks = render_reply(reply)
         client = self._client(tenant)
-        if reply.ephemeral and response_url:
-            await AsyncWebhookClient(response_url).send(text=text, blocks=blocks, response_type="ephemeral")
+        if reply.file is not None and user:
+            await self._send_file(client, reply.file, text, user)
             return None
-        if reply.ephemeral and user:
-            await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks, thread_ts=thread)
-            return None
+        # A user id as channel means the app's DM with them: nobody else is there, post normally.
+        if reply.ephemeral and not _USER_ID.match(channel):
+            if response_url:
+                await AsyncWebhookClient(response_url).send(text=text, blocks=blocks, response_type="ephemeral")
+                return None
+            if user:
+                await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks,
+                                                thread_ts=thread)
+                return None
         try:
             resp = await client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread,
                                                  unfurl_links=False, unfurl_media=False)
@@ -457,6 +464,12 @@ class SlackAdapter:
         if reply.rec_id:
             await self._core.message_posted(reply, ts)
         return ts
+
+    async def _send_file(self, client: AsyncWebClient, file: tuple[str, str], text: str, user: str) -> None:
+        """Files carry personal data (exports): always into the person's DM with the app, never a channel."""
+        dm = await client.conversations_open(users=user)
+        await client.files_upload_v2(channel=dm["channel"]["id"], filename=file[0], content=file[1],
+                                     initial_comment=text)
 
     async def _publish_home(self, tenant: str, user: str) -> None:
         summary = await self._core.user_summary(tenant, user)

@@ -90,17 +90,13 @@ def _item_text(item: ItemView) -> str:
 
 
 def _intro(reply: Reply) -> str:
-    """The text before the item list: the core's plain rendering lists the items after an intro, so
-    keep the lines that precede the first line naming the first item (all of it when none does)."""
+    """The prose before the item list. The core's plain text is the prose followed by the numbered
+    list (core.render.compose), so cut at the first item's line; when that line is missing keep only the
+    first line, so the items are not shown twice."""
     if not reply.items:
         return reply.text
-    first = reply.items[0].title
-    lines: list[str] = []
-    for line in reply.text.splitlines():
-        if first in line:
-            break
-        lines.append(line)
-    return "\n".join(lines).strip()
+    at = reply.text.find(f"1. {reply.items[0].label()}")
+    return (reply.text[:at] if at >= 0 else reply.text.split("\n", 1)[0]).strip()
 
 
 def item_blocks(item: ItemView, rec_id: str | None, with_buttons: bool) -> list[Block]:

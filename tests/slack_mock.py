@@ -14,11 +14,16 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
+
+from bot.config import load_config
+from bot.wiring import App, build_app
+from tests.conftest import write_config
 
 # Upper bound for waiting on something the adapter does in the background: a hang detector only.
 LIVENESS_S = 20.0
@@ -37,6 +42,7 @@ class ApiCall:
     method: str
     token: str | None
     args: dict[str, Any]
+    result: dict[str, Any] = field(default_factory=dict)  # what the mock answered
 
 
 @dataclass
@@ -63,6 +69,7 @@ class MockSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{id}", self._respond)
+        app.router.add_post("/upload/{id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -109,37 +116,51 @@ class MockSlack:
             args.update(dict(await request.post()))
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.pop("token", None)
-        await self._record(ApiCall(method, token, args))
+        status, result = self._answer(method, token, args)
+        await self._record(ApiCall(method, token, args, result))
+        return web.json_response(result, status=status, headers={"Retry-After": "0"} if status == 429 else None)
+
+    def _answer(self, method: str, token: str | None, args: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         queued = self.failures.get(method)
         if queued:
             error = queued.pop(0)
-            if error == "ratelimited":
-                return web.json_response({"ok": False, "error": error}, status=429, headers={"Retry-After": "0"})
-            return web.json_response({"ok": False, "error": error})
+            return (429 if error == "ratelimited" else 200), {"ok": False, "error": error}
         if method == "apps.connections.open":
             if token != self.app_token:
-                return web.json_response({"ok": False, "error": "invalid_auth"})
-            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
+                return 200, {"ok": False, "error": "invalid_auth"}
+            return 200, {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         ws = self._by_token.get(token or "")
         if ws is None:
-            return web.json_response({"ok": False, "error": "invalid_auth"})
+            return 200, {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
-            return web.json_response({"ok": True, "team_id": ws.team_id, "team": ws.team_id, "user": "recbot",
-                                      "user_id": ws.bot_user_id, "bot_id": ws.bot_id,
-                                      "url": f"https://{ws.team_id.lower()}.slack.test/"})
+            return 200, {"ok": True, "team_id": ws.team_id, "team": ws.team_id, "user": "recbot",
+                         "user_id": ws.bot_user_id, "bot_id": ws.bot_id, "url": f"https://{ws.team_id}.slack.test/"}
         if method in ("chat.postMessage", "chat.update"):
             ts = args.get("ts") or f"{int(time.time())}.{next(self._ts):06d}"
-            return web.json_response({"ok": True, "channel": args.get("channel"), "ts": ts,
-                                      "message": {"text": args.get("text"), "ts": ts}})
+            return 200, {"ok": True, "channel": args.get("channel"), "ts": ts,
+                         "message": {"text": args.get("text"), "ts": ts}}
         if method == "chat.postEphemeral":
-            return web.json_response({"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"})
+            return 200, {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "users.info":
-            user = args.get("user", "")
-            return web.json_response({"ok": True, "user": {"id": user, "name": user.lower(),
-                                                           "profile": {"display_name": f"Person {user}"}}})
+            user = str(args.get("user", ""))
+            return 200, {"ok": True, "user": {"id": user, "name": user.lower(),
+                                              "profile": {"display_name": f"Person {user}"}}}
+        if method == "conversations.open":
+            return 200, {"ok": True, "channel": {"id": "D" + str(args.get("users", ""))[1:]}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            return 200, {"ok": True, "file_id": file_id, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = json.loads(args.get("files", "[]"))
+            return 200, {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "views.publish":
-            return web.json_response({"ok": True, "view": args.get("view")})
-        return web.json_response({"ok": False, "error": "unknown_method"})
+            return 200, {"ok": True, "view": args.get("view")}
+        return 200, {"ok": False, "error": "unknown_method"}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        await self._record(ApiCall("file_upload", None, {"file_id": request.match_info["id"],
+                                                         "content": (await request.read()).decode()}))
+        return web.Response(text="OK - uploaded")
 
     async def _respond(self, request: web.Request) -> web.Response:
         await self._record(ApiCall("response_url", None, await request.json()))
@@ -208,3 +229,35 @@ def interactive_body(payload: dict[str, Any]) -> bytes:
 
 def message_ts() -> str:
     return f"{int(time.time())}.{next(_event_ids):06d}"
+
+
+# ---- the real core, on a small catalog of real films -------------------------------------------
+
+MOVIES = [
+    ("alien", "Alien", 1979, "Ridley Scott", ["sci-fi", "horror"]),
+    ("blade-runner", "Blade Runner", 1982, "Ridley Scott", ["sci-fi", "noir"]),
+    ("matrix", "The Matrix", 1999, "Lana Wachowski", ["sci-fi", "action"]),
+    ("arrival", "Arrival", 2016, "Denis Villeneuve", ["sci-fi", "drama"]),
+    ("interstellar", "Interstellar", 2014, "Christopher Nolan", ["sci-fi", "drama"]),
+    ("gattaca", "Gattaca", 1997, "Andrew Niccol", ["sci-fi", "drama"]),
+    ("moon", "Moon", 2009, "Duncan Jones", ["sci-fi", "mystery"]),
+    ("ex-machina", "Ex Machina", 2014, "Alex Garland", ["sci-fi", "thriller"]),
+    ("ghostbusters", "Ghostbusters", 1984, "Ivan Reitman", ["comedy", "fantasy"]),
+    ("groundhog-day", "Groundhog Day", 1993, "Harold Ramis", ["comedy", "romance"]),
+    ("airplane", "Airplane!", 1980, "Jim Abrahams", ["comedy"]),
+    ("lebowski", "The Big Lebowski", 1998, "Joel Coen", ["comedy", "crime"]),
+    ("heat", "Heat", 1995, "Michael Mann", ["crime", "thriller"]),
+    ("fargo", "Fargo", 1996, "Joel Coen", ["crime", "comedy"]),
+]
+
+
+async def build_test_app(tmp_path: Path) -> App:
+    """bot.wiring's app (real DialogueCore, SQLite in tmp_path, keyword engines, template generation)
+    over the catalog above, so the Slack tests do not depend on the bundled catalog's contents."""
+    catalog = tmp_path / "films.jsonl"
+    catalog.write_text("\n".join(json.dumps({
+        "id": f"movie:{slug}", "title": title, "domain": "movie", "year": year, "creator": creator,
+        "genres": genres, "description": f"{title} by {creator}.", "popularity": 100 - n,
+    }) for n, (slug, title, year, creator, genres) in enumerate(MOVIES)), encoding="utf-8")
+    config = load_config(write_config(tmp_path, f'[catalog]\nbundled = false\nfiles = ["{catalog}"]\n'))
+    return await build_app(config)
