@@ -154,6 +154,7 @@ class SlackAdapter:
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
+
         async def authorize(team_id: str | None) -> AuthorizeResult | None:
             # A plain function: bolt injects arguments by parameter name and trips over a bound "self".
             return await self._authorize(team_id)
@@ -414,10 +415,8 @@ class SlackAdapter:
                 for reply in replies:
                     await self._deliver(event.tenant, reply, channel=event.channel, thread=event.thread,
                                         user=event.user, response_url=response_url)
-                if isinstance(event, ButtonPress) and message and message.get("blocks") and event.message_id:
-                    await self._client(event.tenant).chat_update(
-                        channel=event.channel, ts=event.message_id, text=message.get("text") or " ",
-                        blocks=with_feedback(message["blocks"], event.item_id, event.user, event.action))
+                if isinstance(event, ButtonPress) and message and message.get("blocks"):
+                    await self._mark_feedback(event, message, response_url)
                 if home_after:
                     await self._publish_home(event.tenant, event.user)
         except Exception:
@@ -464,6 +463,21 @@ class SlackAdapter:
         if reply.rec_id:
             await self._core.message_posted(reply, ts)
         return ts
+
+    async def _mark_feedback(self, press: ButtonPress, message: Mapping[str, Any], response_url: str | None) -> None:
+        """Show who rated what under the item. chat.update cannot edit ephemeral messages or messages in
+        channels the bot has left; the action's response_url can, so it is the fallback."""
+        text = message.get("text") or " "
+        blocks = with_feedback(message["blocks"], press.item_id, press.user, press.action)
+        try:
+            if not press.message_id:
+                raise LookupError("no message ts")
+            await self._client(press.tenant).chat_update(channel=press.channel, ts=press.message_id, text=text,
+                                                         blocks=blocks)
+        except (SlackApiError, LookupError):
+            if not response_url:
+                raise
+            await AsyncWebhookClient(response_url).send(text=text, blocks=blocks, replace_original=True)
 
     async def _send_file(self, client: AsyncWebClient, file: tuple[str, str], text: str, user: str) -> None:
         """Files carry personal data (exports): always into the person's DM with the app, never a channel."""

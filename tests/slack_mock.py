@@ -251,7 +251,7 @@ MOVIES = [
 ]
 
 
-async def build_test_app(tmp_path: Path) -> App:
+async def build_test_app(tmp_path: Path, extra_config: str = "") -> App:
     """bot.wiring's app (real DialogueCore, SQLite in tmp_path, keyword engines, template generation)
     over the catalog above, so the Slack tests do not depend on the bundled catalog's contents."""
     catalog = tmp_path / "films.jsonl"
@@ -259,5 +259,5 @@ async def build_test_app(tmp_path: Path) -> App:
         "id": f"movie:{slug}", "title": title, "domain": "movie", "year": year, "creator": creator,
         "genres": genres, "description": f"{title} by {creator}.", "popularity": 100 - n,
     }) for n, (slug, title, year, creator, genres) in enumerate(MOVIES)), encoding="utf-8")
-    config = load_config(write_config(tmp_path, f'[catalog]\nbundled = false\nfiles = ["{catalog}"]\n'))
+    config = load_config(write_config(tmp_path, f'[catalog]\nbundled = false\nfiles = ["{catalog}"]\n{extra_config}'))
     return await build_app(config)

@@ -240,6 +240,18 @@ async def test_buttons_change_the_next_recommendation(slack: SlackAdapter, mock:
     assert more.split(":", 3)[3] not in item_ids(latest)
 
 
+async def test_feedback_mark_falls_back_to_the_response_url(slack: SlackAdapter, mock: MockSlack) -> None:
+    first = await ask(slack, mock, T1, "recommend a sci-fi movie")
+    mock.failures["chat.update"] = ["cant_update_message"]  # e.g. a list posted through a response_url
+    like = next(b for b in buttons(first) if b.startswith("rb:like:"))
+    await post(slack, button(T1, first, like, mock), form=True)
+    await slack.wait_idle()
+    replaced = [c for c in mock.of("response_url") if c.args.get("replace_original")]
+    assert len(replaced) == 1 and buttons(replaced[0]) == buttons(first)
+    assert ["👍 <@U100>"] == [e["text"] for b in replaced[0].args["blocks"] if b["type"] == "context"
+                              for e in b["elements"]]
+
+
 async def test_app_home_shows_the_profile_and_forget_me_erases_it(slack: SlackAdapter, mock: MockSlack,
                                                                   app: App) -> None:
     first = await ask(slack, mock, T1, "recommend a sci-fi movie")
@@ -414,13 +426,41 @@ async def test_outbound_send_posts_and_maps_the_message(slack: SlackAdapter, moc
 
 async def test_secrets_never_reach_the_logs(slack: SlackAdapter, mock: MockSlack,
                                             caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
+    for name in ("recbot.slack", "slack_bolt", "slack_sdk"):  # not root: aiosqlite's thread logs late
+        caplog.set_level(logging.DEBUG, logger=name)
     await ask(slack, mock, T1, "recommend a sci-fi movie")
     await post(slack, mention(T1, "hi")[0], secret="forged")
     await slack.wait_idle()
     assert "Sending a request" in caplog.text  # the SDK's debug logging was on
     for secret in (SECRET, T1.token, T2.token):
         assert secret not in caplog.text
+
+
+async def test_the_config_table_wires_the_adapter(tmp_path: Path, mock: MockSlack,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.runner import build_adapters
+
+    monkeypatch.setenv("RB_TEST_SLACK_TOKEN", T1.token)
+    monkeypatch.setenv("RB_TEST_SLACK_SECRET", SECRET)
+    built = await build_test_app(tmp_path, f"""[slack]
+mode = "http"
+host = "127.0.0.1"
+port = 0
+api_base_url = "{mock.api_url}"
+bot_token_env = "RB_TEST_SLACK_TOKEN"
+signing_secret_env = "RB_TEST_SLACK_SECRET"
+""")
+    try:
+        [adapter] = build_adapters(built)
+        assert isinstance(adapter, SlackAdapter)
+        await adapter.start()
+        try:
+            call = await ask(adapter, mock, T1, "recommend a sci-fi movie")
+            assert call.token == T1.token and item_ids(call)
+        finally:
+            await adapter.stop()
+    finally:
+        await built.aclose()
 
 
 def test_settings_need_their_secrets() -> None:
