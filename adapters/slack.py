@@ -150,6 +150,7 @@ class SlackAdapter:
         self._replays = _Lru(50_000)  # (timestamp, signature) -> request time
         self._threads = _Lru(20_000)  # (tenant, channel, thread_ts) the bot takes part in
         self._posted = _Lru(20_000)  # (tenant, channel, ts) of our messages -> their thread
+        self._marks = _Lru(2_000)  # (tenant, channel, ts) -> the blocks last written by a feedback mark
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per conversation, with a user count
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
@@ -397,9 +398,16 @@ class SlackAdapter:
     # ---- the asynchronous half -------------------------------------------------------------------
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
+        task = asyncio.get_running_loop().create_task(self._guarded(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _guarded(work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception:  # already acknowledged: nobody else would ever see this error
+            log.exception("slack: background work failed")
 
     async def _run(self, event: AnyEvent, *, response_url: str | None = None,
                    message: Mapping[str, Any] | None = None, home_after: bool = False) -> None:
@@ -468,7 +476,11 @@ class SlackAdapter:
         """Show who rated what under the item. chat.update cannot edit ephemeral messages or messages in
         channels the bot has left; the action's response_url can, so it is the fallback."""
         text = message.get("text") or " "
-        blocks = with_feedback(message["blocks"], press.item_id, press.user, press.action)
+        # Two people rating one list at once both send the blocks as they were before either press:
+        # start from what this process last wrote to that message (updates are serialized per thread).
+        marked = self._marks.get((press.tenant, press.channel, press.message_id)) or message["blocks"]
+        blocks = with_feedback(marked, press.item_id, press.user, press.action)
+        self._marks.add((press.tenant, press.channel, press.message_id), blocks)
         try:
             if not press.message_id:
                 raise LookupError("no message ts")

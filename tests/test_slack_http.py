@@ -240,6 +240,19 @@ async def test_buttons_change_the_next_recommendation(slack: SlackAdapter, mock:
     assert more.split(":", 3)[3] not in item_ids(latest)
 
 
+async def test_two_people_rating_one_list_at_once_both_show(slack: SlackAdapter, mock: MockSlack) -> None:
+    first = await ask(slack, mock, T1, "recommend a sci-fi movie")
+    like = next(b for b in buttons(first) if b.startswith("rb:like:"))
+    dislike = next(b for b in buttons(first) if b.startswith("rb:dislike:"))
+    # both payloads carry the blocks as they were before either press
+    await asyncio.gather(post(slack, button(T1, first, like, mock, user="U100"), form=True),
+                         post(slack, button(T1, first, dislike, mock, user="U200"), form=True))
+    await slack.wait_idle()
+    last = mock.of("chat.update")[-1]
+    marks = sorted(e["text"] for b in last.args["blocks"] if b["type"] == "context" for e in b["elements"])
+    assert marks == ["👍 <@U100>", "👎 <@U200>"]
+
+
 async def test_feedback_mark_falls_back_to_the_response_url(slack: SlackAdapter, mock: MockSlack) -> None:
     first = await ask(slack, mock, T1, "recommend a sci-fi movie")
     mock.failures["chat.update"] = ["cant_update_message"]  # e.g. a list posted through a response_url
