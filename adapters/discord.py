@@ -20,13 +20,13 @@ import contextlib
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from adapters.discord_views import RecButton, render
+from adapters.discord_views import RecButton, build_commands, render
 from core.events import ButtonAction, ButtonPress, Command, ConversationKey, Event, Message, Reaction, Reply
 from core.ports import CoreHandle
 
@@ -55,6 +55,17 @@ class DiscordSettings:
         # TOML may hold snowflakes as strings; normalise once here.
         self.allowed_channels = [int(c) for c in self.allowed_channels]
         self.sync_guilds = [int(g) for g in self.sync_guilds]
+        if self.shard_id is not None and self.shard_count is None:
+            raise ValueError("[discord] shard_id needs shard_count")
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> DiscordSettings:
+        """Build from the raw ``[discord]`` config table; unknown keys are errors, not silent defaults."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ValueError(f"[discord] unknown setting(s): {', '.join(unknown)}")
+        return cls(**dict(raw))
 
 
 class _Hooks:
@@ -115,7 +126,7 @@ class DiscordAdapter:
         else:
             self.client = _Client(self, shard_id=settings.shard_id, shard_count=settings.shard_count, **kwargs)
         self.tree = app_commands.CommandTree(self.client)
-        for cmd in _commands(self):
+        for cmd in build_commands(self.run_command):
             self.tree.add_command(cmd)
         self._gateway: asyncio.Task[None] | None = None
         self._thread_parents: dict[int, int | None] = {}  # channel id -> parent id (None: not a thread)
@@ -273,7 +284,11 @@ class DiscordAdapter:
             replies = [r for r in replies if r.items]
         for n, reply in enumerate(replies):
             reference = message.to_reference(fail_if_not_exists=False) if n == 0 and guild_id else None
-            sent = await message.channel.send(**render(reply), reference=reference, mention_author=False)
+            try:
+                sent = await message.channel.send(**render(reply), reference=reference, mention_author=False)
+            except discord.Forbidden:
+                log.warning("no permission to post in channel %s (guild %s)", message.channel.id, guild_id)
+                return
             await self._posted(reply, sent)
 
     async def _posted(self, reply: Reply, sent: discord.Message | discord.WebhookMessage) -> None:
@@ -348,52 +363,3 @@ class DiscordAdapter:
 def _log_gateway_end(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("Discord gateway stopped", exc_info=task.exception())
-
-
-def _commands(adapter: DiscordAdapter) -> list[app_commands.Command[Any, ..., Any] | app_commands.Group]:
-    """The slash commands; each one becomes a core Command event of the same name."""
-    run = adapter.run_command
-
-    @app_commands.command(name="recommend", description="Recommend something (optionally: what you're after)")
-    @app_commands.describe(query="e.g. 'a tense sci-fi film from the 80s'")
-    async def recommend(interaction: discord.Interaction, query: str | None = None) -> None:
-        await run(interaction, "recommend", query or "")
-
-    @app_commands.command(name="more", description="More recommendations like the last ones")
-    async def more(interaction: discord.Interaction) -> None:
-        await run(interaction, "more")
-
-    @app_commands.command(name="why", description="Why was this recommended?")
-    @app_commands.describe(item="title of a recommended item (default: the last list)")
-    async def why(interaction: discord.Interaction, item: str | None = None) -> None:
-        await run(interaction, "why", item or "")
-
-    @app_commands.command(name="prefs", description="What I know about your taste (only you see it)")
-    async def prefs(interaction: discord.Interaction) -> None:
-        await run(interaction, "prefs")
-
-    @app_commands.command(name="forget", description="Forget everything about you in this server")
-    async def forget(interaction: discord.Interaction) -> None:
-        await run(interaction, "forget")
-
-    digest = app_commands.Group(name="digest", description="Scheduled recommendation digests")
-
-    @digest.command(name="subscribe", description="Get a recommendation digest here on a schedule")
-    @app_commands.describe(schedule="e.g. 'daily 09:00 Europe/Paris' or 'weekly fri 18:00'")
-    async def subscribe(interaction: discord.Interaction, schedule: str | None = None) -> None:
-        await run(interaction, "digest", f"subscribe {schedule or ''}".strip())
-
-    @digest.command(name="unsubscribe", description="Stop a digest")
-    @app_commands.describe(subscription="which one (default: all of yours here)")
-    async def unsubscribe(interaction: discord.Interaction, subscription: str | None = None) -> None:
-        await run(interaction, "digest", f"unsubscribe {subscription or ''}".strip())
-
-    @digest.command(name="now", description="Send a digest right now")
-    async def now(interaction: discord.Interaction) -> None:
-        await run(interaction, "digest", "now")
-
-    @digest.command(name="list", description="List digest subscriptions here")
-    async def list_(interaction: discord.Interaction) -> None:
-        await run(interaction, "digest", "list")
-
-    return [recommend, more, why, prefs, forget, digest]

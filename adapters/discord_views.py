@@ -1,17 +1,19 @@
-"""Rendering for the Discord adapter: Reply -> message kwargs (content / embed / persistent buttons).
+"""Discord presentation: Reply -> message kwargs (content / embed / persistent buttons), slash commands.
 
 Kept apart from adapters/discord.py so the event plumbing and the presentation each stay small. Nothing
-here talks to Discord; the only runtime hook is ``RecButton.callback``, which hands the click to whatever
-``ButtonSink`` the client is (the adapter's client implements it).
+here talks to the core: ``RecButton.callback`` hands a click to the client (a ``ButtonSink``, which the
+adapter's client is), and each slash command hands its name and arguments to the adapter's runner.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import discord
+from discord import app_commands
 
 from core.events import ButtonAction, Reply
 
@@ -39,6 +41,9 @@ def truncate(text: str, limit: int) -> str:
 
 def custom_id(action: ButtonAction, rec_id: str, item_id: str) -> str:
     return f"rb:{action.value}:{rec_id}:{item_id}"
+
+
+CommandRunner = Callable[[discord.Interaction[Any], str, str], Awaitable[None]]
 
 
 class ButtonSink(Protocol):
@@ -136,3 +141,51 @@ def render(reply: Reply) -> dict[str, Any]:
         name, body = reply.file
         kwargs["file"] = discord.File(io.BytesIO(body.encode("utf-8")), filename=name)
     return kwargs
+
+
+def build_commands(run: CommandRunner) -> list[app_commands.Command[Any, ..., Any] | app_commands.Group]:
+    """The slash commands; each one calls ``run(interaction, core command name, args)``."""
+
+    @app_commands.command(name="recommend", description="Recommend something (optionally: what you're after)")
+    @app_commands.describe(query="e.g. 'a tense sci-fi film from the 80s'")
+    async def recommend(interaction: discord.Interaction, query: str | None = None) -> None:
+        await run(interaction, "recommend", query or "")
+
+    @app_commands.command(name="more", description="More recommendations like the last ones")
+    async def more(interaction: discord.Interaction) -> None:
+        await run(interaction, "more")
+
+    @app_commands.command(name="why", description="Why was this recommended?")
+    @app_commands.describe(item="title of a recommended item (default: the last list)")
+    async def why(interaction: discord.Interaction, item: str | None = None) -> None:
+        await run(interaction, "why", item or "")
+
+    @app_commands.command(name="prefs", description="What I know about your taste (only you see it)")
+    async def prefs(interaction: discord.Interaction) -> None:
+        await run(interaction, "prefs")
+
+    @app_commands.command(name="forget", description="Forget everything about you in this server")
+    async def forget(interaction: discord.Interaction) -> None:
+        await run(interaction, "forget")
+
+    digest = app_commands.Group(name="digest", description="Scheduled recommendation digests")
+
+    @digest.command(name="subscribe", description="Get a recommendation digest here on a schedule")
+    @app_commands.describe(schedule="e.g. 'daily 09:00 Europe/Paris' or 'weekly fri 18:00'")
+    async def subscribe(interaction: discord.Interaction, schedule: str | None = None) -> None:
+        await run(interaction, "digest", f"subscribe {schedule or ''}".strip())
+
+    @digest.command(name="unsubscribe", description="Stop a digest")
+    @app_commands.describe(subscription="which one (default: all of yours here)")
+    async def unsubscribe(interaction: discord.Interaction, subscription: str | None = None) -> None:
+        await run(interaction, "digest", f"unsubscribe {subscription or ''}".strip())
+
+    @digest.command(name="now", description="Send a digest right now")
+    async def now(interaction: discord.Interaction) -> None:
+        await run(interaction, "digest", "now")
+
+    @digest.command(name="list", description="List digest subscriptions here")
+    async def list_(interaction: discord.Interaction) -> None:
+        await run(interaction, "digest", "list")
+
+    return [recommend, more, why, prefs, forget, digest]

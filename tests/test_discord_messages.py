@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from adapters.discord import DiscordSettings
 from core.events import ConversationKey, ItemView, Reply
 from tests.discord_harness import (
@@ -129,3 +131,22 @@ async def test_outbound_send_posts_to_a_channel_or_a_dm(tmp_path: Path) -> None:
         assert opened.body == {"recipient_id": ALICE}
         dm_post = await fake.wait_request("POST", r"/channels/\d+/messages", start=fake.requests.index(opened))
         assert dm_post.body["content"] == "hello"
+
+
+def test_settings_from_the_config_table() -> None:
+    s = DiscordSettings.from_mapping({"token_env": "MY_BOT_TOKEN", "message_content": True,
+                                      "allowed_channels": ["1200000000000000101"], "sync_guilds": [7]})
+    assert s.allowed_channels == [CHAN_A] and s.sync_guilds == [7] and s.token_env == "MY_BOT_TOKEN"
+    with pytest.raises(ValueError, match="unknown setting.*tokn"):
+        DiscordSettings.from_mapping({"tokn": "x"})
+    with pytest.raises(ValueError, match="shard_count"):
+        DiscordSettings(shard_id=0)
+
+
+async def test_missing_token_is_a_clear_error(tmp_path: Path) -> None:
+    from adapters.discord import DiscordAdapter
+
+    adapter = DiscordAdapter(object(), DiscordSettings(token_env="RECBOT_TEST_NO_SUCH_TOKEN"), {})  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="RECBOT_TEST_NO_SUCH_TOKEN"):
+        await adapter.start()
+    await adapter.client.close()
