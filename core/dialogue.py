@@ -23,6 +23,7 @@ from core.feedback import FeedbackService
 from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
+from core.ratelimit import RateLimiter
 from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
@@ -45,6 +46,9 @@ class CoreSettings:
     k: int = 5
     generation_deadline_s: float = 20.0
     multilingual: bool = False  # True when a multilingual embedding model is configured
+    messages_per_minute: float = 20.0  # per user; 0 disables the limit
+    burst: int = 8
+    unlimited_platforms: tuple[str, ...] = ("console",)  # the local terminal has one trusted user
 
 
 class DialogueCore:
@@ -60,12 +64,20 @@ class DialogueCore:
         self.feedback = feedback or FeedbackService(store, catalog)
         self.digests = digests
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._limiter = RateLimiter(self.settings.messages_per_minute, self.settings.burst)
 
     # ---- entry points -------------------------------------------------------------------------
     async def handle(self, event: AnyEvent) -> list[Reply]:
         try:
+            if isinstance(event, Reaction):
+                # Claimed inside the same transaction that records it (crash safety), no reply.
+                await self.feedback.on_reaction(event)
+                return []
             if not await self.store.events.claim(event.tenant, event.platform, event.event_id):
                 return []  # a retry or a duplicate delivery: already handled
+            if (isinstance(event, Message | Command) and event.platform not in self.settings.unlimited_platforms
+                    and not self._limiter.allow(f"{event.tenant}:{event.user}")):
+                return [Reply(texts.SLOW_DOWN, key=event.key, ephemeral=True)]
             key = event.key.as_str()
             lock = self._locks.get(key)
             if lock is None:
@@ -89,9 +101,6 @@ class DialogueCore:
 
     # ---- dispatch -----------------------------------------------------------------------------
     async def _dispatch(self, event: AnyEvent) -> list[Reply]:
-        if isinstance(event, Reaction):
-            await self.feedback.on_reaction(event)
-            return []
         if isinstance(event, ButtonPress):
             return await self._on_button(event)
         if isinstance(event, Command):

@@ -28,6 +28,8 @@ class Database(Protocol):
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
+    async def fetch_dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
+
     def transaction(self) -> Any:
         """``async with db.transaction() as tx:`` — tx has execute/fetchall/fetchone; all or nothing."""
         ...
@@ -59,6 +61,13 @@ class _SqliteTx:
         row = await cur.fetchone()
         await cur.close()
         return tuple(row) if row is not None else None
+
+    async def fetch_dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cur = await self._conn.execute(sql, tuple(params))
+        names = [d[0] for d in cur.description or ()]
+        rows = await cur.fetchall()
+        await cur.close()
+        return [dict(zip(names, r, strict=True)) for r in rows]
 
 
 class SqliteDatabase:
@@ -96,6 +105,9 @@ class SqliteDatabase:
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         return await _SqliteTx(self._conn).fetchone(sql, params)
+
+    async def fetch_dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return await _SqliteTx(self._conn).fetch_dicts(sql, params)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_SqliteTx]:
