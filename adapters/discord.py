@@ -230,12 +230,13 @@ class DiscordAdapter:
         parent = self._thread_parents[channel_id]
         return (str(parent), str(channel_id)) if parent else (str(channel_id), None)
 
-    def _base(self, guild_id: int | None, user: discord.abc.User, event_id: int,
+    @staticmethod
+    def _base(guild_id: int | None, user_id: int, user_name: str | None, event_id: str,
               where: tuple[str, str | None], ts: float) -> dict[str, Any]:
         return {
             "platform": PLATFORM, "tenant": str(guild_id) if guild_id else DM_TENANT, "channel": where[0],
-            "thread": where[1], "user": str(user.id), "event_id": str(event_id), "ts": ts,
-            "user_name": user.display_name, "is_dm": guild_id is None,
+            "thread": where[1], "user": str(user_id), "event_id": event_id, "ts": ts,
+            "user_name": user_name, "is_dm": guild_id is None,
         }
 
     # ----- messages -----------------------------------------------------------------------------
@@ -271,7 +272,9 @@ class DiscordAdapter:
             followed = self.settings.message_content and int(where[0]) in self.settings.allowed_channels
             if not followed:
                 return
-        event = Message(**self._base(guild_id, message.author, message.id, where, message.created_at.timestamp()),
+        author = message.author
+        event = Message(**self._base(guild_id, author.id, author.display_name, str(message.id), where,
+                                     message.created_at.timestamp()),
                         text=self._strip_mentions(message), addressed=addressed)
         if addressed:
             async with message.channel.typing():
@@ -310,24 +313,24 @@ class DiscordAdapter:
             return
         channel = self.client.get_channel(payload.channel_id)
         where = await self._locate(channel, payload.channel_id, payload.guild_id)
-        user = payload.member or await self._user(payload.user_id)
+        # The name is only a label: no REST lookup per reaction when the user is not cached.
+        user = payload.member or self.client.get_user(payload.user_id)
+        now = discord.utils.utcnow().timestamp()
         # Gateway reactions carry no id; add/remove/add again must not be collapsed by the core's dedupe.
-        event_id = f"{payload.message_id}:{payload.user_id}:{name}:{'+' if added else '-'}:{discord.utils.utcnow().timestamp()}"
-        event = Reaction(**{**self._base(payload.guild_id, user, 0, where, discord.utils.utcnow().timestamp()),
-                            "event_id": event_id},
+        event_id = f"{payload.message_id}:{payload.user_id}:{name}:{'+' if added else '-'}:{now}"
+        event = Reaction(**self._base(payload.guild_id, payload.user_id, user.display_name if user else None,
+                                      event_id, where, now),
                          message_id=str(payload.message_id), emoji=name, added=added)
         for reply in await self.core.handle(event):
             target = self.client.get_partial_messageable(int(where[1] or where[0]), guild_id=payload.guild_id)
             sent = await target.send(**render(reply))
             await self._posted(reply, sent)
 
-    async def _user(self, user_id: int) -> discord.abc.User:
-        return self.client.get_user(user_id) or await self.client.fetch_user(user_id)
-
     # ----- interactions -------------------------------------------------------------------------
     async def _interaction_base(self, interaction: discord.Interaction[Any]) -> dict[str, Any]:
         where = await self._locate(interaction.channel, interaction.channel_id or 0, interaction.guild_id)
-        return self._base(interaction.guild_id, interaction.user, interaction.id, where,
+        user = interaction.user
+        return self._base(interaction.guild_id, user.id, user.display_name, str(interaction.id), where,
                           interaction.created_at.timestamp())
 
     async def run_command(self, interaction: discord.Interaction[Any], name: str, args: str = "") -> None:

@@ -39,14 +39,15 @@ _MOVIES = [
 ]
 
 
-def make_config(tmp_path: Path) -> Config:
+def make_config(tmp_path: Path, extra: str = "") -> Config:
+    """SQLite and a 16-movie catalog under tmp_path; ``extra`` is appended TOML (e.g. a [discord] table)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     catalog = tmp_path / "movies.jsonl"
     catalog.write_text("\n".join(json.dumps({
         "id": f"m{n}", "title": t, "year": y, "genres": g, "domain": "movie", "creator": f"Director {n}",
         "description": f"{t} is a {' '.join(g)} film.", "popularity": 100 - n,
     }) for n, (t, y, g) in enumerate(_MOVIES)), encoding="utf-8")
-    body = f'[catalog]\nbundled = false\nfiles = ["{catalog}"]\n'
+    body = f'[catalog]\nbundled = false\nfiles = ["{catalog}"]\n{extra}'
     return load_config(write_config(tmp_path, body))
 
 

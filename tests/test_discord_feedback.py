@@ -11,6 +11,7 @@ from tests.discord_harness import (
     CHAN_A2,
     CHAN_A3,
     CHAN_B,
+    DM_CHAN,
     GUILD_A,
     GUILD_B,
     fake_discord,
@@ -85,3 +86,14 @@ async def _with_dislikes(bot, tenant: str, user: str):
 async def _with(bot, tenant: str, user: str, attr: str):
     summary = await bot.core.user_summary(tenant, user)
     return summary if getattr(summary, attr) else None
+
+
+async def test_reaction_in_a_dm_counts_in_the_dm_tenant_only(tmp_path: Path) -> None:
+    async with fake_discord() as fake, running_bot(fake, make_config(tmp_path)) as bot:
+        in_dm = await bot.mention(DM_CHAN, "recommend a comedy movie", mention=False)
+        message = await bot.posted_and_mapped(in_dm, "dm")
+        assert "guild_id" not in message
+        await bot.react(message, "❤️")
+        summary = await until(lambda: _with(bot, "dm", str(ALICE), "likes"))
+        assert {t.split(". ", 1)[1] for t in titles(in_dm.body)} <= set(summary.likes)
+        assert not (await bot.core.user_summary(TENANT_A, str(ALICE))).likes

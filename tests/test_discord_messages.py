@@ -150,3 +150,26 @@ async def test_missing_token_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="RECBOT_TEST_NO_SUCH_TOKEN"):
         await adapter.start()
     await adapter.client.close()
+
+
+async def test_recbot_run_starts_the_discord_adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`recbot run` with a [discord] table: the token comes from the named env var, replies flow."""
+    import asyncio
+
+    from bot.runner import run
+    from tests.discord_harness import Bot
+
+    table = '[discord]\ntoken_env = "RECBOT_TEST_DISCORD_TOKEN"\nguild_ready_timeout = 0.05\n'
+    config = make_config(tmp_path, table)
+    assert config.discord["token_env"] == "RECBOT_TEST_DISCORD_TOKEN"
+    monkeypatch.setenv("RECBOT_TEST_DISCORD_TOKEN", "t0ken")
+    async with fake_discord() as fake:
+        with fake.patched():
+            stop = asyncio.Event()
+            task = asyncio.create_task(run(config, stop))
+            await fake.wait_connected()
+            assert fake.identifies[-1]["token"] == "t0ken"
+            reply = await Bot(fake, None, None).mention(CHAN_A, "recommend a comedy movie")  # type: ignore[arg-type]
+            assert reply.body["embeds"][0]["fields"]
+            stop.set()
+            assert await task == 0
