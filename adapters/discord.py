@@ -20,7 +20,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import discord
@@ -28,7 +28,7 @@ from discord import app_commands
 
 from adapters.discord_views import RecButton, build_commands, render
 from core.events import ButtonAction, ButtonPress, Command, ConversationKey, Event, Message, Reaction, Reply
-from core.ports import CoreHandle
+from core.ports import CoreHandle, UserSummary
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +57,6 @@ class DiscordSettings:
         self.sync_guilds = [int(g) for g in self.sync_guilds]
         if self.shard_id is not None and self.shard_count is None:
             raise ValueError("[discord] shard_id needs shard_count")
-
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any]) -> DiscordSettings:
-        """Build from the raw ``[discord]`` config table; unknown keys are errors, not silent defaults."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(f"[discord] unknown setting(s): {', '.join(unknown)}")
-        return cls(**dict(raw))
 
 
 class _Hooks:
@@ -366,3 +357,27 @@ class DiscordAdapter:
 def _log_gateway_end(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("Discord gateway stopped", exc_info=task.exception())
+
+
+class _NoCore:
+    """The core stand-in for a sync-only adapter: registering commands never handles an event."""
+
+    async def handle(self, event: Event) -> list[Reply]:
+        raise RuntimeError("this Discord adapter only syncs commands; it has no core")
+
+    async def message_posted(self, reply: Reply, message_id: str) -> None:
+        raise RuntimeError("this Discord adapter only syncs commands; it has no core")
+
+    async def user_summary(self, tenant: str, user: str) -> UserSummary:
+        raise RuntimeError("this Discord adapter only syncs commands; it has no core")
+
+
+async def sync_commands(settings: DiscordSettings, env: Mapping[str, str],
+                        guild_ids: list[int] | None = None) -> dict[str, int]:
+    """`recbot discord sync-commands`: register the slash commands over REST only (no gateway, no core,
+    no models loaded). ``guild_ids`` None means the configured ``sync_guilds`` (empty: global)."""
+    adapter = DiscordAdapter(_NoCore(), settings, env)
+    try:
+        return await adapter.sync_commands(guild_ids)
+    finally:
+        await adapter.client.close()

@@ -105,8 +105,8 @@ async def until(probe: Callable[[], Awaitable[Any]], *, tries: int = 500) -> Any
 
 
 @asynccontextmanager
-async def running_bot(fake: FakeDiscord, config: Config, settings: DiscordSettings | None = None
-                      ) -> AsyncIterator[Bot]:
+async def running_bot(fake: FakeDiscord, config: Config, settings: DiscordSettings | None = None,
+                      identifies: int = 1) -> AsyncIterator[Bot]:
     """One process's worth of bot: core from bot.wiring + adapter + discord.py client, connected."""
     app = await build_app(config)
     # The fake sends every guild at once, so discord.py need not wait its default 2 s for stragglers.
@@ -117,7 +117,7 @@ async def running_bot(fake: FakeDiscord, config: Config, settings: DiscordSettin
         with fake.patched():
             await adapter.start()
             await asyncio.wait_for(adapter.wait_until_ready(), 30)
-            assert len(fake.identifies) == connected + 1
+            assert len(fake.identifies) == connected + identifies  # one per shard
             yield Bot(fake, app, adapter)
     finally:
         await adapter.stop()

@@ -55,6 +55,7 @@ class FakeDiscord:
         self.messages: dict[int, dict[str, Any]] = {}  # every message the bot posted, by id
         self.identifies: list[dict[str, Any]] = []
         self._sockets: list[tuple[web.WebSocketResponse, Any]] = []
+        self._shard_of: dict[int, list[int] | None] = {}  # id(socket) -> [shard id, count] it identified as
         self._seq = itertools.count(1)
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -215,6 +216,7 @@ class FakeDiscord:
             await self._send(conn, {"op": 0, "t": "GUILD_CREATE", "s": next(self._seq),
                                     "d": self.guild_payload(g)})
         self._sockets.append(conn)
+        self._shard_of[id(conn[0])] = shard
         async with self._changed:
             self._changed.notify_all()
 
@@ -233,9 +235,14 @@ class FakeDiscord:
             await ws.send_bytes(z.compress(raw) + z.flush(zlib.Z_SYNC_FLUSH))
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send one DISPATCH to every identified client (one per test normally)."""
+        """Send one DISPATCH to each connected session that owns it: a guild's events go only to the
+        shard responsible for that guild (as Discord routes them); DMs go to shard 0."""
         assert self._sockets, "no client is connected"
+        guild_id = int(data.get("guild_id") or 0)
         for conn in list(self._sockets):
+            shard = self._shard_of.get(id(conn[0]))
+            if shard and (guild_id >> 22) % shard[1] != shard[0]:
+                continue
             await self._send(conn, {"op": 0, "t": event, "s": next(self._seq), "d": data})
 
     async def wait_connected(self, n: int = 1, limit_s: float = 15) -> None:
@@ -244,7 +251,7 @@ class FakeDiscord:
 
     # ----- REST ---------------------------------------------------------------------------------
     async def wait_request(self, method: str, pattern: str, *, start: int = 0,
-                           limit_s: float = 5) -> Recorded:
+                           limit_s: float = 30) -> Recorded:
         """The first recorded request at index >= start whose path fully matches the regex."""
         rx = re.compile(pattern)
 
@@ -299,9 +306,10 @@ class FakeDiscord:
                     "bot_public": True, "bot_require_code_grant": False, "verify_key": "00", "flags": 0,
                     "owner": self.user(1, "owner"), "team": None, "summary": ""}
         if path in ("/gateway", "/gateway/bot"):
+            # max_concurrency 16: discord.py may identify all shards at once instead of 5 s apart.
             return {"url": f"{self.base.replace('http', 'ws')}/gw", "shards": 1,
                     "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0,
-                                            "max_concurrency": 1}}
+                                            "max_concurrency": 16}}
         if m := re.fullmatch(r"/channels/(\d+)/messages", path):
             if method == "POST":
                 return self._posted_message(int(m[1]), body)

@@ -9,6 +9,7 @@ from adapters.discord import DiscordSettings
 from tests.discord_harness import (
     ALICE,
     CHAN_A,
+    CHAN_B,
     DM_CHAN,
     GUILD_A,
     THREAD_A,
@@ -137,3 +138,25 @@ async def test_commands_in_threads_and_dms_keep_their_place(tmp_path: Path) -> N
             rec_id = follow.body["components"][0]["components"][0]["custom_id"].split(":")[2]
             rec = await bot.core.store.recs.get(tenant, rec_id)
             assert rec is not None and rec.conv_key == key
+
+
+async def test_sync_commands_cli_helper_needs_no_gateway_or_core() -> None:
+    from adapters.discord import sync_commands
+
+    async with fake_discord() as fake:
+        with fake.patched():
+            done = await sync_commands(DiscordSettings(), {"DISCORD_TOKEN": "t"})
+            assert done == {"global": 6}
+            assert fake.matching("PUT", rf"/applications/{fake.app_id}/commands")
+            assert await sync_commands(DiscordSettings(sync_guilds=[1]), {"DISCORD_TOKEN": "t"}, [GUILD_A]) == {
+                TENANT_A: 6}
+        assert not fake.identifies  # REST only: the gateway was never opened
+
+
+async def test_shard_count_alone_runs_every_shard_in_one_process(tmp_path: Path) -> None:
+    settings = DiscordSettings(shard_count=2, guild_ready_timeout=0.05)
+    async with fake_discord() as fake, running_bot(fake, make_config(tmp_path), settings, identifies=2) as bot:
+        assert sorted(i["shard"] for i in fake.identifies) == [[0, 2], [1, 2]]
+        assert {g.id for g in bot.adapter.client.guilds} == {g.id for g in fake.guilds}
+        reply = await bot.mention(CHAN_B, "recommend a comedy movie")
+        assert reply.body["embeds"]
