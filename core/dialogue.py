@@ -170,6 +170,8 @@ class DialogueCore:
                 u.items and intent != Intent.FEEDBACK)):
             intent = Intent.RECOMMEND  # "80s comedies?" carries a request even without a verb
         refs = self._resolve_refs(state, u)
+        if not ev.addressed and intent in (Intent.UNKNOWN, Intent.GREET, Intent.HELP, Intent.FEEDBACK):
+            return []  # channel chatter the bot only follows: learn from it, answer only real requests
         if intent == Intent.GREET:
             return [Reply(texts.GREETING)]
         if intent == Intent.HELP:
