@@ -113,8 +113,9 @@ class Config:
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     # Platform sections are kept raw here and parsed by their adapters' own settings classes.
-    discord: dict[str, Any] = field(default_factory=dict)
-    slack: dict[str, Any] = field(default_factory=dict)
+    # None: the platform is off; a table (even an empty one) turns it on for `recbot run`.
+    discord: dict[str, Any] | None = None
+    slack: dict[str, Any] | None = None
     digests: dict[str, Any] = field(default_factory=dict)
     privacy: dict[str, Any] = field(default_factory=dict)
 

@@ -38,15 +38,20 @@ def settings_from(cls: type, section: str, raw: dict[str, Any]) -> Any:
 def build_adapters(app: App) -> list[Runnable]:
     cfg = app.config
     adapters: list[Runnable] = []
-    if cfg.discord:
-        from adapters.discord import DiscordAdapter, DiscordSettings
+    try:
+        if cfg.discord is not None:
+            from adapters.discord import DiscordAdapter, DiscordSettings
 
-        adapters.append(DiscordAdapter(app.core, settings_from(DiscordSettings, "discord", cfg.discord),
-                                       os.environ))
-    if cfg.slack:
-        from adapters.slack import SlackAdapter, SlackSettings
+            adapters.append(DiscordAdapter(app.core, settings_from(DiscordSettings, "discord", cfg.discord),
+                                           os.environ))
+        if cfg.slack is not None:
+            from adapters.slack import SlackAdapter, SlackSettings
 
-        adapters.append(SlackAdapter(app.core, settings_from(SlackSettings, "slack", cfg.slack), os.environ))
+            adapters.append(SlackAdapter(app.core, settings_from(SlackSettings, "slack", cfg.slack),
+                                         os.environ))
+    except (TypeError, ValueError) as e:
+        # Missing secrets or malformed settings: the messages name env vars, never their values.
+        raise ConfigError(str(e)) from e
     return adapters
 
 

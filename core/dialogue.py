@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import random
 import time
-import uuid
 import weakref
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -31,6 +32,9 @@ from core.state import ConvState
 from core.store.store import Store
 
 log = logging.getLogger("recbot.dialogue")
+# Recommendation ids only need to be unique, not secret (every lookup is tenant-scoped); one urandom
+# seed instead of a urandom call per id, which was measurably slow on small VMs.
+_ids = random.Random(os.urandom(16))
 
 
 class DigestCommands(Protocol):
@@ -166,6 +170,8 @@ class DialogueCore:
                 u.items and intent != Intent.FEEDBACK)):
             intent = Intent.RECOMMEND  # "80s comedies?" carries a request even without a verb
         refs = self._resolve_refs(state, u)
+        if not ev.addressed and intent in (Intent.UNKNOWN, Intent.GREET, Intent.HELP, Intent.FEEDBACK):
+            return []  # channel chatter the bot only follows: learn from it, answer only real requests
         if intent == Intent.GREET:
             return [Reply(texts.GREETING)]
         if intent == Intent.HELP:
@@ -235,7 +241,7 @@ class DialogueCore:
         if not views:
             await self._save(ev, state)
             return [Reply(texts.NOTHING_LEFT)]
-        rec_id = uuid.uuid4().hex[:16]
+        rec_id = f"{_ids.getrandbits(64):016x}"
         await self.store.recs.add(ev.tenant, rec_id, key, ev.user, [v.item_id for v in views], kind=kind)
         state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: v.reason for v in views})
         await self._save(ev, state)

@@ -4,7 +4,9 @@
 #        scripts/pg-test-cluster.sh stop DIR
 # Installs Debian's postgresql package when no server binaries are found (CI on a fresh machine).
 set -euo pipefail
-cmd=${1:?start|stop}; dir=${2:?data dir}; port=${PGPORT_TEST:-55432}
+cmd=${1:?start|stop}; dir=${2:?data dir}
+# A free loopback port unless one is given, so a developer's own server never collides with it.
+port=${PGPORT_TEST:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ "$cmd" = stop ]; then
   [ -n "$bin" ] && [ -d "$dir/data" ] && runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
