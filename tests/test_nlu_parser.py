@@ -68,7 +68,7 @@ def ids(u: Understanding) -> list[str]:
     ("something like Matrix, The", ["matrix"]),
     ("what is Heat about?", ["heat"]),
     ('I watched "Up" yesterday', ["up"]),
-    ("I loved up", ["up"]),  # cue word
+    ("I loved Big", ["big"]),
     ("a new hope is the best star wars", ["sw4"]),
     ("Pride & Prejudice", ["pride"]),
 ])
@@ -78,7 +78,8 @@ def test_title_mentions(parser: RuleParser, text: str, expected: list[str]) -> N
 
 @pytest.mark.parametrize("text", [
     "the heat is unbearable today", "big fan of horror here", "what's up", "I'll look it up later",
-    "it is a good day for a movie", "give me something from the 80s", "the room was dark",
+    "it is a good day for a movie", "give me something from the 80s", "the room was dark", "loved it",
+    "I'm in the mood for a heist movie", "something spooky for halloween",
 ])
 def test_common_words_are_not_titles(parser: RuleParser, text: str) -> None:
     assert ids(parser.parse(text, NluContext())) == []
@@ -184,7 +185,8 @@ def test_frustration(parser: RuleParser, text: str) -> None:
     ("the second one", (1,), False, False), ("the last one", (4,), False, False),
     ("tell me about that one", (0,), False, False), ("more like those", (), True, False),
     ("not that one", (0,), False, True), ("not the third one", (2,), False, True),
-    ("I hated the first and the last", (0, 4), False, True), ("number 2 please", (1,), False, False),
+    ("I hated the first and the last", (0, 4), False, False), ("skip the first and the last", (0, 4), False, True),
+    ("number 2 please", (1,), False, False),
 ])
 def test_refs(parser: RuleParser, text: str, refs: tuple[int, ...], all_: bool, reject: bool) -> None:
     u = parser.parse(text, LAST)

@@ -27,8 +27,8 @@ FORGET = _rx(r"\bforget (?:about )?(?:me|everything about me|all about me|what y
 UNSUBSCRIBE = _rx(r"\bunsub(?:scribe)?\b", r"\bstop (?:sending|the (?:daily|weekly)|the digest|my digest|digest|dming)",
                   r"\bno more (?:digests?|daily|weekly|dms)", r"\bcancel (?:my |the )?(?:subscription|digest)",
                   r"\bturn off (?:the |my )?digest", r"\bopt(?:[- ])?out\b")
-SUBSCRIBE = _rx(r"\bsubscribe\b", r"\bsign me up\b", r"\b(?:daily|weekly|nightly|morning) (?:digest|picks|recs|"
-                r"recommendations|suggestions|email|update|dose|list)", r"\bdigest\b",
+SUBSCRIBE = _rx(r"\bsubscribe\b", r"\bsign me up\b", r"\b(?:daily|weekly|nightly|morning) (?:digest|picks?|recs?|"
+                r"recommendations?|suggestions?|emails?|updates?|dose|list)", r"\bdigest\b",
                 r"\bsend me (?:\w+ ){0,3}(?:every|each) (?:day|week|morning|evening|friday|monday|night)",
                 r"\bevery (?:day|week|morning|friday) (?:send|give|recommend)")
 PREFS = _rx(r"\bwhat do you know about me", r"\bmy (?:preferences|prefs|profile|taste|tastes|likes|settings)\b",
@@ -51,13 +51,13 @@ ABOUT = _rx(r"\bwhat(?:'s| is| was| are) .{1,80}? about\b", r"\btell me (?:more 
             r"\b(?:plot|synopsis|summary|premise|storyline) (?:of|for)\b", r"\bwho (?:directed|wrote|made|stars|is in)\b",
             r"\b(?:more )?(?:info|information|details) (?:on|about)\b", r"\bwhat kind of (?:movie|film|book|novel) is\b",
             r"\bis (?:it|that|this|that one|this one|the \w+ one) (?:any good|good|scary|long|sad|violent|worth|for kids|"
-            r"suitable|funny|gory|a true story|based on)", r"\bhow long is\b", r"\bwhen (?:was|did) .{1,60}? "
+            r"suitable|funny|gory|a true story|based on)", r"\bhow long is\b", r"\bwhat'?s (?:up )?with (?:the|that|this)\b", r"\bwhen (?:was|did) .{1,60}? "
             r"(?:come out|released|written|published|made)", r"\bdescribe\b", r"^\W*(?:what is|what's) (?:it|that|this)\W*$")
 MORE = _rx(r"^\W*(?:(?:some|any|a few|give me|show me|got any|i want|i'd like|i need)\s+)?(?:more|another|others|"
            r"other ones?|more options|more suggestions|more recs|more please|more of (?:those|these|that|them)|"
            r"something else|anything else|next|next one|keep (?:going|them coming)|go on|different ones?|"
            r"what else|other options|other suggestions|more like (?:this|that|these|those)|again|"
-           r"(?:a )?(?:few|couple) more|one more|more more)\s*(?:please|pls|plz|thanks|!|\?|\.)*\W*$",
+           r"(?:a )?(?:few|couple) more|one more|another one|more more)\s*(?:please|pls|plz|thanks|!|\?|\.)*\W*$",
            r"^\W*(?:what else (?:you got|do you have|is there)|anything else\??|others\??|more\W*$)")
 HELP = _rx(r"^\W*help\W*$", r"\bhelp me\W*$", r"\bwhat can you do\b", r"\bhow (?:does|do) (?:this|you|it) work",
            r"\bhow (?:do|can|should) i use\b", r"\b(?:list of )?commands\b", r"\bwhat do you do\b",
@@ -84,7 +84,9 @@ REQUEST = _rx(r"\brecommend", r"\bsuggest", r"\brecs?\b", r"\blooking (?:for|to)
               r"\bsimilar to\b", r"\b(?:more )?like (?:the )?\w+ (?:but|and)\b", r"\bcraving\b",
               r"\bfor (?:tonight|the weekend|a flight|the beach|my (?:kids|wife|husband|dad|mom))\b",
               r"\bwhat (?:movie|film|book|novel)s? (?:should|would|could)\b", r"\bwhich (?:movie|film|book|novel)\b",
-              r"\b(?:top|best) (?:\d+ )?(?:movies|films|books|novels)\b", r"^\W*(?:a|an|some)\s+\w+")
+              r"\b(?:top|best) (?:\d+ )?(?:movies|films|books|novels)\b", r"^\W*(?:a|an|some)\s+\w+",
+              r"\bwhat else (?:would|should|could|can|do|might|to)\b", r"\bwhat(?:'s| is)? next\b", r"\bvibes?\b",
+              r"\banything similar\b", r"\bsimilar (?:movies|films|books|ones|stuff)\b")
 FEEDBACK = _rx(r"\b(?:i )?(?:really |absolutely |totally )?(?:loved|liked|enjoyed|hated|disliked|adored|love|like|hate|"
                r"dislike) (?:it|that|this|that one|this one|the (?:first|second|third|fourth|fifth|last|\w+) one|them|"
                r"those|these|both)\b",
@@ -99,11 +101,13 @@ FEEDBACK = _rx(r"\b(?:i )?(?:really |absolutely |totally )?(?:loved|liked|enjoye
                r"bad|terrible|awful|boring|brilliant|excellent|fantastic|a masterpiece|overrated|underrated|mid|"
                r"trash|garbage|beautiful|incredible|perfect|mediocre|disappointing|hilarious|slow|dull|fun)\b",
                r"\bmy (?:all[- ]time )?favou?rite\b", r"\b(?:not|never) (?:seen|watched|read) (?:it|that|this)\b",
-               r"\b(?:bored|scared|moved) me\b", r"\bcould ?n'?t (?:finish|get into|stand)\b",
+               r"\b(?:bored|scared|moved) me\b", r"\b(?:didn'?t|did not|don'?t|do not|never) (?:like|enjoy|love|care for)\b",
+               r"\b(?:not|never) (?:a|much of a|really a|the biggest) fan of\b", r"\bcould ?n'?t (?:finish|get into|stand)\b",
                r"\b(?:i )?(?:loved|liked|enjoyed|hated|disliked|adored)\b", r"\b(?:good|great|nice|bad|terrible) (?:one|pick|choice|call)\b")
 # Plainly off-topic asks: never nudged into an intent by embeddings.
 OFF_TOPIC = _rx(r"\bweather\b", r"\bbook(?:ing)? (?:me |us )?(?:a |an |the )?(?:flight|table|room|hotel|ticket|cab|taxi)", r"\bwhat time is it\b",
-                r"\b(?:system|hidden) prompt\b", r"\bignore (?:all |your |previous |the )?(?:instructions|rules|prompt)",
+                r"\b(?:system|hidden) prompt\b", r"\bignore (?:\w+ ){0,3}(?:instructions|rules|prompts?)\b",
+                r"\byou are now\b", r"\bjailbreak\b", r"\bdeveloper mode\b",
                 r"\bstock|\bbitcoin\b|\brecipe\b|\bpoem\b|\bcode\b|\bjoke\b|\bmath\b|\d\s*[-+*/x]\s*\d")
 
 EXEMPLARS: dict[Intent, tuple[str, ...]] = {

@@ -58,6 +58,7 @@ class _Draft:
     cands: list[tuple[str, int, int]] = field(default_factory=list)
     cand_floor: float = 0.0
     wants_intent_vec: bool = False
+    off_topic: bool = False
 
 
 class RuleParser:
@@ -103,20 +104,16 @@ class RuleParser:
         t_spans = [(tokens[m.start].start, tokens[m.end - 1].end) for m in titles]
         c_spans = [(tokens[m.start].start, tokens[m.end - 1].end) for m in creators]
         yr = years(text, self.now_year, t_spans)
-        crit, crit_spans = critiques(text, list(yr.spans))
+        crit, crit_spans = critiques(text, list(yr.spans), self.genres.single_words)
         negated = negated_spans(text)
         blocked = t_spans + c_spans + list(yr.spans) + crit_spans
         hits, used = self.genres.lexical(tokens, blocked)
         if language != "en":
             hits += self.genres.multilingual_lexical(text)
-        dom = domain(tokens, text, language, self.known_domains)
-        if dom:
-            titles = [_prefer_domain(m, dom, self.catalog) for m in titles]
+        dom = domain(tokens, text, language, self.known_domains, negated)
+        titles = [_prefer(m, dom, {c.item_ids[0] for c in creators}, self.catalog) for m in titles]
         spans = t_spans
-        item_sent = self.sentiment.mention_scores(text, spans)
-        for k, (s, _e) in enumerate(spans):
-            if item_sent[k] == 0.0 and _inside(s, negated):
-                item_sent[k] = -0.4  # "anything but Heat", "not Alien again"
+        item_sent = self.sentiment.mention_scores(text, spans, negated)
         masked = _mask(text, spans)
         d = _Draft(ctx=ctx, text=text, language=language, tokens=tokens, titles=titles, creators=creators,
                    negated=negated, genre_hits=hits, blocked=blocked, critiques=crit, year_lo=yr.lo,
@@ -149,9 +146,9 @@ class RuleParser:
         for d in drafts:
             n = len(d.cands)
             if n:
-                floor = d.cand_floor or None
-                new = (self.genres.from_vectors(d.cands, vecs[k : k + n], floor)
-                       if floor else self.genres.from_vectors(d.cands, vecs[k : k + n]))
+                chunk = vecs[k : k + n]
+                new = (self.genres.from_vectors(d.cands, chunk, floor=d.cand_floor, gap=0.0) if d.cand_floor
+                       else self.genres.from_vectors(d.cands, chunk))
                 d.genre_hits.extend(new)
                 k += n
             if d.wants_intent_vec:
@@ -185,6 +182,11 @@ class RuleParser:
             # One mention per item: "A New Hope ... Star Wars" are the same film; the first keeps it.
             items.setdefault(m.item_ids[0], ItemMention(m.item_ids[0], m.surface, round(m.score, 1), round(s, 3)))
         intent = d.intent or Intent.UNKNOWN
+        if intent in _NO_REQUEST_SLOTS or d.off_topic:
+            # "is it scary?", "wipe my history", "Jaws is a classic": tags here describe, they don't ask.
+            genres, not_genres = [], []
+            if intent != Intent.FEEDBACK:
+                crit = []
         return Understanding(
             intent=intent,
             confidence=d.confidence if d.intent else 0.0,
@@ -209,7 +211,7 @@ class RuleParser:
     def _rule_intent(self, d: _Draft) -> tuple[Intent | None, float]:
         t = d.text
         if not _HAS_LETTER.search(t):
-            return None, 0.0
+            return (Intent.HELP, 0.6) if re.fullmatch(r"\s*\?+\s*", t) else (None, 0.0)
         if d.language != "en":
             ml = rules.multilingual_intent(t)
             if ml is not None:
@@ -229,8 +231,12 @@ class RuleParser:
             return (Intent.REFINE, 0.8) if has_ctx else (None, 0.0)
         request = bool(rules.REQUEST.search(t))
         constraints = bool(d.genre_hits or d.creators or d.year_lo or d.year_hi)
-        if rules.OFF_TOPIC.search(t) and not (constraints or d.titles or d.domain):
+        if rules.OFF_TOPIC.search(t) and not (constraints or d.titles or d.domain or request):
+            d.off_topic = True
             return None, 0.0  # "ignore your instructions...", "what's the weather": not ours to guess
+        opinion = any(abs(s) >= 0.2 for s in d.item_sent)
+        if d.titles and opinion and not request:
+            return Intent.FEEDBACK, 0.8  # "Se7en was too dark for me" is about Se7en, not a new request
         if d.critiques:
             return (Intent.REFINE, 0.85) if has_ctx else (Intent.RECOMMEND, 0.75)
         if (r.positions or r.all) and _LIKE.search(t):
@@ -242,18 +248,23 @@ class RuleParser:
                 return Intent.REFINE, 0.75
             return Intent.RECOMMEND, 0.85
         feedback = bool(rules.FEEDBACK.search(t))
-        opinion = any(abs(s) >= 0.3 for s in d.item_sent)
-        if (feedback and (d.titles or r.positions or r.all or has_ctx or not constraints)) or (d.titles and opinion):
+        if feedback and (d.titles or r.positions or r.all or has_ctx or not constraints):
             return Intent.FEEDBACK, 0.8
         if rules.HELP.search(t):
             return Intent.HELP, 0.85
         if rules.GREET.search(t) and not (constraints or d.titles):
             return Intent.GREET, 0.85
-        return self._slot_intent(d, genres_found=bool(d.genre_hits))
+        slot = self._slot_intent(d, genres_found=bool(d.genre_hits))
+        if slot[0] is None and (ml := rules.multilingual_intent(t)) is not None:
+            return ml, 0.6  # "hola, gracias" reads as English to the language guesser
+        return slot
 
     def _slot_intent(self, d: _Draft, genres_found: bool) -> tuple[Intent | None, float]:
         """No cue word: what the slots alone suggest ("80s horror" is a request; after a list, a refinement)."""
         has_ctx = bool(d.ctx.last_items)
+        if has_ctx and _REFINE_LEAD.search(d.text) and (genres_found or d.creators or d.year_lo or d.year_hi
+                                                        or d.domain):
+            return Intent.REFINE, 0.65  # "but only books", "what about the 90s"
         if genres_found or d.creators or d.year_lo or d.year_hi:
             return (Intent.REFINE, 0.65) if has_ctx and not d.domain else (Intent.RECOMMEND, 0.65)
         if d.titles or d.domain:
@@ -261,6 +272,10 @@ class RuleParser:
         if d.refs.positions and has_ctx:
             return Intent.ABOUT, 0.5  # "the second one?" -- the person wants to hear about it
         return None, 0.0
+
+
+_NO_REQUEST_SLOTS = frozenset({Intent.ABOUT, Intent.WHY, Intent.FEEDBACK, Intent.FORGET, Intent.PREFS,
+                               Intent.HISTORY, Intent.HELP, Intent.GREET})
 
 
 def _resolve_overlaps(titles: list[Match], creators: list[Match], tokens: list[Token]
@@ -274,15 +289,27 @@ def _resolve_overlaps(titles: list[Match], creators: list[Match], tokens: list[T
             keep_t.append(t)
             continue
         by = any(c.start > 0 and tokens[c.start - 1].low == "by" for c in clash)
-        if by or max(c.score for c in clash) > t.score:
+        longer = (t.end - t.start) > max(c.end - c.start for c in clash)  # "Jurrasic Park" over "Park"
+        if by or (not longer and max(c.score for c in clash) > t.score):
             continue
         keep_c = [c for c in keep_c if c not in clash]
         keep_t.append(t)
     return keep_t, keep_c
 
 
-def _prefer_domain(m: Match, dom: str, catalog: Catalog) -> Match:
-    ids = [i for i in m.item_ids if (it := catalog.get(i)) is not None and it.domain == dom]
+def _prefer(m: Match, dom: str | None, creators: set[str], catalog: Catalog) -> Match:
+    """A title shared by a book and its film: the one whose domain or creator the message names."""
+    if len(m.item_ids) < 2 or m.year is not None:
+        return m
+
+    def fits(iid: str) -> bool:
+        it = catalog.get(iid)
+        if it is None:
+            return False
+        by = bool(it.creator) and any(c.lower() in (it.creator or "").lower() for c in creators)
+        return by or (dom is not None and it.domain == dom)
+
+    ids = [i for i in m.item_ids if fits(i)]
     if not ids or ids[0] == m.item_ids[0]:
         return m
     return Match(tuple(ids + [i for i in m.item_ids if i not in ids]), m.start, m.end, m.score, m.surface, m.year)

@@ -31,8 +31,15 @@ LEXICON_UPDATES: dict[str, float] = {
     "fav": 2.0, "fave": 2.0, "goat": 2.0, "banger": 2.0, "peak": 1.5, "mustwatch": 2.0,
     "bored": -2.0, "boring": -2.2, "dragged": -1.5, "predictable": -1.2, "forgettable": -1.6,
     "pretentious": -1.6, "cringe": -1.8, "cringy": -1.8, "unwatchable": -2.8, "unreadable": -2.6,
-    "haunting": 1.0, "terrifying": 0.5, "scary": 0.0, "creepy": 0.0, "dark": 0.0, "gory": -0.3,
-    "sad": -0.5, "killer": 0.0, "kill": -0.5, "killing": -0.5, "war": -0.5, "horror": 0.0,
+    # Fear, tears and darkness describe a film more often than they judge it ("Hereditary terrified me,
+    # best horror ever"; "we all cried, beautiful film"), so they carry no opinion here.
+    "haunting": 1.0, "terrifying": 0.0, "terrified": 0.0, "scared": 0.0, "scary": 0.0, "scare": 0.0,
+    "frightening": 0.0, "creepy": 0.0, "disturbing": 0.0, "dark": 0.0, "gory": -0.3, "cry": 0.0,
+    "cried": 0.0, "crying": 0.0, "tears": 0.0, "sad": -0.3, "killer": 0.0, "kill": 0.0, "killing": 0.0,
+    "war": 0.0, "horror": 0.0, "murder": 0.0, "dead": 0.0, "death": 0.0, "intense": 0.8,
+    # Request words are not opinions of the item named next to them ("recommend a movie like Heat").
+    "recommend": 0.0, "recommended": 0.0, "recommendation": 0.0, "recommendations": 0.0, "suggest": 0.0,
+    "please": 0.0, "interesting": 0.3, "want": 0.0, "wants": 0.0, "wanted": 0.0, "help": 0.0,
     "disliked": -2.0, "hated": -2.6, "loved": 2.9, "enjoyed": 2.2, "liked": 1.8,
 }
 # Phrases VADER cannot see as opinions: (pattern, score -1..1).
@@ -45,7 +52,15 @@ PHRASES: list[tuple[re.Pattern[str], float]] = [
     (re.compile(r"\b(?:must[- ]?(?:watch|read)|blew my mind|all[- ]time)\b", re.I), 0.7),
     (re.compile(r"\bcan'?t wait\b", re.I), 0.5),
     (re.compile(r"\b(?:too (?:long|slow|boring)|dragged on)\b", re.I), -0.5),
+    (re.compile(r"\btoo \w+ for (?:me|my taste|us)\b", re.I), -0.5),
+    (re.compile(r"\bmind[- ]?(?:blowing|blown)\b", re.I), 0.6),
+    (re.compile(r"\bin a good way\b", re.I), 0.5),
 ]
+# "like" as a preposition ("movies like item", "something like item") or a wish ("I'd like") is no opinion.
+_LIKE_PREP = re.compile(r"(?<!\bi )(?<!\bwe )(?<!\bthey )(?<!\byou )(?<!\breally )(?<!\balso )(?<!\bdo )"
+                        r"(?<!\bdid )(?<!\bdon't )(?<!\bdidn't )(?<!\bnot )\blike\b(?=\s+(?:the\s+|a\s+)?item\b)",
+                        re.I)
+_LIKE_WISH = re.compile(r"\b(?:would|'d|d|might|will|gonna|to)\s+like\b", re.I)
 
 _FRUSTRATED = re.compile(
     r"\b(?:(?:these|those|they|all of (?:these|those|them)|your (?:picks|suggestions|recs|recommendations)"
@@ -64,6 +79,10 @@ _FRUSTRATED = re.compile(
 )
 
 
+NEGATED_MENTION = -0.4
+NOISE = 0.1  # VADER compounds this small come from boosters and punctuation, not opinions
+
+
 @dataclass(frozen=True, slots=True)
 class Clause:
     start: int
@@ -72,10 +91,15 @@ class Clause:
     hard_before: bool  # a sentence boundary precedes it
 
 
+_ONE_WORD_AFTER = re.compile(r"\s*\w+\s*(?:[;.!?,\n]|$)")
+
+
 def split_clauses(text: str) -> list[Clause]:
     out: list[Clause] = []
     pos, contrast, hard = 0, False, False
     for m in _SPLIT.finditer(text):
+        if _IS_CONTRAST.match(m.group()) and _ONE_WORD_AFTER.match(text, m.end()):
+            continue  # "disturbing but brilliant" is one judgement; VADER weighs the "but" itself
         if m.start() > pos:
             out.append(Clause(pos, m.start(), contrast, hard))
             contrast, hard = False, False
@@ -98,26 +122,45 @@ class SentimentScorer:
         if not text.strip():
             return 0.0
         s = float(self._vader.polarity_scores(text)["compound"])
+        if abs(s) < NOISE:
+            s = 0.0
         for pat, val in PHRASES:
             if pat.search(text):
                 s = val if abs(s) < abs(val) or (s > 0) != (val > 0) else s
         return max(-1.0, min(1.0, s))
 
-    def mention_scores(self, text: str, spans: list[tuple[int, int]]) -> list[float]:
-        """Sentiment for each (char start, char end) span, from the clause that contains it."""
+    def mention_scores(self, text: str, spans: list[tuple[int, int]],
+                       negated: list[tuple[int, int]] = ()) -> list[float]:  # type: ignore[assignment]
+        """Sentiment for each (char start, char end) span, from the clause that contains it. A mention
+        under a negation with no opinion of its own ("anything but Heat", "not so much Drive") leans
+        negative instead of borrowing a neighbour's opinion."""
         if not spans:
             return []
-        masked = _mask(text, spans)
+        masked, starts = _mask(text, spans)
+        # Same-length substitutions, so mention starts stay valid.
+        masked = _LIKE_WISH.sub(lambda m: " " * len(m.group()), _LIKE_PREP.sub("near", masked))
         clauses = split_clauses(masked)
         if not clauses:
             return [0.0] * len(spans)
         own = [self.score(masked[c.start : c.end]) for c in clauses]
+        where = [next((k for k, c in enumerate(clauses) if c.start <= s < c.end), len(clauses) - 1)
+                 for s in starts]
         out: list[float] = []
-        for start, _end in spans:
-            ci = next((k for k, c in enumerate(clauses) if c.start <= start < c.end), len(clauses) - 1)
+        for n, ci in enumerate(where):
             s = own[ci]
+            if s == 0.0 and any(a <= spans[n][0] < b for a, b in negated):
+                s = NEGATED_MENTION
             if s == 0.0:
                 s = _borrow(clauses, own, ci)
+            # "X scared me but I loved it", "Heat? seen it, loved it": a later clause that points back
+            # with a pronoun, before any other mention, has the last word on X.
+            nxt = min([w for w in where if w > ci], default=len(clauses))
+            contrast = False
+            for k in range(ci + 1, nxt):
+                contrast = contrast or clauses[k].contrast_before
+                if own[k] != 0.0 and _PRONOUN.search(masked[clauses[k].start : clauses[k].end]):
+                    if s == 0.0 or contrast:
+                        s = own[k]
             out.append(s)
         return out
 
@@ -125,19 +168,34 @@ class SentimentScorer:
         return bool(_FRUSTRATED.search(text))
 
 
-def _mask(text: str, spans: list[tuple[int, int]]) -> str:
-    """Replace each mention with a neutral placeholder of equal length (offsets stay valid)."""
-    chars = list(text)
-    for s, e in spans:
-        filler = ("item" + " " * max(0, e - s))[: e - s]
-        chars[s:e] = list(filler)
-    return "".join(chars)
+def _mask(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[int]]:
+    """Each mention replaced by the word "item"; returns the new text and each mention's new start."""
+    order = sorted(range(len(spans)), key=lambda k: spans[k][0])
+    out: list[str] = []
+    starts = [0] * len(spans)
+    pos = 0
+    for k in order:
+        s, e = spans[k]
+        if s < pos:  # overlapping spans: keep the first
+            starts[k] = starts[order[0]] if out else 0
+            continue
+        out.append(text[pos:s])
+        starts[k] = sum(len(x) for x in out)
+        out.append("item")
+        pos = e
+    out.append(text[pos:])
+    return "".join(out), starts
+
+
+_PRONOUN = re.compile(r"\b(?:it|that one|this one|that|this)\b", re.I)
 
 
 def _borrow(clauses: list[Clause], own: list[float], ci: int) -> float:
-    """An opinion-less clause takes its neighbour's opinion across an additive link, not a contrast."""
-    nxt = ci + 1
-    if nxt < len(clauses) and not clauses[nxt].contrast_before and not clauses[nxt].hard_before:
+    """An opinion-less clause takes its neighbour's opinion across an additive link, not a contrast:
+    first from the following clauses ("Alien and Aliens were great"), then the previous one."""
+    for nxt in range(ci + 1, min(len(clauses), ci + 3)):
+        if clauses[nxt].contrast_before or clauses[nxt].hard_before:
+            break
         if own[nxt] != 0.0:
             return own[nxt]
     prev = ci - 1

@@ -11,7 +11,7 @@ from core.nlu.normalize import Token
 # ----- years and eras -----
 
 _DECADE_WORDS = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60,
-                 "seventies": 70, "eighties": 80, "nineties": 90}
+                 "seventies": 70, "eighties": 80, "nineties": 90, "ninties": 90, "fourties": 40}
 _Y = r"(1[89]\d\d|20\d\d)"
 _DECADE = re.compile(
     r"\b(?:(early|mid|late)[- ]?)?(?:the )?(?:'|’)?(?:(1[89]|20)?(\d)0\s?'?s|("
@@ -33,9 +33,9 @@ _CENTURY = re.compile(r"\b(19th|20th|21st|nineteenth|twentieth|twenty[- ]first)[
 _RECENT = re.compile(
     r"\b(recent(?:ly)?|newest|latest|new (?:releases?|movies?|films?|books?|novels?|ones?|stuff)"
     r"|(?:this|past|last) (?:few )?years?|modern|contemporary|nowadays|brand new|current)\b", re.I)
-_OLD = re.compile(r"\b(old(?:ies)?|old[- ]school|vintage|golden age|black and white|retro)\b(?! one)", re.I)
-_EXCLUSIVE = ("after", "post", "newer than", "later than", "released after", "made after", "nothing before",
-              "before", "pre", "older than", "earlier than", "prior to", "nothing after")
+_OLD = re.compile(r"\b(old[- ]school|old(?:ies)?|vintage|golden age|black and white|retro)\b(?! ones?\b)", re.I)
+_EXCLUSIVE = ("after", "post", "newer than", "later than", "released after", "made after",
+              "before", "pre", "older than", "earlier than", "prior to")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +140,16 @@ _VERB_DOMAIN = frozenset({"watch", "watching", "watched", "read", "reading", "re
                           "directed", "director", "author", "authors"})
 
 
-def domain(tokens: list[Token], text: str, language: str, known: set[str]) -> str | None:
-    """"movie"/"book"/... when said. Nouns outweigh verbs ("a book I can watch" is rare; "read" is not)."""
+def domain(tokens: list[Token], text: str, language: str, known: set[str],
+           negated: list[tuple[int, int]] = ()) -> str | None:  # type: ignore[assignment]
+    """"movie"/"book"/... when said. Nouns outweigh verbs ("a book I can watch" is rare; "read" is not);
+    a negated domain ("movies, not books") does not count."""
     if _NOT_DOMAIN.search(text):
         return None
     score: dict[str, float] = {}
     for t in tokens:
+        if any(s <= t.start < e for s, e in negated):
+            continue
         d = DOMAIN_WORDS.get(t.low)
         if d is None and t.low.rstrip("s") in known:
             d = t.low.rstrip("s")  # catalog-defined domains ("course", "podcast")
@@ -170,21 +174,30 @@ _MORE_LESS = re.compile(
     r"\b(more|less|not (?:so|as|too)|too|a (?:bit|little|lot) (?:more|less)|way (?:more|less)|much (?:more|less)"
     r"|fewer|not that|nothing too|something less|something more)\s+([a-z][a-z-]+)", re.I)
 _COMPARATIVE = re.compile(r"\b([a-z]+(?:er|ier))\b(?:\s+(?:one|ones|stuff|please|than))?", re.I)
+_NOT_ADJ = re.compile(r"\b(?:not|isn'?t|aren'?t|nothing|never|without being)\s+(too\s+|so\s+|very\s+|overly\s+)?"
+                      r"([a-z][a-z-]+)", re.I)
+# Nouns people use in critiques, as the adjective the rest of the system uses.
+CRITIQUE_NOUNS = {"violence": "violent", "gore": "gory", "blood": "bloody", "sex": "explicit",
+                  "swearing": "explicit", "romance": "romantic", "action": "action", "jump scares": "scary",
+                  "drama": "dramatic", "talking": "talky", "dialogue": "talky", "comedy": "funny", "humor": "funny"}
 _NOT_CRITIQUE_AFTER_MORE = frozenset(
     "like of than please options recommendations recs suggestions ideas movies films books novels "
     "stuff things ones one same similar than the a an it that this those these from by".split())
 
 
-def critiques(text: str, skip: list[tuple[int, int]]) -> tuple[list[str], list[tuple[int, int]]]:
+def critiques(text: str, skip: list[tuple[int, int]], genre_words: frozenset[str] = frozenset()
+              ) -> tuple[list[str], list[tuple[int, int]]]:
     """Soft critique words with a sign: "+dark" (more dark), "-gory" (less gory). Returns spans used.
-    Spans in `skip` (year phrases: "not older than 2000") are not critiques."""
+    Spans in `skip` (year phrases: "not older than 2000") are not critiques. A plain "not X" is a
+    critique only when X is not a genre word (then it is a hard exclusion, found by the genre pass);
+    "not too X" always is."""
     out: list[str] = []
     spans: list[tuple[int, int]] = list(skip)
     for m in _MORE_LESS.finditer(text):
         if any(m.start() < e and s < m.end() for s, e in spans):
             continue
         cue, word = m.group(1).lower(), m.group(2).lower()
-        base = COMPARATIVES.get(word, word)
+        base = COMPARATIVES.get(word, CRITIQUE_NOUNS.get(word, word))
         if word in _NOT_CRITIQUE_AFTER_MORE or (base not in CRITIQUE_ADJECTIVES and word not in COMPARATIVES):
             continue
         negative = cue.startswith(("less", "not", "too", "fewer", "nothing", "something less")) or "less" in cue
@@ -203,6 +216,14 @@ def critiques(text: str, skip: list[tuple[int, int]]) -> tuple[list[str], list[t
         prev = text[max(0, m.start() - 12) : m.start()].lower()
         out.append(("-" if re.search(r"\b(less|not|no)\s*$", prev) else "+") + base)
         spans.append(m.span())
+    for m in _NOT_ADJ.finditer(text):
+        if any(m.start() < e and s < m.end() for s, e in spans):
+            continue
+        word = m.group(2).lower()
+        if word not in CRITIQUE_ADJECTIVES or (word in genre_words and not m.group(1)):
+            continue
+        out.append("-" + COMPARATIVES.get(word, word))
+        spans.append(m.span())
     return list(dict.fromkeys(out)), spans[len(skip):]
 
 
@@ -218,15 +239,15 @@ _ORD_RE = re.compile(r"\b(?:the\s+)?(" + "|".join(_ORDINALS) + r"|last|final|mid
 _NUM_RE = re.compile(r"(?:\b(?:number|no\.?|num|option|choice|pick|item)\s*|#)(\d{1,2}|"
                      + "|".join(_NUM_WORDS) + r")\b", re.I)
 _THAT_ONE = re.compile(r"\b(?:that|this|the) (?:one|movie|film|book|novel|pick|suggestion)\b(?! of)", re.I)
-_IT = re.compile(r"\b(?:it|that)\b", re.I)
+_IT = re.compile(r"\b(?:it|that|this)\b", re.I)
 _ALL = re.compile(r"\b(?:those|these|them|all of (?:them|those|these)|all (?:three|four|five|of it)"
-                  r"|both|the (?:list|lot|whole list)|any of (?:them|those|these)|none of (?:them|those|these))\b",
+                  r"|both|any of (?:them|those|these)|none of (?:them|those|these))\b",
                   re.I)
 _BOTH_ORD = re.compile(r"\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|last) (?:and|&) (?:the )?"
                        r"(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|last)\b", re.I)
 _REJECT = re.compile(
     r"\b(?:not|no|nah|nope|none of|neither|skip|drop|without|except|anything but|other than|but not|exclude"
-    r"|remove|get rid of|hate|hated|dislike|disliked|don'?t (?:like|want)|didn'?t like|not into|not a fan of)"
+    r"|remove|get rid of|don'?t (?:like|want)|not into)"
     r"\s+(?:\w+\s+){0,2}?(?:that|this|those|these|them|it|the (?:first|second|third|fourth|fifth|last|"
     r"1st|2nd|3rd|4th|5th)|#?\d|number|option)\b|\b(?:none of|neither of) (?:them|those|these)\b"
     r"|\bnot (?:that|this|those|these)\b|\b(?:these|those|they) (?:are|were) (?:all )?(?:bad|terrible|"
@@ -279,7 +300,8 @@ def refs(text: str, n_last: int) -> Refs:
 # ----- negation scope -----
 
 _NEG_TRIGGER = re.compile(
-    r"\b(?:no|not|non|without|except|excluding|exclude|avoid|skip|never|nothing|none|hate|hates|hated|"
+    r"\b(?:no|not|non|without|except|excluding|exclude|avoid|skip|drop|ditch|remove|lose|never|nothing|none|"
+    r"isn'?t|aren'?t|wasn'?t|hate|hates|hated|"
     r"dislike|dislikes|can'?t stand|anything but|everything but|all but|other than|but not|rather than|"
     r"instead of|don'?t (?:want|like|need|care for|love)|do not (?:want|like)|doesn'?t|no more|"
     r"not into|not a fan of|tired of|sick of|enough of|minus|aside from|apart from)\b", re.I)

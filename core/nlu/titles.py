@@ -35,8 +35,9 @@ _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "vi
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
 COMMON_TOP = 9000  # a one-word title whose word is among the top-N words needs a title signal
 VERY_COMMON_TOP = 2500  # "the road", "the help": article + a very common word also needs one
-PAIR_TOP = 600  # a two-word title whose words are both this common ("get out", "inside out") needs one
+PAIR_TOP = 1000  # a two-word title whose words are both this common ("get out", "inside out") needs one
 FUNCTION_TOP = 300  # "It is...", "Her name..." at a sentence start are grammar, never a title cue
+_OCCASION_CUES = frozenset({"for", "on", "at", "during", "this", "next", "over"})
 _FOLLOWS = frozenset({"was", "is", "were", "and", "or", "has", "had", "vs", "versus", "made", "got"})
 
 
@@ -61,11 +62,13 @@ class Match:
 
 
 class _Entry:
-    __slots__ = ("key", "text", "ids", "risky", "alias", "article_ok")
+    __slots__ = ("key", "text", "ids", "risky", "alias", "article_ok", "strict")
 
     def __init__(self, key: tuple[str, ...], ids: list[str], risky: bool, alias: bool,
-                 article_ok: bool = False) -> None:
+                 article_ok: bool = False, strict: bool = False) -> None:
         self.key, self.text, self.ids, self.risky, self.alias = key, " ".join(key), ids, risky, alias
+        # strict: only quotes or a capital count as a title signal (cue words do not)
+        self.strict = strict
         # "the matrix" typed with the title's own article is signal enough for a moderately common word.
         self.article_ok = article_ok
 
@@ -126,9 +129,15 @@ class PhraseIndex:
                     if gram == e.text:
                         continue  # exact hits are already in
                     s = fuzz.ratio(gram, e.text, score_cutoff=cutoff)
-                    if s:
+                    if s and _words_align(norm[i:j], e.key):
                         hits.append((i, j, float(s), e))
         return hits
+
+
+def _words_align(gram: list[str], key: tuple[str, ...]) -> bool:
+    """Every content word of the key has a close word in the text span: a string-level ratio alone would
+    let "in the mood for a (heist movie)" pass for "In the Mood for Love"."""
+    return all(any(w == g or fuzz.ratio(w, g) >= 75 for g in gram) for w in key if w not in STOP)
 
 
 def _quoted(text: str, tokens: list[Token], i: int, j: int) -> bool:
@@ -151,6 +160,11 @@ def _capitalized(text: str, tokens: list[Token], i: int, j: int) -> bool:
 def has_title_signal(text: str, tokens: list[Token], i: int, j: int, ranks: WordRanks) -> bool:
     if _quoted(text, tokens, i, j) or _capitalized(text, tokens, i, j):
         return True
+    if j - i == 1 and ranks.is_common(tokens[i].low, FUNCTION_TOP):
+        return False  # "loved it", "seen her": for "It"/"Her"/"Up" only quotes or a capital will do
+    if tokens[i].text[:1].isupper() and text[tokens[j - 1].end :].lstrip()[:1] in {"?", "!", ".", ""} and (
+            i == 0 or text[: tokens[i].start].rstrip()[-1:] in {".", "!", "?", ":"}):
+        return True  # a capitalized sentence of its own: "Heat? seen it, loved it"
     # "Alien and Aliens were great", "Heat was long": a capital at a sentence start, then a verb or a list.
     if (tokens[i].text[:1].isupper() and j < len(tokens) and tokens[j].low in _FOLLOWS
             and not ranks.is_common(tokens[i].low, FUNCTION_TOP) and not text.isupper()):
@@ -180,16 +194,40 @@ class TitleIndex:
                     pk = title_key(part)
                     if pk and pk != key and self._alias_ok(pk):
                         aliases[pk].append(it)
+        self._short_names(groups, aliases)
         entries: dict[tuple[str, ...], _Entry] = {}
         for key, items in aliases.items():
             items.sort(key=lambda x: -x.popularity)
-            entries[key] = _Entry(key, [x.item_id for x in items], self._risky(key), alias=True)
+            # A one-word short name ("Shawshank") always needs a title signal: it is a plain word too.
+            risky = len(key) == 1 or self._risky(key)
+            entries[key] = _Entry(key, [x.item_id for x in dict.fromkeys(items)], risky, alias=True,
+                                  strict=len(key) == 1)
         for key, items in groups.items():
             items.sort(key=lambda x: -x.popularity)
             article = any(fold(x.title).split()[0] in ARTICLES for x in items)
             article_ok = article and not all(self.ranks.is_common(w, VERY_COMMON_TOP) for w in key)
             entries[key] = _Entry(key, [x.item_id for x in items], self._risky(key), False, article_ok)
         self.index = PhraseIndex(entries)
+
+    def _short_names(self, groups: dict[tuple[str, ...], list[Item]],
+                     aliases: dict[tuple[str, ...], list[Item]]) -> None:
+        """How people shorten long titles: the opening words ("Eternal Sunshine", "Harry Potter") and a
+        rare word no other title has ("Shawshank", "Azkaban")."""
+        word_titles: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        for key in groups:
+            for w in key:
+                word_titles[w].add(key)
+        for key, items in groups.items():
+            content = [w for w in key if w not in STOP]
+            if len(key) >= 4 and len(content) >= 3:
+                head = key[:2]
+                if (all(w not in STOP and len(w) >= 3 for w in head) and head not in groups and self._alias_ok(head)
+                        and not all(self.ranks.is_common(w, VERY_COMMON_TOP) for w in head)):
+                    aliases[head].extend(items)
+            for w in content:
+                if (len(w) >= 6 and len(key) > 1 and len(word_titles[w]) == 1 and w.isalpha()
+                        and not self.ranks.is_common(w, COMMON_TOP) and (w,) not in groups):
+                    aliases[(w,)].extend(items)
 
     def _risky(self, key: tuple[str, ...]) -> bool:
         """Could these words turn up in ordinary speech? One common word: yes ("heat", "big"). Two
@@ -218,11 +256,15 @@ class TitleIndex:
         accepted: list[tuple[int, int, float, _Entry]] = []
         for i, j, score, e in hits:
             # A leading article in the text belongs to the title ("the matrix" covers "the").
+            if e.strict and not (_quoted(text, tokens, i, j) or tokens[i].text[:1].isupper()):
+                continue  # "the haunting atmosphere" is not "The Haunting of Hill House"
             if e.risky and not has_title_signal(text, tokens, i, j, self.ranks):
                 if not (e.article_ok and i > 0 and toks[i - 1] in ARTICLES) and not self._year_follows(e, toks, j):
                     continue
             if score < 100 and (e.risky or _is_plain_word(toks[i:j], self.ranks)):
                 continue  # a typo'd common word is just a word
+            if (len(e.key) == 1 and i > 0 and toks[i - 1] in _OCCASION_CUES and not tokens[i].text[:1].isupper()):
+                continue  # "for halloween", "on christmas": an occasion, not the film
             accepted.append((i, j, score - (3 if e.alias else 0), e))
         return [self._to_match(text, tokens, h) for h in _non_overlapping(accepted)]
 
