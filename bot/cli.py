@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--skip-bad", action="store_true", help="import the good rows even if some rows are bad")
     cat_sub.add_parser("info", help="show the active catalog's size and domains")
 
+    dc = sub.add_parser("discord", help="Discord tools")
+    dcs = dc.add_subparsers(dest="discord_cmd", required=True)
+    sc = dcs.add_parser("sync-commands", help="register the slash commands with Discord")
+    sc.add_argument("--guild", type=int, action="append",
+                    help="guild id (repeatable); default [discord] sync_guilds, else global")
+
     exp = sub.add_parser("export-user", help="print everything stored about a user as JSON")
     exp.add_argument("user")
     exp.add_argument("--tenant", default="local")
@@ -60,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             return catalog_info(config)
         if args.cmd in ("export-user", "forget-user"):
             return asyncio.run(_user_data(config, args.cmd, args.tenant, args.user))
+        if args.cmd == "discord":
+            return asyncio.run(_discord_sync(config, args.guild))
         if args.cmd == "run":
             from bot.runner import run
 
@@ -87,6 +95,24 @@ async def _chat(config: Config, channel: str, user: str) -> int:
             await console.run_lines(sys.stdin)
     finally:
         await app.aclose()
+    return 0
+
+
+async def _discord_sync(config: Config, guilds: list[int] | None) -> int:
+    import os
+
+    from adapters.discord import DiscordSettings, sync_commands
+    from bot.runner import settings_from
+
+    if config.discord is None:
+        raise ConfigError("[discord] is not configured")
+    try:
+        settings = settings_from(DiscordSettings, "discord", config.discord)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(str(e)) from e
+    done = await sync_commands(settings, os.environ, guilds)
+    for where, n in done.items():
+        print(f"synced {n} commands to {where}")
     return 0
 
 
