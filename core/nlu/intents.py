@@ -86,7 +86,8 @@ REQUEST = _rx(r"\brecommend", r"\bsuggest", r"\brecs?\b", r"\blooking (?:for|to)
               r"\bwhat (?:movie|film|book|novel)s? (?:should|would|could)\b", r"\bwhich (?:movie|film|book|novel)\b",
               r"\b(?:top|best) (?:\d+ )?(?:movies|films|books|novels)\b", r"^\W*(?:a|an|some)\s+\w+",
               r"\bwhat else (?:would|should|could|can|do|might|to)\b", r"\bwhat(?:'s| is)? next\b", r"\bvibes?\b",
-              r"\banything similar\b", r"\bsimilar (?:movies|films|books|ones|stuff)\b")
+              r"\banything similar\b", r"\bsimilar (?:movies|films|books|ones|stuff)\b", r"\bsurprise me\b",
+              r"\bwhat would you (?:pick|choose|recommend|suggest)\b", r"\bdealer'?s choice\b", r"\bi'?m bored\b")
 FEEDBACK = _rx(r"\b(?:i )?(?:really |absolutely |totally )?(?:loved|liked|enjoyed|hated|disliked|adored|love|like|hate|"
                r"dislike) (?:it|that|this|that one|this one|the (?:first|second|third|fourth|fifth|last|\w+) one|them|"
                r"those|these|both)\b",

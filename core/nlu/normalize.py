@@ -68,8 +68,9 @@ def fold(text: str) -> str:
     return _WS.sub(" ", re.sub(r"[^\w\s]", " ", text)).strip()
 
 
-# One token: a word (with inner apostrophes/hyphens), a number, or one CJK character run.
-_TOKEN = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*", re.UNICODE)
+# One token: a word (with inner apostrophes), a number, a CJK character run, or "&" (read as "and").
+# Hyphens split words, as fold() does for titles: "Spider-Man" is "spider man" on both sides.
+_TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|&", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)

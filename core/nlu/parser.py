@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +32,7 @@ _REFINE_LEAD = re.compile(r"^\W*(?:but|only|just|instead|actually|rather|make it
                           r"maybe|preferably|ok(?:ay)?,? (?:but|now)|hmm+,?|now)\b", re.I)
 _LIKE = re.compile(r"\b(?:like|similar|same|along the lines|in the vein|kind of thing)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:it|that|this|them|those|these)\b", re.I)
+CACHE_SIZE = 20_000  # phrase vectors kept (384 floats each: ~30 MB at most)
 MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "xlm", "distiluse")
 
 
@@ -65,7 +67,8 @@ class RuleParser:
     """Rules and lexicons first; embeddings (when given) for tag similarity and as an intent tie-breaker."""
 
     def __init__(self, catalog: Catalog, embedder: Embedder | None = None, *, multilingual: bool | None = None,
-                 now_year: int | None = None, use_intent_embeddings: bool = True) -> None:
+                 now_year: int | None = None, use_intent_embeddings: bool = True,
+                 cache_size: int = CACHE_SIZE) -> None:
         self.catalog = catalog
         self.embedder = embedder
         name = (getattr(embedder, "name", "") or "").lower()
@@ -79,6 +82,11 @@ class RuleParser:
         self.known_domains = set(catalog.domains)
         self.exemplars = (rules.build_exemplars(embedder.encode)
                           if embedder is not None and use_intent_embeddings else None)
+        # Chat phrases repeat ("a funny story", "a scary story"): cached vectors skip the model, whose
+        # per-call overhead dominates the cost of a short message.
+        self.cache_size = cache_size
+        self._cache: dict[str, np.ndarray] = {}
+        self._cache_lock = threading.Lock()
 
     # ----- public -----
 
@@ -141,7 +149,7 @@ class RuleParser:
                 phrases.append(d.text[:500])
         if not phrases:
             return
-        vecs = self.embedder.encode(phrases)
+        vecs = self._encode(phrases)
         k = 0
         for d in drafts:
             n = len(d.cands)
@@ -160,6 +168,21 @@ class RuleParser:
                     d.intent, d.confidence = intent, round(sim, 3)
                 if d.intent is None and any(h.source == "embedding" for h in d.genre_hits):
                     d.intent, d.confidence = self._slot_intent(d, genres_found=True)
+
+    def _encode(self, phrases: list[str]) -> np.ndarray:
+        assert self.embedder is not None
+        with self._cache_lock:
+            known = {p: self._cache[p] for p in phrases if p in self._cache}
+        missing = list(dict.fromkeys(p for p in phrases if p not in known))
+        if missing:
+            fresh = self.embedder.encode(missing)
+            known.update(zip(missing, fresh, strict=True))
+            if self.cache_size:
+                with self._cache_lock:
+                    if len(self._cache) + len(missing) > self.cache_size:
+                        self._cache.clear()  # bounded and simple; refills with the words in use
+                    self._cache.update(zip(missing, fresh, strict=True))
+        return np.stack([known[p] for p in phrases])
 
     # ----- stage 3: decisions -----
 
@@ -332,7 +355,8 @@ def _uniq(xs: object) -> tuple[str, ...]:
 
 def build_parser(catalog: Catalog, embedder: Embedder | None = None, **kwargs: object) -> RuleParser:
     """The project's parser. kwargs: multilingual (bool, default: guessed from the embedder's name),
-    now_year (for "recent"), use_intent_embeddings (exemplar fallback, default True)."""
+    now_year (for "recent"), use_intent_embeddings (exemplar fallback, default True), cache_size
+    (phrase vectors kept; 0 disables the cache)."""
     return RuleParser(catalog, embedder, **kwargs)  # type: ignore[arg-type]
 
 

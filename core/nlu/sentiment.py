@@ -56,6 +56,12 @@ PHRASES: list[tuple[re.Pattern[str], float]] = [
     (re.compile(r"\bmind[- ]?(?:blowing|blown)\b", re.I), 0.6),
     (re.compile(r"\bin a good way\b", re.I), 0.5),
 ]
+# Not having seen something is not an opinion of it ("No, I haven't seen it", "never heard of that one").
+_NOT_SEEN = re.compile(
+    r"\b(?:(?:no|nope|nah)\b[,.!]?\s*)?(?:i\s+)?(?:have\s+not|haven'?t|havent|have\s+never|never|did\s+not|didn'?t|"
+    r"not)\s+(?:yet\s+)?(?:seen|watched|read|heard\s+of|had\s+(?:a|the)\s+chance)\b"
+    r"|^\W*(?:no|nope|nah)\b[,.!]?\s*(?:i\s+)?(?:have\s+not|haven'?t|havent|did\s+not|didn'?t)\b",
+    re.I)
 # "like" as a preposition ("movies like item", "something like item") or a wish ("I'd like") is no opinion.
 _LIKE_PREP = re.compile(r"(?<!\bi )(?<!\bwe )(?<!\bthey )(?<!\byou )(?<!\breally )(?<!\balso )(?<!\bdo )"
                         r"(?<!\bdid )(?<!\bdon't )(?<!\bdidn't )(?<!\bnot )\blike\b(?=\s+(?:the\s+|a\s+)?item\b)",
@@ -119,6 +125,7 @@ class SentimentScorer:
 
     def score(self, text: str) -> float:
         """-1..1 for a piece of text: VADER compound, nudged by phrases VADER misses."""
+        text = _NOT_SEEN.sub(" ", text)
         if not text.strip():
             return 0.0
         s = float(self._vader.polarity_scores(text)["compound"])
