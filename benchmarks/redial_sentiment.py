@@ -100,13 +100,17 @@ def evidence(convs: list[dict], movies: dict[str, tuple[str, int | None]], mode:
     out: dict[tuple[int, str], list[float]] = defaultdict(list)
     if parser is not None:
         us = parser.parse_batch([j[1] for j in jobs], [j[2] for j in jobs])
+        named = hit = 0
         for (ci, _text, _ctx, ids, _spans, follow), u in zip(jobs, us, strict=True):
             found = {m.item_id: m.sentiment for m in u.items}
+            named += sum(mid in movies for mid in ids)
+            hit += sum(mid in found for mid in ids)
             for mid in ids:
                 if found.get(mid):
                     out[(ci, mid)].append(found[mid])
             if follow and u.sentiment and not u.items:
                 out[(ci, follow)].append(u.sentiment)
+        print(f"title index found {hit} of {named} seeker mentions ({hit / max(named, 1):.1%})")
     else:
         for ci, text, _ctx, ids, spans, follow in jobs:
             for mid, s in zip(ids, scorer.mention_scores(text, spans, negated_spans(text)), strict=True):

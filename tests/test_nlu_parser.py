@@ -261,15 +261,11 @@ def test_huge_message_is_truncated(parser: RuleParser) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.text(max_size=300))
-def test_any_text_parses(text: str) -> None:
-    p = _SHARED.setdefault("p", build_parser(_catalog(), None))
-    u = p.parse(text, LAST)
+@given(text=st.text(max_size=300))
+def test_any_text_parses(parser: RuleParser, text: str) -> None:
+    u = parser.parse(text, LAST)
     assert isinstance(u.intent, Intent) and "@" not in u.query_text
     assert all(0 <= r < len(LAST.last_items) for r in u.refs)
-
-
-_SHARED: dict[str, RuleParser] = {}
 
 
 def test_batch_equals_single(parser: RuleParser) -> None:
