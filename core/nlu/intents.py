@@ -8,6 +8,7 @@ rather than being forced into the nearest intent.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,12 +156,12 @@ class ExemplarIndex:
         return self.intents[k], float(sims[k])
 
 
-def build_exemplars(encode: object) -> ExemplarIndex:
+def build_exemplars(encode: Callable[[list[str]], np.ndarray]) -> ExemplarIndex:
     intents: list[Intent] = []
     texts: list[str] = []
     for intent, exs in EXEMPLARS.items():
         for e in exs:
             intents.append(intent)
             texts.append(e)
-    vecs = encode(texts)  # type: ignore[operator]
+    vecs = encode(texts)
     return ExemplarIndex(tuple(intents), np.asarray(vecs, dtype=np.float32))

@@ -360,4 +360,4 @@ def build_parser(catalog: Catalog, embedder: Embedder | None = None, **kwargs: o
     return RuleParser(catalog, embedder, **kwargs)  # type: ignore[arg-type]
 
 
-__all__ = ["RuleParser", "build_parser", "np"]
+__all__ = ["RuleParser", "build_parser"]
