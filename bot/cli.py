@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
+from bot.store_cli import add_parser as add_store_parser
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     fg = sub.add_parser("forget-user", help="delete everything stored about a user")
     fg.add_argument("user")
     fg.add_argument("--tenant", default="local")
+    add_store_parser(sub)
     return p
 
 
@@ -66,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             return catalog_info(config)
         if args.cmd in ("export-user", "forget-user"):
             return asyncio.run(_user_data(config, args.cmd, args.tenant, args.user))
+        if args.cmd == "store":
+            from bot import store_cli
+
+            return store_cli.run(config, args)
         if args.cmd == "discord":
             return asyncio.run(_discord_sync(config, args.guild))
         if args.cmd == "run":
@@ -119,7 +125,9 @@ async def _discord_sync(config: Config, guilds: list[int] | None) -> int:
 async def _user_data(config: Config, cmd: str, tenant: str, user: str) -> int:
     from core.store.store import Store
 
-    store = await Store.open_sqlite(config.sqlite_path)
+    # The configured store, not always the SQLite file: on a PostgreSQL deployment forget-user must
+    # delete from the shared database every instance reads.
+    store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
     try:
         if cmd == "export-user":
             print(json.dumps(await store.export_user(tenant, user), indent=2, ensure_ascii=False))

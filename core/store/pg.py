@@ -33,6 +33,12 @@ def pg_ddl(stmt: str) -> str:
     return re.sub(r"\bREAL\b", "DOUBLE PRECISION", stmt)
 
 
+def _args(params: Sequence[Any]) -> tuple[Any, ...]:
+    """PostgreSQL text cannot hold NUL (SQLite can): a hostile display name or id would otherwise turn
+    a normal reply into a database error on PostgreSQL only. Same replacement as `store migrate`."""
+    return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p for p in params)
+
+
 def _count(status: str) -> int:
     last = status.rsplit(" ", 1)[-1]
     return int(last) if last.isdigit() else 0
@@ -43,20 +49,20 @@ class _PgTx:
         self._conn = conn
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return _count(await self._conn.execute(to_pg(sql), *params))
+        return _count(await self._conn.execute(to_pg(sql), *_args(params)))
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        await self._conn.executemany(to_pg(sql), [tuple(r) for r in rows])
+        await self._conn.executemany(to_pg(sql), [_args(r) for r in rows])
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return [tuple(r) for r in await self._conn.fetch(to_pg(sql), *params)]
+        return [tuple(r) for r in await self._conn.fetch(to_pg(sql), *_args(params))]
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        row = await self._conn.fetchrow(to_pg(sql), *params)
+        row = await self._conn.fetchrow(to_pg(sql), *_args(params))
         return tuple(row) if row is not None else None
 
     async def fetch_dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self._conn.fetch(to_pg(sql), *params)]
+        return [dict(r) for r in await self._conn.fetch(to_pg(sql), *_args(params))]
 
 
 class PostgresDatabase:
@@ -74,7 +80,12 @@ class PostgresDatabase:
         if schema:
             conn = await asyncpg.connect(url)
             try:
-                await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                # IF NOT EXISTS is not atomic: instances starting together on a fresh schema can both
+                # try to create it and one fails on pg_namespace's unique index. Take turns, like
+                # migrate() does (same advisory lock key; the lock ends with this transaction).
+                async with conn.transaction():
+                    await conn.execute("SELECT pg_advisory_xact_lock(727274)")
+                    await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             finally:
                 await conn.close()
         settings = {"search_path": schema} if schema else None
@@ -83,7 +94,7 @@ class PostgresDatabase:
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         async with self._pool.acquire() as conn:
-            return _count(await conn.execute(to_pg(sql), *params))
+            return _count(await conn.execute(to_pg(sql), *_args(params)))
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self._pool.acquire() as conn:
