@@ -98,7 +98,7 @@ def build_parser(config: Config, catalog: Catalog, embedder: Embedder | None) ->
         except ImportError:
             log.warning("full parser unavailable; using the keyword parser")
         else:
-            return build_full(catalog, embedder)
+            return build_full(catalog, embedder, multilingual=config.embedding.multilingual)
     from core.nlu.simple import SimpleParser
 
     return SimpleParser(catalog)
