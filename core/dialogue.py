@@ -210,8 +210,14 @@ class DialogueCore:
             state.critiques, state.seeds = [], []
             replies = await self._recommend(ev, state, text, kind="diversify")
             return replies + [Reply(texts.CLARIFY)]
+        named = [m.item_id for m in u.items if m.item_id not in state.last_items and m.sentiment >= 0]
+        if intent == Intent.REFINE and named and not refs:
+            intent = Intent.RECOMMEND  # "something like Alien but less gory": a new request anchored on Alien
         if intent == Intent.RECOMMEND and not refs:
-            state.absorb(u, new_topic=not (u.genres or u.year_min or u.year_max) and bool(u.domain or u.items))
+            # A fresh request that says what it wants starts a new topic; a bare "recommend something"
+            # keeps the constraints gathered so far. Refinements (REFINE/MORE) always accumulate.
+            new_topic = bool(u.items or u.genres or u.creators or u.domain or u.year_min or u.year_max)
+            state.absorb(u, new_topic=new_topic)
             state.seeds = [m.item_id for m in u.items if m.sentiment >= 0]
         else:
             state.absorb(u, new_topic=False)
@@ -245,7 +251,11 @@ class DialogueCore:
         await self.store.recs.add(ev.tenant, rec_id, key, ev.user, [v.item_id for v in views], kind=kind)
         state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: v.reason for v in views})
         await self._save(ev, state)
-        intro = texts.intro(req.constraints.describe(), kind)
+        about = req.constraints.describe()
+        if state.seeds and kind != "more-like":
+            like = "like " + " and ".join(self._label(i) for i in state.seeds[:2])
+            about = f"{like}, {about}" if about else like
+        intro = texts.intro(about, kind)
         if result.relaxed:
             intro = defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ":"
         prose = await self._write("recommend", text, views, intro, key)
