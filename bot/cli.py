@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
+from bot.store_cli import add_parser as add_store_parser
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--skip-bad", action="store_true", help="import the good rows even if some rows are bad")
     cat_sub.add_parser("info", help="show the active catalog's size and domains")
 
+    dc = sub.add_parser("discord", help="Discord tools")
+    dcs = dc.add_subparsers(dest="discord_cmd", required=True)
+    sc = dcs.add_parser("sync-commands", help="register the slash commands with Discord")
+    sc.add_argument("--guild", type=int, action="append",
+                    help="guild id (repeatable); default [discord] sync_guilds, else global")
+
     dg = sub.add_parser("digest", help="scheduled digests: list subscriptions, send one now")
     dg_sub = dg.add_subparsers(dest="digest_cmd", required=True)
     dg_sub.add_parser("list", help="list active digest subscriptions (all tenants)").add_argument("--tenant")
@@ -43,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     fg = sub.add_parser("forget-user", help="delete everything stored about a user")
     fg.add_argument("user")
     fg.add_argument("--tenant", default="local")
+    add_store_parser(sub)
     return p
 
 
@@ -69,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(digest_main(config, args))
         if args.cmd in ("export-user", "forget-user"):
             return asyncio.run(_user_data(config, args.cmd, args.tenant, args.user))
+        if args.cmd == "store":
+            from bot import store_cli
+
+            return store_cli.run(config, args)
+        if args.cmd == "discord":
+            return asyncio.run(_discord_sync(config, args.guild))
         if args.cmd == "run":
             from bot.runner import run
 
@@ -89,8 +103,7 @@ async def _chat(config: Config, channel: str, user: str) -> int:
     try:
         console = ConsoleAdapter(app.core, ConsoleSettings(channel=channel, user=user,
                                                            export_dir=config.data_dir / "exports"))
-        if app.digests:
-            app.digests.add_outbound(console)  # `/digest now` posts here
+        app.outbound[console.platform] = console  # digests (`/digest now`) post here
         if sys.stdin.isatty():
             await console.run_interactive()
         else:
@@ -101,10 +114,30 @@ async def _chat(config: Config, channel: str, user: str) -> int:
     return 0
 
 
+async def _discord_sync(config: Config, guilds: list[int] | None) -> int:
+    import os
+
+    from adapters.discord import DiscordSettings, sync_commands
+    from bot.runner import settings_from
+
+    if config.discord is None:
+        raise ConfigError("[discord] is not configured")
+    try:
+        settings = settings_from(DiscordSettings, "discord", config.discord)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(str(e)) from e
+    done = await sync_commands(settings, os.environ, guilds)
+    for where, n in done.items():
+        print(f"synced {n} commands to {where}")
+    return 0
+
+
 async def _user_data(config: Config, cmd: str, tenant: str, user: str) -> int:
     from core.store.store import Store
 
-    store = await Store.open_sqlite(config.sqlite_path)
+    # The configured store, not always the SQLite file: on a PostgreSQL deployment forget-user must
+    # delete from the shared database every instance reads.
+    store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
     try:
         if cmd == "export-user":
             print(json.dumps(await store.export_user(tenant, user), indent=2, ensure_ascii=False))

@@ -34,6 +34,11 @@ class DataSettings:
 @dataclass
 class StoreSettings:
     url: str = ""  # empty: sqlite file <data dir>/recbot.db; "sqlite:///path" or "postgresql://..."
+    url_env: str = ""  # or: the env var holding the URL (keeps a password out of the file)
+    schema: str = ""  # PostgreSQL schema (empty: the server's default search_path)
+
+    def resolved_url(self) -> str:
+        return os.environ.get(self.url_env, "") if self.url_env else self.url
 
 
 @dataclass
@@ -84,6 +89,12 @@ class FeedbackSettings:
 
 
 @dataclass
+class LimitsSettings:
+    messages_per_minute: float = 20.0  # per user on Discord/Slack; 0 disables
+    burst: int = 8  # messages a user may send at once before the per-minute rate applies
+
+
+@dataclass
 class LoggingSettings:
     level: str = "WARNING"
     json: bool = False
@@ -99,10 +110,12 @@ class Config:
     recommend: RecommendSettings = field(default_factory=RecommendSettings)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     # Platform sections are kept raw here and parsed by their adapters' own settings classes.
-    discord: dict[str, Any] = field(default_factory=dict)
-    slack: dict[str, Any] = field(default_factory=dict)
+    # None: the platform is off; a table (even an empty one) turns it on for `recbot run`.
+    discord: dict[str, Any] | None = None
+    slack: dict[str, Any] | None = None
     digests: dict[str, Any] = field(default_factory=dict)
     privacy: dict[str, Any] = field(default_factory=dict)
 
@@ -113,7 +126,7 @@ class Config:
     @property
     def sqlite_path(self) -> Path:
         url = self.store.url
-        if not url:
+        if not url or url.startswith(("postgresql://", "postgres://")):
             return self.data_dir / "recbot.db"
         if url.startswith("sqlite:///"):
             return Path(url.removeprefix("sqlite:///")).expanduser()

@@ -43,3 +43,7 @@ def setup_logging(level: str = "WARNING", as_json: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # aiosqlite logs every statement with its parameters at DEBUG: that would put people's messages in
+    # the logs, so it stays at WARNING whatever the configured level.
+    for noisy in ("aiosqlite", "asyncpg", "httpx", "openai", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

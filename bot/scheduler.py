@@ -27,6 +27,7 @@ from core.digests.repo import Subscription
 from core.digests.service import Clock, DigestService, utcnow
 from core.digests.settings import DigestConfigError, DigestSettings
 from core.feedback import FeedbackService
+from core.ports import Outbound
 from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender
 from core.store.store import Store
@@ -67,11 +68,15 @@ def digest_settings(config: Config) -> DigestSettings:
 
 
 def build_digest_service(config: Config, store: Store, catalog: Catalog, recommender: Recommender,
-                         feedback: FeedbackService) -> DigestService | None:
+                         feedback: FeedbackService,
+                         outbound: dict[str, Outbound] | None = None) -> DigestService | None:
+    """The service, or None when [digests] enabled = false. `outbound` is the app's platform registry
+    (shared, so adapters registered later by `recbot run` are the ones digests post through)."""
     settings = digest_settings(config)
     if not settings.enabled:
         return None
-    return DigestService(store, catalog, recommender, settings, feedback)
+    return DigestService(store, catalog, recommender, settings, feedback,
+                         outbounds=outbound if outbound is not None else {})
 
 
 def job_id(sub_id: str) -> str:

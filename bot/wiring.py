@@ -5,20 +5,21 @@ The only place that picks implementations; everything it builds is passed explic
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Config
-from bot.scheduler import build_digest_service
+from bot.scheduler import DigestScheduler, build_digest_service
 from core.dialogue import CoreSettings, DialogueCore
 from core.digests.service import DigestService
 from core.embedding import Embedder
 from core.feedback import EmojiMap, FeedbackService
 from core.generation.base import Generator
 from core.nlu.types import Parser
+from core.ports import Outbound
 from core.recommend.catalog import Catalog, load_catalog
 from core.recommend.types import Recommender
 from core.store.store import Store
@@ -37,12 +38,45 @@ class App:
     catalog: Catalog
     core: DialogueCore
     generator: Generator
-    closers: list[object] = field(default_factory=list)
-    digests: DigestService | None = None
+    recommender: Recommender | None = None
+    # Platform name -> adapter that can post without an incoming event (digests use these).
+    outbound: dict[str, Outbound] = field(default_factory=dict)
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+    digests: DigestService | None = None  # shares `outbound` (the same dict)
+    scheduler: DigestScheduler | None = None
+
+    async def start_background(self) -> None:
+        """Periodic work of a long-running bot: CF retraining and the digest scheduler."""
+        minutes = self.config.recommend.retrain_minutes
+        if self.recommender is not None and minutes > 0:
+            self.background.append(asyncio.create_task(self._retrain_loop(minutes * 60)))
+        if self.digests is not None:
+            self.scheduler = DigestScheduler.for_config(self.config, self.digests, self.store)
+            await self.scheduler.start()
+
+    async def _retrain_loop(self, every_s: float) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                await retrain(self.store, self.recommender)  # type: ignore[arg-type]
+            except Exception:
+                log.exception("CF retraining failed; keeping the previous model")
 
     async def aclose(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.shutdown()
+        for task in self.background:
+            task.cancel()
         await self.generator.aclose()
         await self.store.close()
+
+
+async def retrain(store: Store, recommender: Recommender) -> int:
+    """Refit CF from every tenant's interactions (item-item structure only; see PreferenceRepo)."""
+    rows = await store.prefs.all_interactions()
+    data = [(f"{t}:{u}", i, v) for t, u, i, v in rows]
+    await asyncio.to_thread(recommender.fit_interactions, data)
+    return len(data)
 
 
 def catalog_files(config: Config) -> list[Path]:
@@ -73,7 +107,7 @@ def build_parser(config: Config, catalog: Catalog, embedder: Embedder | None) ->
         except ImportError:
             log.warning("full parser unavailable; using the keyword parser")
         else:
-            return build_full(catalog, embedder)
+            return build_full(catalog, embedder, multilingual=config.embedding.multilingual)
     from core.nlu.simple import SimpleParser
 
     return SimpleParser(catalog)
@@ -110,25 +144,26 @@ def build_generator(config: Config) -> Generator:
     return build_gen(settings)
 
 
-async def build_app(config: Config, interactions: Iterable[tuple[str, str, float]] | None = None) -> App:
-    store = await Store.open_sqlite(config.sqlite_path)
+async def build_app(config: Config) -> App:
+    store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
     catalog = build_catalog(config)
     embedder = build_embedder(config)
     parser = build_parser(config, catalog, embedder)
     recommender = build_recommender(config, catalog, embedder)
-    rows = await store.prefs.all_interactions()
-    recommender.fit_interactions([(f"{t}:{u}", i, v) for t, u, i, v in rows])
+    await retrain(store, recommender)
     generator = build_generator(config)
     emoji = EmojiMap(tuple(config.feedback.positive), tuple(config.feedback.negative))
     feedback = FeedbackService(store, catalog, emoji)
-    digests = build_digest_service(config, store, catalog, recommender, feedback)
+    outbound: dict[str, Outbound] = {}
+    digests = build_digest_service(config, store, catalog, recommender, feedback, outbound)
     core = DialogueCore(
         store, catalog, parser, recommender, generator,
         CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
-                     multilingual=config.embedding.multilingual),
+                     multilingual=config.embedding.multilingual,
+                     messages_per_minute=config.limits.messages_per_minute, burst=config.limits.burst),
         feedback=feedback, digests=digests,
     )
-    return App(config, store, catalog, core, generator, digests=digests)
+    return App(config, store, catalog, core, generator, recommender, outbound=outbound, digests=digests)
 
 
 async def build_core(config: Config) -> DialogueCore:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import random
 import time
-import uuid
 import weakref
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -23,6 +24,7 @@ from core.feedback import FeedbackService
 from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
+from core.ratelimit import RateLimiter
 from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
@@ -30,6 +32,9 @@ from core.state import ConvState
 from core.store.store import Store
 
 log = logging.getLogger("recbot.dialogue")
+# Recommendation ids only need to be unique, not secret (every lookup is tenant-scoped); one urandom
+# seed instead of a urandom call per id, which was measurably slow on small VMs.
+_ids = random.Random(os.urandom(16))
 
 
 class DigestCommands(Protocol):
@@ -45,6 +50,9 @@ class CoreSettings:
     k: int = 5
     generation_deadline_s: float = 20.0
     multilingual: bool = False  # True when a multilingual embedding model is configured
+    messages_per_minute: float = 20.0  # per user; 0 disables the limit
+    burst: int = 8
+    unlimited_platforms: tuple[str, ...] = ("console",)  # the local terminal has one trusted user
 
 
 class DialogueCore:
@@ -60,12 +68,20 @@ class DialogueCore:
         self.feedback = feedback or FeedbackService(store, catalog)
         self.digests = digests
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._limiter = RateLimiter(self.settings.messages_per_minute, self.settings.burst)
 
     # ---- entry points -------------------------------------------------------------------------
     async def handle(self, event: AnyEvent) -> list[Reply]:
         try:
+            if isinstance(event, Reaction):
+                # Claimed inside the same transaction that records it (crash safety), no reply.
+                await self.feedback.on_reaction(event)
+                return []
             if not await self.store.events.claim(event.tenant, event.platform, event.event_id):
                 return []  # a retry or a duplicate delivery: already handled
+            if (isinstance(event, Message | Command) and event.platform not in self.settings.unlimited_platforms
+                    and not self._limiter.allow(f"{event.tenant}:{event.user}")):
+                return [Reply(texts.SLOW_DOWN, key=event.key, ephemeral=True)]
             key = event.key.as_str()
             lock = self._locks.get(key)
             if lock is None:
@@ -89,9 +105,6 @@ class DialogueCore:
 
     # ---- dispatch -----------------------------------------------------------------------------
     async def _dispatch(self, event: AnyEvent) -> list[Reply]:
-        if isinstance(event, Reaction):
-            await self.feedback.on_reaction(event)
-            return []
         if isinstance(event, ButtonPress):
             return await self._on_button(event)
         if isinstance(event, Command):
@@ -157,6 +170,8 @@ class DialogueCore:
                 u.items and intent != Intent.FEEDBACK)):
             intent = Intent.RECOMMEND  # "80s comedies?" carries a request even without a verb
         refs = self._resolve_refs(state, u)
+        if not ev.addressed and intent in (Intent.UNKNOWN, Intent.GREET, Intent.HELP, Intent.FEEDBACK):
+            return []  # channel chatter the bot only follows: learn from it, answer only real requests
         if intent == Intent.GREET:
             return [Reply(texts.GREETING)]
         if intent == Intent.HELP:
@@ -195,8 +210,14 @@ class DialogueCore:
             state.critiques, state.seeds = [], []
             replies = await self._recommend(ev, state, text, kind="diversify")
             return replies + [Reply(texts.CLARIFY)]
+        named = [m.item_id for m in u.items if m.item_id not in state.last_items and m.sentiment >= 0]
+        if intent == Intent.REFINE and named and not refs:
+            intent = Intent.RECOMMEND  # "something like Alien but less gory": a new request anchored on Alien
         if intent == Intent.RECOMMEND and not refs:
-            state.absorb(u, new_topic=not (u.genres or u.year_min or u.year_max) and bool(u.domain or u.items))
+            # A fresh request that says what it wants starts a new topic; a bare "recommend something"
+            # keeps the constraints gathered so far. Refinements (REFINE/MORE) always accumulate.
+            new_topic = bool(u.items or u.genres or u.creators or u.domain or u.year_min or u.year_max)
+            state.absorb(u, new_topic=new_topic)
             state.seeds = [m.item_id for m in u.items if m.sentiment >= 0]
         else:
             state.absorb(u, new_topic=False)
@@ -226,11 +247,15 @@ class DialogueCore:
         if not views:
             await self._save(ev, state)
             return [Reply(texts.NOTHING_LEFT)]
-        rec_id = uuid.uuid4().hex[:16]
+        rec_id = f"{_ids.getrandbits(64):016x}"
         await self.store.recs.add(ev.tenant, rec_id, key, ev.user, [v.item_id for v in views], kind=kind)
         state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: v.reason for v in views})
         await self._save(ev, state)
-        intro = texts.intro(req.constraints.describe(), kind)
+        about = req.constraints.describe()
+        if state.seeds and kind != "more-like":
+            like = "like " + " and ".join(self._label(i) for i in state.seeds[:2])
+            about = f"{like}, {about}" if about else like
+        intro = texts.intro(about, kind)
         if result.relaxed:
             intro = defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ":"
         prose = await self._write("recommend", text, views, intro, key)

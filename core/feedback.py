@@ -41,25 +41,12 @@ class FeedbackService:
     catalog: Catalog
     emoji: EmojiMap = field(default_factory=EmojiMap)
 
-    async def on_reaction(self, ev: Reaction) -> str | None:
-        """Record a reaction on one of our messages; returns the rec conversation key, None if unknown."""
-        found = await self.store.recs.by_message(ev.tenant, ev.platform, ev.message_id)
-        value = self.emoji.value(ev.emoji)
-        await self.store.prefs.add_reaction(ev.tenant, ev.user, ev.platform, ev.message_id,
-                                            found[0].rec_id if found else None, ev.emoji, ev.added)
-        if found is None or value == 0.0:
-            return None
-        rec, item_id = found
-        items = [item_id] if item_id else [i for i in rec.item_ids if self.catalog.get(i)]
-        weight = 0.8 if len(items) == 1 else 0.5
-        source = f"reaction:{ev.platform}:{ev.message_id}:{self.emoji.value(ev.emoji):+.0f}"
-        if not ev.added:
-            await self.store.prefs.remove_source(ev.tenant, ev.user, source)
-            return rec.conv_key
-        for iid in items:
-            await self.store.prefs.add(ev.tenant, ev.user, iid, value * weight, "reaction",
-                                       conv_key=rec.conv_key, source=source, ts=ev.ts)
-        return rec.conv_key
+    async def on_reaction(self, ev: Reaction) -> bool:
+        """Record a reaction on one of our messages; False when the event was already processed."""
+        new, _ = await self.store.prefs.apply_reaction(
+            ev.tenant, ev.platform, ev.event_id, ev.user, ev.message_id, ev.emoji, ev.added,
+            self.emoji.value(ev.emoji), ev.ts)
+        return new
 
     async def on_button(self, ev: ButtonPress) -> tuple[str | None, str]:
         """Record like/dislike; returns (error or None, item label)."""

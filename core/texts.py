@@ -29,6 +29,7 @@ CLARIFY = (
     "Sorry those missed. To aim better: is it the genre, the era or the mood that's off? "
     "A title you loved helps most."
 )
+SLOW_DOWN = "You're sending messages faster than I can think — give me a few seconds and ask again."
 INTERNAL_ERROR = "Sorry, something went wrong on my side. Nothing you told me was lost; please try again."
 
 

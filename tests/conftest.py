@@ -40,3 +40,44 @@ async def simple_app(simple_config: Config) -> AsyncIterator[object]:
     app = await build_app(simple_config)
     yield app
     await app.aclose()
+
+
+PG_URL_ENV = "RECBOT_TEST_PG_URL"
+
+
+def pg_url_or_skip() -> str:
+    url = os.environ.get(PG_URL_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL tests need {PG_URL_ENV} (CI starts a throwaway cluster: "
+                    "scripts/pg-test-cluster.sh)")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[object]:
+    """Opens stores on one shared database per test (call it twice for two 'instances')."""
+    import uuid
+
+    from core.store.store import Store
+
+    opened: list[Store] = []
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = pg_url_or_skip() if request.param == "postgresql" else ""
+
+    async def open_store() -> Store:
+        store = await Store.open_url(url, tmp_path / "store.db", schema if url else None)
+        opened.append(store)
+        return store
+
+    open_store.backend = request.param  # type: ignore[attr-defined]
+    open_store.url = url  # type: ignore[attr-defined]
+    open_store.schema = schema  # type: ignore[attr-defined]
+    yield open_store
+    for s in opened:
+        await s.close()
+    if url:
+        import asyncpg
+
+        conn = await asyncpg.connect(url)
+        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await conn.close()

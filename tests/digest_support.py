@@ -98,6 +98,13 @@ def sub_id_of(reply: str) -> str:
     return m.group(1)
 
 
+def service_on(store: Store, clock: Clock, outbound: RecordingOutbound | None = None,
+               settings: DigestSettings | None = None, catalog: Catalog | None = None) -> DigestService:
+    catalog = catalog or small_catalog()
+    return DigestService(store, catalog, SimpleRecommender(catalog), settings or DigestSettings(),
+                         outbounds=[outbound] if outbound else [], clock=clock)
+
+
 class Harness:
     """Opens services the way separate processes would (own connection, own instance) and closes every
     store at teardown even when a test fails, so no SQLite worker thread outlives the test."""
@@ -110,10 +117,7 @@ class Harness:
                    catalog: Catalog | None = None) -> tuple[Store, DigestService]:
         store = await Store.open_sqlite(db)
         self.stores.append(store)
-        catalog = catalog or small_catalog()
-        service = DigestService(store, catalog, SimpleRecommender(catalog), settings or DigestSettings(),
-                                outbounds=[outbound] if outbound else [], clock=clock)
-        return store, service
+        return store, service_on(store, clock, outbound, settings, catalog)
 
     async def __aenter__(self) -> Harness:
         return self

@@ -105,3 +105,35 @@ async def test_forget_and_export_commands(simple_app) -> None:
                                      name="forget"))
     assert "deleted" in gone[0].text
     assert (await core.user_summary("t1", "u1")).likes == []
+
+
+async def test_rate_limit_is_polite_and_per_user(tmp_path) -> None:
+    from bot.config import load_config
+    from tests.conftest import write_config
+
+    app = await build_app(load_config(write_config(tmp_path, "[limits]\nmessages_per_minute = 1\nburst = 2\n")))
+    core = app.core
+    texts = [(await core.handle(msg("hi", platform="slack")))[0].text for _ in range(3)]
+    assert "faster than I can think" in texts[2] and "faster" not in texts[0]
+    other = await core.handle(msg("hi", platform="slack", user="u2"))
+    assert "faster" not in other[0].text  # another person is not slowed down
+    await app.aclose()
+
+
+async def test_slow_generation_in_one_channel_does_not_stall_another(simple_app) -> None:
+    import asyncio
+
+    from core.generation.base import GenerationRequest
+
+    class SlowForA:
+        async def generate(self, request: GenerationRequest) -> str:
+            if "chan-a" in request.channel_key:
+                await asyncio.sleep(30)
+            return request.intro
+
+    core = simple_app.core
+    core.generator = SlowForA()
+    slow = asyncio.create_task(core.handle(msg("a funny movie", channel="chan-a")))
+    fast = await asyncio.wait_for(core.handle(msg("a funny movie", channel="chan-b")), timeout=10)
+    assert fast[0].items and not slow.done()
+    slow.cancel()

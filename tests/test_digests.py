@@ -7,13 +7,24 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.digests.service import DigestService
 from core.digests.settings import DigestSettings
 from core.state import ConvState
-from tests.digest_support import BERLIN, Clock, Crash, Harness, RecordingOutbound, ask, local, sub_id_of
+from tests.digest_support import (
+    BERLIN,
+    Clock,
+    Crash,
+    Harness,
+    RecordingOutbound,
+    ask,
+    local,
+    service_on,
+    sub_id_of,
+)
 
 
 @pytest.fixture
@@ -288,8 +299,11 @@ async def test_channel_digest_is_personalized_fresh_and_remembered(tmp_path: Pat
 async def test_subscriptions_are_in_export_and_forget(tmp_path: Path, harness: Harness) -> None:
     store, svc = await harness.open(tmp_path / "r.db", Clock(datetime(2024, 5, 6, 8, tzinfo=UTC)),
                                     RecordingOutbound())
+    out = svc.outbounds["test"]
     await ask(svc, "subscribe daily at 09:00 dm")
     await svc.run_due(datetime(2024, 5, 6, 9, tzinfo=UTC))
+    (key, _, user, _), = out.sent  # type: ignore[attr-defined]
+    assert key.channel == "" and user == "u1"  # asked for in a channel: the adapter opens the DM
     exported = await store.export_user("t1", "u1")
     assert exported["subscriptions"][0]["target"] == "dm"
     assert exported["digest_deliveries"][0]["status"] == "sent"
@@ -298,3 +312,27 @@ async def test_subscriptions_are_in_export_and_forget(tmp_path: Path, harness: H
     assert await svc.subs.active("t1") == []
     assert store.user_tables["subscriptions"] == "digest subscriptions"
     await store.close()
+
+
+async def test_exactly_once_on_each_store_backend(store_factory: Any) -> None:
+    """Two instances, each with its own connection(s) to one database (SQLite file or PostgreSQL):
+    racing runs, one failing platform, one crash mid-send -- every period is posted exactly once."""
+    clock = Clock(datetime(2024, 5, 6, 8, tzinfo=UTC))
+    out_a, out_b = RecordingOutbound(fail=3), RecordingOutbound()
+    a = service_on(await store_factory(), clock, out_a)
+    b = service_on(await store_factory(), clock, out_b)
+    subs = [sub_id_of(await ask(a, "subscribe daily at 09:00 size 2", channel=ch)) for ch in ("c1", "c2")]
+    for day in range(6, 10):
+        nine = datetime(2024, 5, day, 9, tzinfo=UTC)
+        for seconds in (0, 0, 30, 90, 210):
+            now = nine + timedelta(seconds=seconds)
+            await asyncio.gather(a.run_due(now), b.run_due(now), a.run_due(now))
+    crashing = service_on(await store_factory(), clock, RecordingOutbound(crash=True))
+    with pytest.raises(Crash):
+        await crashing.run_due(datetime(2024, 5, 10, 9, tzinfo=UTC))
+    await b.run_due(datetime(2024, 5, 10, 9, 10, tzinfo=UTC))  # after lease_seconds
+    sent = [(k.channel, r.rec_id) for k, r, _, _ in out_a.sent + out_b.sent]
+    assert len(sent) == 2 * 5 and len(set(sent)) == 10
+    for sub in subs:
+        rows = await a.deliveries.for_sub("t1", sub)
+        assert [d.status for d in rows] == ["sent"] * 5

@@ -33,16 +33,50 @@ async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     await db.close()
 
 
-async def test_event_claim_dedupes_per_tenant(tmp_path: Path) -> None:
-    store = await Store.open_sqlite(tmp_path / "s.db")
+async def test_event_claim_dedupes_per_tenant(store_factory) -> None:
+    store = await store_factory()
     assert await store.events.claim("t1", "slack", "ev1")
     assert not await store.events.claim("t1", "slack", "ev1")
     assert await store.events.claim("t2", "slack", "ev1")  # same id, other tenant: independent
-    await store.close()
 
 
-async def test_queries_are_tenant_scoped(tmp_path: Path) -> None:
-    store = await Store.open_sqlite(tmp_path / "s.db")
+async def test_two_instances_on_one_database_claim_once(store_factory) -> None:
+    import asyncio
+
+    a, b = await store_factory(), await store_factory()
+    results = await asyncio.gather(*(s.events.claim("t", "slack", f"ev{i % 10}") for i in range(40)
+                                     for s in (a, b)))
+    assert sum(results) == 10  # each event id won by exactly one claim, across both instances
+
+
+async def test_migrations_run_once_on_reopen(store_factory) -> None:
+    from core.store.migrations import schema_version
+
+    a = await store_factory()
+    b = await store_factory()
+    assert await schema_version(a.db) == await schema_version(b.db) == len(MIGRATIONS)
+    rows = await b.db.fetchall("SELECT version FROM schema_version")
+    assert sorted(r[0] for r in rows) == list(range(1, len(MIGRATIONS) + 1))
+
+
+async def test_concurrent_reactions_from_two_instances_none_lost(store_factory) -> None:
+    import asyncio
+
+    a, b = await store_factory(), await store_factory()
+    await a.recs.add("t", "r1", "k", "u0", ["i1", "i2"])
+    await a.recs.map_message("t", "slack", "m1", "r1")
+    await asyncio.gather(*(
+        s.prefs.apply_reaction("t", "slack", f"ev{n}", f"u{n}", "m1", "👍", True, 1.0, 1.0)
+        for n in range(30) for s in ((a, b)[n % 2],)
+    ))
+    row = await a.db.fetchone("SELECT COUNT(*) FROM reactions WHERE tenant = ?", ("t",))
+    assert row[0] == 30
+    prefs = await b.db.fetchone("SELECT COUNT(*) FROM preferences WHERE tenant = ?", ("t",))
+    assert prefs[0] == 60  # two items per list reaction
+
+
+async def test_queries_are_tenant_scoped(store_factory) -> None:
+    store = await store_factory()
     await store.conversations.save_state("t1", "k", {"x": 1})
     await store.conversations.add_turn("t1", "k", "u", "user", "secret of t1")
     await store.prefs.add("t1", "u", "item-a", 1.0, "button", conv_key="k")
@@ -56,11 +90,10 @@ async def test_queries_are_tenant_scoped(tmp_path: Path) -> None:
     assert (await store.recs.by_message("t1", "slack", "m1")) is not None
     exported = await store.export_user("t2", "u")
     assert all(exported[t] == [] for t in store.user_tables)
-    await store.close()
 
 
-async def test_export_and_forget_user(tmp_path: Path) -> None:
-    store = await Store.open_sqlite(tmp_path / "s.db")
+async def test_export_and_forget_user(store_factory) -> None:
+    store = await store_factory()
     await store.users.touch("t1", "u", "test", "Ann")
     await store.conversations.add_turn("t1", "k", "u", "user", "hello")
     await store.prefs.add("t1", "u", "item-a", 1.0, "button")
@@ -74,7 +107,6 @@ async def test_export_and_forget_user(tmp_path: Path) -> None:
     assert await store.prefs.for_user("t1", "u") == []
     assert len(await store.prefs.for_user("t1", "other")) == 1  # someone else's data stays
     assert len(await store.prefs.for_user("t2", "u")) == 1  # the same id in another tenant stays
-    await store.close()
 
 
 async def test_database_file_is_readable_by_plain_sqlite(tmp_path: Path) -> None:

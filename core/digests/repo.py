@@ -41,9 +41,15 @@ class Subscription:
     @property
     def conv_key(self) -> str:
         """Where this digest's recommendations live (freshness, reactions, follow-up questions)."""
-        if self.target == "dm" and not self.channel.startswith("dm:"):
-            return ConversationKey(self.platform, self.tenant, f"dm:{self.user_id}").as_str()
         return self.key.as_str()
+
+    @property
+    def delivery_key(self) -> ConversationKey:
+        """What Outbound.send gets. A DM asked for in a channel has no DM channel id yet: the channel is
+        left empty and the adapter opens the DM from the user id (Discord and Slack both do)."""
+        if self.channel.startswith("dm:"):
+            return ConversationKey(self.platform, self.tenant, "")
+        return self.key
 
     def describe(self) -> str:
         where = "by DM" if self.target == "dm" else f"to #{self.channel}"

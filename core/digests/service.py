@@ -66,14 +66,16 @@ class RunReport:
 class DigestService:
     def __init__(self, store: Store, catalog: Catalog, recommender: Recommender,
                  settings: DigestSettings | None = None, feedback: FeedbackService | None = None,
-                 outbounds: Iterable[Outbound] = (), clock: Clock = utcnow,
+                 outbounds: dict[str, Outbound] | Iterable[Outbound] = (), clock: Clock = utcnow,
                  instance_id: str | None = None) -> None:
         self.store = store
         self.settings = settings or DigestSettings()
         self.subs = SubscriptionRepo(store.db)
         self.deliveries = DeliveryRepo(store.db)
         self.content = DigestContent(store, catalog, recommender, feedback or FeedbackService(store, catalog))
-        self.outbounds: dict[str, Outbound] = {o.platform: o for o in outbounds}
+        # Platform -> Outbound. A dict is kept as is: the app's registry, filled in as adapters start.
+        self.outbounds: dict[str, Outbound] = (
+            outbounds if isinstance(outbounds, dict) else {o.platform: o for o in outbounds})
         self.clock = clock
         self.instance_id = instance_id or uuid.uuid4().hex  # lease owner: unique per process/instance
         # Called after a subscription is created or removed (the scheduler re-syncs its job).
@@ -259,7 +261,7 @@ class DigestService:
             return  # "empty" recorded, or the lease was lost
         user = sub.user_id if sub.target == "dm" else None
         try:
-            message_id = await asyncio.wait_for(outbound.send(sub.key, reply, user),
+            message_id = await asyncio.wait_for(outbound.send(sub.delivery_key, reply, user),
                                                 self.settings.send_timeout_seconds)
         except Exception as e:
             log.warning("digest %s delivery failed (attempt %d): %s", sub.sub_id, attempts, type(e).__name__)

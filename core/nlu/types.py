@@ -40,6 +40,8 @@ class Understanding:
     items: tuple[ItemMention, ...] = ()
     genres: tuple[str, ...] = ()  # wanted genres/tags/moods (catalog vocabulary)
     not_genres: tuple[str, ...] = ()  # "no horror"
+    # One person each, spelled as in Item.creator ("Joel Coen" for "Joel Coen, Ethan Coen"): match by
+    # case-insensitive containment.
     creators: tuple[str, ...] = ()
     not_creators: tuple[str, ...] = ()  # "anything but Nolan"
     year_min: int | None = None
@@ -49,7 +51,11 @@ class Understanding:
     refs: tuple[int, ...] = ()
     refs_all: bool = False
     reject_refs: bool = False  # "not that one" / "not those": refs are rejected
-    # Critique words that are not catalog vocabulary ("darker", "less gory", "shorter").
+    # Soft wishes relative to what was shown, as a sign and a normalized adjective: "+dark" (more of
+    # it: "darker"), "-gory" (less of it: "less gory", "not too gory", "too gory"). Comparatives are
+    # reduced to their base ("funnier" -> "+funny", "newer" -> "+recent", "shorter" -> "+short"); a few
+    # nouns become adjectives ("less violence" -> "-violent"). A plain "not <genre>" is a hard
+    # exclusion in not_genres instead, never a critique.
     critiques: tuple[str, ...] = ()
     sentiment: float = 0.0  # whole-message sentiment, -1..1
     frustrated: bool = False  # "these are all bad"

@@ -68,20 +68,33 @@ MIGRATIONS: list[list[str]] = [
 ]
 
 
+def _ddl(db: Database, stmt: str) -> str:
+    if db.dialect == "postgresql":
+        from core.store.pg import pg_ddl
+
+        return pg_ddl(stmt)
+    return stmt
+
+
 async def migrate(db: Database) -> int:
-    """Bring the schema to the newest version; returns it. Each step commits with its version bump."""
+    """Bring the schema to the newest version in one transaction; returns it.
+
+    On PostgreSQL an advisory lock makes concurrent starts of several instances take turns, so each
+    step runs exactly once.
+    """
     async with db.transaction() as tx:
+        if db.dialect == "postgresql":
+            await tx.execute("SELECT pg_advisory_xact_lock(727274)")
         await tx.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = await tx.fetchone("SELECT MAX(version) FROM schema_version")
-    current = int(row[0]) if row and row[0] is not None else 0
-    if current > len(MIGRATIONS):
-        raise RuntimeError(
-            f"database schema v{current} is newer than this recbot (v{len(MIGRATIONS)}): upgrade recbot"
-        )
-    for version in range(current + 1, len(MIGRATIONS) + 1):
-        async with db.transaction() as tx:
+        current = int(row[0]) if row and row[0] is not None else 0
+        if current > len(MIGRATIONS):
+            raise RuntimeError(
+                f"database schema v{current} is newer than this recbot (v{len(MIGRATIONS)}): upgrade recbot"
+            )
+        for version in range(current + 1, len(MIGRATIONS) + 1):
             for stmt in MIGRATIONS[version - 1]:
-                await tx.execute(stmt)
+                await tx.execute(_ddl(db, stmt))
             await tx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
     return len(MIGRATIONS)
 

@@ -215,13 +215,44 @@ class PreferenceRepo:
             )
         return [(str(a), str(b), str(c), float(d)) for a, b, c, d in rows]
 
-    async def add_reaction(self, tenant: str, user_id: str, platform: str, message_id: str,
-                           rec_id: str | None, emoji: str, added: bool) -> int:
+    async def apply_reaction(self, tenant: str, platform: str, event_id: str, user_id: str, message_id: str,
+                             emoji: str, added: bool, value: float, ts: float) -> tuple[bool, str | None]:
+        """Claim the event, store the raw reaction and its evidence in ONE transaction.
+
+        So a reaction is either fully recorded (and its event id marked processed) or not at all: a
+        crash in between cannot leave a claimed-but-lost reaction that a retry would then skip.
+        Returns (new event?, conversation key of the recommendation or None if not ours).
+        """
         async with self.db.transaction() as tx:
+            n = await tx.execute(
+                "INSERT INTO processed_events (tenant, platform, event_id, ts) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING", (tenant, platform, event_id, time.time()))
+            if n != 1:
+                return False, None
+            row = await tx.fetchone(
+                "SELECT p.rec_id, p.item_id, r.conv_key, r.item_ids FROM posted_messages p "
+                "JOIN recommendations r ON r.rec_id = p.rec_id AND r.tenant = p.tenant "
+                "WHERE p.tenant = ? AND p.platform = ? AND p.message_id = ?", (tenant, platform, message_id))
             await tx.execute(
                 "INSERT INTO reactions (tenant, user_id, platform, message_id, rec_id, emoji, added, ts) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (tenant, user_id, platform, message_id, rec_id, emoji, int(added), time.time()),
-            )
-            row = await tx.fetchone("SELECT COUNT(*) FROM reactions WHERE tenant = ?", (tenant,))
-        return int(row[0]) if row else 0
+                (tenant, user_id, platform, message_id, row[0] if row else None, emoji, int(added), ts))
+            if row is None or value == 0.0:
+                return True, None
+            rec_id, item_id, conv_key, item_ids = row
+            items = [item_id] if item_id else list(json.loads(item_ids))
+            weight = 0.8 if len(items) == 1 else 0.5  # a list reaction says less about each item
+            source = f"reaction:{platform}:{message_id}:{value:+.0f}"
+            if not added:
+                await tx.execute("DELETE FROM preferences WHERE tenant = ? AND user_id = ? AND source = ?",
+                                 (tenant, user_id, source))
+                return True, conv_key
+            # Re-adding the same reaction replaces its evidence instead of counting it twice.
+            await tx.execute("DELETE FROM preferences WHERE tenant = ? AND user_id = ? AND source = ?",
+                             (tenant, user_id, source))
+            for iid in items:
+                await tx.execute(
+                    "INSERT INTO preferences (tenant, user_id, conv_key, item_id, value, kind, source, ts) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (tenant, user_id, conv_key, iid, value * weight, "reaction", source, ts))
+            return True, conv_key

@@ -38,6 +38,17 @@ class Store:
         await migrate(db)
         return cls(db)
 
+    @classmethod
+    async def open_url(cls, url: str, sqlite_path: Path, schema: str | None = None) -> Store:
+        """``postgresql://...`` opens PostgreSQL; anything else the SQLite file at ``sqlite_path``."""
+        if url.startswith(("postgresql://", "postgres://")):
+            from core.store.pg import PostgresDatabase
+
+            db: Database = await PostgresDatabase.open(url, schema=schema)
+            await migrate(db)
+            return cls(db)
+        return await cls.open_sqlite(sqlite_path)
+
     async def close(self) -> None:
         await self.db.close()
 
@@ -45,12 +56,9 @@ class Store:
         """Everything stored about one person in one tenant, as JSON-ready data."""
         out: dict[str, Any] = {"tenant": tenant, "user": user_id}
         for table in self.user_tables:
-            cols = [r[1] for r in await self.db.fetchall(f"PRAGMA table_info({table})")] \
-                if self.db.dialect == "sqlite" else None
-            rows = await self.db.fetchall(
+            out[table] = await self.db.fetch_dicts(
                 f"SELECT * FROM {table} WHERE tenant = ? AND user_id = ?", (tenant, user_id)
             )
-            out[table] = [dict(zip(cols, r, strict=False)) if cols else list(r) for r in rows]
         return out
 
     async def forget_user(self, tenant: str, user_id: str) -> dict[str, int]:

@@ -1,0 +1,514 @@
+"""Slack adapter: a slack-bolt AsyncApp in Socket Mode or behind a signed HTTP endpoint.
+
+Every listener acknowledges at once and hands the work to a tracked asyncio task, so Slack always gets
+its answer well inside 3 seconds no matter how slow the core is. Duplicate deliveries (Slack retries
+after a timeout, the same event_id twice) are dropped here while in flight and by the core's persistent
+event_id dedupe afterwards. One workspace (team_id) is one tenant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack_blocks import (
+    HOME_FORGET_ACTION,
+    clean_incoming,
+    home_view,
+    mentions,
+    parse_button_id,
+    render_reply,
+    with_feedback,
+)
+from core.events import (
+    AnyEvent,
+    ButtonAction,
+    ButtonPress,
+    Command,
+    ConversationKey,
+    Message,
+    Reaction,
+    Reply,
+)
+from core.ports import CoreHandle
+
+log = logging.getLogger("recbot.slack")
+
+PLATFORM = "slack"
+_SIGNATURE_MAX_AGE_S = 300  # Slack's documented replay window; SignatureVerifier enforces the same
+_USER_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
+_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+
+
+@dataclass
+class SlackSettings:
+    mode: Literal["socket", "http"] = "socket"
+    bot_token_env: str = "SLACK_BOT_TOKEN"
+    # Optional "T0001=xoxb-...,T0002=xoxb-..." for several workspaces with their own installs.
+    bot_tokens_env: str = "SLACK_BOT_TOKENS"
+    signing_secret_env: str = "SLACK_SIGNING_SECRET"
+    app_token_env: str = "SLACK_APP_TOKEN"
+    host: str = "0.0.0.0"
+    port: int = 3000
+    path: str = "/slack/events"
+    api_base_url: str | None = None  # None = https://slack.com/api/; tests point it at a mock
+    team_id: str | None = None  # single-workspace install: events from other workspaces are refused
+    # Answer a channel mention in a thread under it, so follow-ups share one conversation.
+    reply_in_thread: bool = True
+    commands: dict[str, str] = field(default_factory=lambda: {
+        "/recommend": "recommend", "/digest": "digest", "/forget": "forget", "/prefs": "prefs"})
+
+
+class _Lru:
+    """Bounded insertion-ordered set; ``add`` says whether the key was new."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._d: OrderedDict[Any, Any] = OrderedDict()
+
+    def add(self, key: Any, value: Any = None) -> bool:
+        new = key not in self._d
+        self._d[key] = value
+        self._d.move_to_end(key)
+        while len(self._d) > self._size:
+            self._d.popitem(last=False)
+        return new
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._d.get(key, default)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._d
+
+    def prune_older_than(self, cutoff: float) -> None:
+        while self._d and next(iter(self._d.values())) < cutoff:
+            self._d.popitem(last=False)
+
+
+def _parse_tokens(raw: str) -> dict[str, str]:
+    tokens: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        team, sep, token = part.partition("=")
+        if not sep or not team.strip() or not token.strip():
+            raise ValueError("bot tokens must look like TEAM_ID=xoxb-...,TEAM_ID=xoxb-...")
+        tokens[team.strip()] = token.strip()
+    return tokens
+
+
+def _from_bot(event: Mapping[str, Any]) -> bool:
+    return bool(event.get("bot_id") or event.get("bot_profile")) or event.get("subtype") == "bot_message"
+
+
+class SlackAdapter:
+    """Implements ``core.ports.Outbound`` for digests; ``start``/``stop`` run the chosen mode."""
+
+    platform = PLATFORM
+
+    def __init__(self, core: CoreHandle, settings: SlackSettings, env: Mapping[str, str]) -> None:
+        self._core = core
+        self._settings = settings
+        # Secrets are read here once and kept off every log line and repr.
+        self._default_token = env.get(settings.bot_token_env) or None
+        self._tokens = _parse_tokens(env.get(settings.bot_tokens_env, ""))
+        if not self._default_token and not self._tokens:
+            raise ValueError(f"Slack needs a bot token: set {settings.bot_token_env} or {settings.bot_tokens_env}")
+        self._app_token = env.get(settings.app_token_env) or None
+        signing_secret = env.get(settings.signing_secret_env) or ""
+        if settings.mode == "socket" and not self._app_token:
+            raise ValueError(f"Socket Mode needs an app-level token in {settings.app_token_env}")
+        if settings.mode == "http" and not signing_secret:
+            raise ValueError(f"HTTP mode needs the signing secret in {settings.signing_secret_env}")
+        if settings.mode not in ("socket", "http"):
+            raise ValueError(f"unknown Slack mode {settings.mode!r}")
+        base = settings.api_base_url
+        self._base_url = (base if base.endswith("/") else base + "/") if base else AsyncWebClient.BASE_URL
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self._clients: dict[str, AsyncWebClient] = {}
+        self._auth_cache: dict[str, Any] = {}
+        self._user_names = _Lru(20_000)  # (tenant, user) -> display name
+        self._seen_events = _Lru(20_000)
+        self._replays = _Lru(50_000)  # (timestamp, signature) -> request time
+        self._threads = _Lru(20_000)  # (tenant, channel, thread_ts) the bot takes part in
+        self._posted = _Lru(20_000)  # (tenant, channel, ts) of our messages -> their thread
+        self._marks = _Lru(2_000)  # (tenant, channel, ts) -> the blocks last written by a feedback mark
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per conversation, with a user count
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+
+        async def authorize(team_id: str | None) -> AuthorizeResult | None:
+            # A plain function: bolt injects arguments by parameter name and trips over a bound "self".
+            return await self._authorize(team_id)
+
+        self.app = AsyncApp(
+            name="recbot",
+            logger=log,
+            client=self._new_client(None),
+            authorize=authorize,
+            signing_secret=signing_secret,
+            request_verification_enabled=settings.mode == "http",
+        )
+        self._register()
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._settings.mode == "http":
+            server = web.Application()
+            server.router.add_post(self._settings.path, self._handle_http)
+            self._runner = web.AppRunner(server, access_log=None)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, self._settings.host, self._settings.port).start()
+            log.info("slack: HTTP events endpoint on %s:%s%s", self._settings.host, self.port,
+                     self._settings.path)
+        else:
+            self._socket = AsyncSocketModeHandler(self.app, app_token=self._app_token,
+                                                  web_client=self._new_client(None), logger=log)
+            await self._socket.connect_async()
+            log.info("slack: Socket Mode connected")
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wait_idle(), timeout=10)
+        for task in list(self._tasks):
+            task.cancel()
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful when settings.port is 0)."""
+        if self._runner is None or not self._runner.addresses:
+            return self._settings.port
+        return int(self._runner.addresses[0][1])
+
+    async def wait_idle(self) -> None:
+        """Wait until every acknowledged request has been fully handled."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # ---- Outbound --------------------------------------------------------------------------------
+
+    async def send(self, key: ConversationKey, reply: Reply, user: str | None = None) -> str:
+        channel = key.channel or user  # a user id as channel posts into the app's DM with them
+        if not channel:
+            raise ValueError("send needs a channel or a user")
+        ts = await self._deliver(key.tenant, reply, channel=channel, thread=key.thread, user=user)
+        return ts or ""
+
+    # ---- HTTP mode -------------------------------------------------------------------------------
+
+    async def _handle_http(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not self._signature_ok(body, timestamp, signature):
+            return web.json_response({"error": "invalid request"}, status=401)
+        # A valid signature only proves Slack sent this body once: refuse the same signed request twice.
+        now = time.time()
+        self._replays.prune_older_than(now - 2 * _SIGNATURE_MAX_AGE_S)
+        if not self._replays.add((timestamp, signature), now):
+            log.warning("slack: refused a replayed request (timestamp %s)", timestamp)
+            return web.json_response({"error": "replayed request"}, status=401)
+        bolt_req = AsyncBoltRequest(body=body.decode("utf-8", "replace"), query=request.query_string,
+                                    headers=dict(request.headers))
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_req))
+
+    def _signature_ok(self, body: bytes, timestamp: str, signature: str) -> bool:
+        if self._verifier is None or not timestamp or not signature:
+            return False
+        try:
+            return self._verifier.is_valid(body, timestamp, signature)  # also refuses > 5 min old
+        except ValueError:  # a timestamp that is not a number
+            return False
+
+    # ---- Web API clients and authorization -------------------------------------------------------
+
+    def _new_client(self, token: str | None) -> AsyncWebClient:
+        client = AsyncWebClient(token=token, base_url=self._base_url, logger=log)
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+        return client
+
+    def _token_for(self, team_id: str | None) -> str | None:
+        if self._settings.team_id and team_id and team_id != self._settings.team_id:
+            return None
+        return self._tokens.get(team_id or "") or self._default_token
+
+    def _client(self, tenant: str) -> AsyncWebClient:
+        token = self._token_for(tenant)
+        if token is None:
+            raise LookupError(f"no Slack token for workspace {tenant}")
+        return self._client_for_token(token)
+
+    def _client_for_token(self, token: str) -> AsyncWebClient:
+        if token not in self._clients:
+            self._clients[token] = self._new_client(token)
+        return self._clients[token]
+
+    async def _authorize(self, team_id: str | None) -> AuthorizeResult | None:
+        token = self._token_for(team_id)
+        if token is None:
+            log.warning("slack: refused a request from workspace %s (not installed here)", team_id)
+            return None
+        if token not in self._auth_cache:  # auth.test once per token: it names the bot user to ignore
+            self._auth_cache[token] = await self._client_for_token(token).auth_test()
+        return AuthorizeResult.from_auth_test_response(bot_token=token, auth_test_response=self._auth_cache[token])
+
+    def _tenant(self, body: Mapping[str, Any], context: AsyncBoltContext) -> str:
+        team = body.get("team") if isinstance(body.get("team"), Mapping) else {}
+        return str(body.get("team_id") or team.get("id") or context.team_id
+                   or (body.get("user") or {}).get("team_id") or self._settings.team_id or "slack")
+
+    # ---- listeners (all acknowledge first; the work runs in _spawn'ed tasks) ---------------------
+
+    def _register(self) -> None:
+        app = self.app
+        app.event("app_mention")(self._on_mention)
+        app.event("message")(self._on_message)
+        app.event("reaction_added")(self._on_reaction)
+        app.event("reaction_removed")(self._on_reaction)
+        app.event("app_home_opened")(self._on_home_opened)
+        for command in self._settings.commands:
+            app.command(command)(self._on_command)
+        app.action(re.compile(r"^rb:(like|dislike|more):"))(self._on_button)
+        app.action(HOME_FORGET_ACTION)(self._on_home_forget)
+
+    def _first_delivery(self, tenant: str, body: Mapping[str, Any]) -> bool:
+        event_id = body.get("event_id")
+        return not event_id or self._seen_events.add((tenant, event_id))
+
+    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        tenant = self._tenant(body, context)
+        if _from_bot(event) or not event.get("user") or not self._first_delivery(tenant, body):
+            return
+        channel, ts = event["channel"], event["ts"]
+        thread = event.get("thread_ts") or (ts if self._settings.reply_in_thread else None)
+        if thread:
+            self._threads.add((tenant, channel, thread))
+        self._spawn(self._run(Message(
+            platform=PLATFORM, tenant=tenant, channel=channel, user=event["user"], event_id=body["event_id"],
+            thread=thread, ts=float(ts), text=clean_incoming(event.get("text", ""), context.bot_user_id),
+            is_dm=channel.startswith("D"), addressed=True)))
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        tenant = self._tenant(body, context)
+        if _from_bot(event) or event.get("subtype") not in _USER_MESSAGE_SUBTYPES or not event.get("user"):
+            return
+        channel, ts, thread = event["channel"], event["ts"], event.get("thread_ts")
+        is_dm = event.get("channel_type") == "im"
+        if not is_dm:
+            # Channel messages reach us only as replies in threads the bot is part of; one that
+            # mentions the bot arrives again as app_mention and is handled there.
+            if not thread or thread == ts or mentions(event.get("text", ""), context.bot_user_id):
+                return
+            if (tenant, channel, thread) not in self._threads and event.get("parent_user_id") != context.bot_user_id:
+                return
+        if not self._first_delivery(tenant, body):
+            return
+        self._spawn(self._run(Message(
+            platform=PLATFORM, tenant=tenant, channel=channel, user=event["user"], event_id=body["event_id"],
+            thread=thread, ts=float(ts), text=clean_incoming(event.get("text", ""), context.bot_user_id),
+            is_dm=is_dm, addressed=True)))
+
+    async def _on_reaction(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        tenant = self._tenant(body, context)
+        item = event.get("item") or {}
+        item_user = event.get("item_user")
+        if item.get("type") != "message" or not event.get("user") or not event.get("reaction"):
+            return
+        if item_user and context.bot_user_id and item_user != context.bot_user_id:
+            return  # only reactions on the bot's own messages carry feedback
+        if not self._first_delivery(tenant, body):
+            return
+        channel, message_ts = item["channel"], item["ts"]
+        self._spawn(self._run(Reaction(
+            platform=PLATFORM, tenant=tenant, channel=channel, user=event["user"], event_id=body["event_id"],
+            thread=self._posted.get((tenant, channel, message_ts)), is_dm=channel.startswith("D"),
+            message_id=message_ts, emoji=event["reaction"].split("::")[0],  # drop ::skin-tone-N
+            added=event.get("type") == "reaction_added")))
+
+    async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any],
+                              context: AsyncBoltContext) -> None:
+        if event.get("tab") == "home" and event.get("user"):
+            self._spawn(self._publish_home(self._tenant(body, context), event["user"]))
+
+    async def _on_command(self, ack: Any, body: dict[str, Any], command: dict[str, Any],
+                          context: AsyncBoltContext) -> None:
+        await ack()
+        channel = command["channel_id"]
+        name = self._settings.commands.get(command["command"], command["command"].lstrip("/"))
+        self._spawn(self._run(Command(
+            platform=PLATFORM, tenant=self._tenant(body, context), channel=channel, user=command["user_id"],
+            event_id=f"cmd:{command.get('trigger_id') or time.time_ns()}", user_name=command.get("user_name"),
+            is_dm=channel.startswith("D"), name=name,
+            args=clean_incoming(command.get("text", ""), context.bot_user_id)),
+            response_url=command.get("response_url")))
+
+    async def _on_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any],
+                         context: AsyncBoltContext) -> None:
+        await ack()
+        parsed = parse_button_id(action.get("action_id", ""))
+        container, message = body.get("container") or {}, body.get("message") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        if parsed is None or not channel:
+            return
+        button, rec_id, item_id = parsed
+        user = body["user"]["id"]
+        message_ts = container.get("message_ts") or message.get("ts")
+        press = ButtonPress(
+            platform=PLATFORM, tenant=self._tenant(body, context), channel=channel, user=user,
+            event_id=f"act:{body.get('trigger_id') or action.get('action_ts')}",
+            thread=container.get("thread_ts") or message.get("thread_ts"),
+            user_name=body["user"].get("username"), is_dm=channel.startswith("D"),
+            action=button, rec_id=rec_id, item_id=item_id, message_id=message_ts)
+        self._spawn(self._run(press, response_url=body.get("response_url"),
+                              message=message if button != ButtonAction.MORE_LIKE else None))
+
+    async def _on_home_forget(self, ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        tenant, user = self._tenant(body, context), body["user"]["id"]
+        forget = Command(platform=PLATFORM, tenant=tenant, channel=user, user=user, is_dm=True,
+                         event_id=f"act:{body.get('trigger_id') or time.time_ns()}", name="forget")
+        self._spawn(self._run(forget, home_after=True))
+
+    # ---- the asynchronous half -------------------------------------------------------------------
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(self._guarded(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _guarded(work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception:  # already acknowledged: nobody else would ever see this error
+            log.exception("slack: background work failed")
+
+    async def _run(self, event: AnyEvent, *, response_url: str | None = None,
+                   message: Mapping[str, Any] | None = None, home_after: bool = False) -> None:
+        key = event.key.as_str()
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            # One conversation at a time, so replies come out in the order the messages went in.
+            async with lock:
+                if event.user_name is None:
+                    event = dataclasses.replace(event, user_name=await self._user_name(event.tenant, event.user))
+                replies = await self._core.handle(event)
+                for reply in replies:
+                    await self._deliver(event.tenant, reply, channel=event.channel, thread=event.thread,
+                                        user=event.user, response_url=response_url)
+                if isinstance(event, ButtonPress) and message and message.get("blocks"):
+                    await self._mark_feedback(event, message, response_url)
+                if home_after:
+                    await self._publish_home(event.tenant, event.user)
+        except Exception:
+            log.exception("slack: failed to handle %s %s", type(event).__name__, event.event_id)
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def _deliver(self, tenant: str, reply: Reply, *, channel: str, thread: str | None,
+                       user: str | None, response_url: str | None = None) -> str | None:
+        """Post one reply; returns its ts (None for ephemeral, file or response_url posts)."""
+        if reply.key is not None and reply.key.channel:
+            channel, thread = reply.key.channel, reply.key.thread
+        text, blocks = render_reply(reply)
+        client = self._client(tenant)
+        if reply.file is not None and user:
+            await self._send_file(client, reply.file, text, user)
+            return None
+        # A user id as channel means the app's DM with them: nobody else is there, post normally.
+        if reply.ephemeral and not _USER_ID.match(channel):
+            if response_url:
+                await AsyncWebhookClient(response_url).send(text=text, blocks=blocks, response_type="ephemeral")
+                return None
+            if user:
+                await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks,
+                                                thread_ts=thread)
+                return None
+        try:
+            resp = await client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread,
+                                                 unfurl_links=False, unfurl_media=False)
+        except SlackApiError as err:
+            # A slash command in a channel the bot is not in: its response_url can still answer there.
+            if response_url and err.response.get("error") in ("not_in_channel", "channel_not_found"):
+                await AsyncWebhookClient(response_url).send(text=text, blocks=blocks, response_type="in_channel")
+                return None
+            raise
+        ts = str(resp["ts"])
+        posted_channel = str(resp.get("channel") or channel)
+        self._posted.add((tenant, posted_channel, ts), thread)
+        self._threads.add((tenant, posted_channel, thread or ts))
+        if reply.rec_id:
+            await self._core.message_posted(reply, ts)
+        return ts
+
+    async def _mark_feedback(self, press: ButtonPress, message: Mapping[str, Any], response_url: str | None) -> None:
+        """Show who rated what under the item. chat.update cannot edit ephemeral messages or messages in
+        channels the bot has left; the action's response_url can, so it is the fallback."""
+        text = message.get("text") or " "
+        # Two people rating one list at once both send the blocks as they were before either press:
+        # start from what this process last wrote to that message (updates are serialized per thread).
+        marked = self._marks.get((press.tenant, press.channel, press.message_id)) or message["blocks"]
+        blocks = with_feedback(marked, press.item_id, press.user, press.action)
+        self._marks.add((press.tenant, press.channel, press.message_id), blocks)
+        try:
+            if not press.message_id:
+                raise LookupError("no message ts")
+            await self._client(press.tenant).chat_update(channel=press.channel, ts=press.message_id, text=text,
+                                                         blocks=blocks)
+        except (SlackApiError, LookupError):
+            if not response_url:
+                raise
+            await AsyncWebhookClient(response_url).send(text=text, blocks=blocks, replace_original=True)
+
+    async def _send_file(self, client: AsyncWebClient, file: tuple[str, str], text: str, user: str) -> None:
+        """Files carry personal data (exports): always into the person's DM with the app, never a channel."""
+        dm = await client.conversations_open(users=user)
+        await client.files_upload_v2(channel=dm["channel"]["id"], filename=file[0], content=file[1],
+                                     initial_comment=text)
+
+    async def _publish_home(self, tenant: str, user: str) -> None:
+        summary = await self._core.user_summary(tenant, user)
+        await self._client(tenant).views_publish(user_id=user, view=home_view(summary))
+
+    async def _user_name(self, tenant: str, user: str) -> str | None:
+        if (tenant, user) not in self._user_names:
+            name: str | None = None
+            try:  # needs users:read; without it the core simply gets no display name
+                info = (await self._client(tenant).users_info(user=user)).get("user") or {}
+                profile = info.get("profile") or {}
+                name = profile.get("display_name") or info.get("real_name") or info.get("name") or None
+            except Exception as err:  # noqa: BLE001 - a name is a nicety, never a reason to fail
+                log.debug("slack: users.info failed for %s: %s", user, type(err).__name__)
+            self._user_names.add((tenant, user), name)
+        return self._user_names.get((tenant, user))

@@ -1,0 +1,126 @@
+"""NLU benchmark: intent accuracy, slot F1 and the confusion matrix on the labelled sets, and the
+per-message cost of parsing, batched vs one call per message, on a fixed number of CPU threads.
+
+    python benchmarks/nlu.py            # full run (both sets, lexical and full parser, timings)
+    python benchmarks/nlu.py --quick    # labelled set only, fewer timing messages
+
+Prints Markdown (the tables in docs/bench_nlu.md come from here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from core.nlu.evaluation import Report, context_of, load_labelled, score  # noqa: E402
+from core.nlu.parser import RuleParser, build_parser  # noqa: E402
+from core.nlu.types import Intent  # noqa: E402
+from core.recommend.catalog import bundled_catalog  # noqa: E402
+
+NOW = 2026  # labels' "recent" is relative to this year
+
+
+def report_md(title: str, rep: Report) -> str:
+    lines = [f"### {title}", "", f"`{rep.summary()}`", "", "| slot | P | R | F1 | tp | fp | fn |",
+             "|---|---|---|---|---|---|---|"]
+    for name, c in rep.per_slot.items():
+        lines.append(f"| {name} | {c.precision:.3f} | {c.recall:.3f} | {c.f1:.3f} | {c.tp} | {c.fp} | {c.fn} |")
+    lines += ["", "Intent accuracy by case kind: " + ", ".join(
+        f"{k} {a}/{n}" for k, (a, n) in sorted(rep.per_tag.items()))]
+    return "\n".join(lines)
+
+
+def confusion_md(rep: Report) -> str:
+    labels = [i.value for i in Intent]
+    head = "| gold \\ predicted | " + " | ".join(labels) + " |"
+    rows = [head, "|" + "---|" * (len(labels) + 1)]
+    for g in labels:
+        row = rep.confusion.get(g, {})
+        rows.append(f"| **{g}** | " + " | ".join(str(row.get(p, 0) or ".") for p in labels) + " |")
+    return "\n".join(rows)
+
+
+def timing(parser: RuleParser, rows: list[dict[str, object]], repeats: int, prewarm: bool = False
+           ) -> tuple[float, float]:
+    """Median ms per message: one parse_batch over all rows vs one parse call per row."""
+    texts, ctxs = [str(r["text"]) for r in rows], [context_of(r) for r in rows]
+    # Warm up kernels; with prewarm, also fill the phrase cache (when the parser has one).
+    parser.parse_batch(texts if prewarm else texts[:4], ctxs if prewarm else ctxs[:4])
+    batched, single = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        parser.parse_batch(texts, ctxs)
+        batched.append((time.perf_counter() - t) * 1000 / len(texts))
+        t = time.perf_counter()
+        for x, c in zip(texts, ctxs, strict=True):
+            parser.parse(x, c)
+        single.append((time.perf_counter() - t) * 1000 / len(texts))
+    return statistics.median(batched), statistics.median(single)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="labelled set only; 60 timing messages, 1 repeat")
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2 cores)")
+    ap.add_argument("--no-embed", action="store_true", help="lexical parser only (no model load)")
+    args = ap.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    data = ROOT / "tests" / "data"
+    sets = {"labelled": load_labelled(data / "nlu_labelled.jsonl")}
+    if not args.quick:
+        sets["held-out"] = load_labelled(data / "nlu_heldout.jsonl")
+    catalog = bundled_catalog()
+    t = time.perf_counter()
+    parsers: dict[str, RuleParser] = {"lexical (no embedder)": build_parser(catalog, None, now_year=NOW)}
+    build_ms = {"lexical (no embedder)": (time.perf_counter() - t) * 1000}
+    if not args.no_embed:
+        from core.embedding import SentenceEmbedder
+
+        t = time.perf_counter()
+        emb = SentenceEmbedder()
+        load_s = time.perf_counter() - t
+        t = time.perf_counter()
+        parsers["full (all-MiniLM-L6-v2)"] = build_parser(catalog, emb, now_year=NOW, cache_size=0)
+        build_ms["full (all-MiniLM-L6-v2)"] = (time.perf_counter() - t) * 1000
+        print(f"model load {load_s:.1f} s; torch threads {torch.get_num_threads()}; catalog {len(catalog)} items, "
+              f"{len(catalog.tag_vocabulary())} tags\n")
+
+    for set_name, rows in sets.items():
+        print(f"## {set_name} set ({len(rows)} utterances)\n")
+        for name, p in parsers.items():
+            us = p.parse_batch([str(r["text"]) for r in rows], [context_of(r) for r in rows])
+            rep = score(rows, us)
+            print(report_md(f"{name}", rep) + "\n")
+            if name.startswith("full") or args.no_embed:
+                print(f"Confusion matrix ({name}, {set_name}):\n\n{confusion_md(rep)}\n")
+            if rep.errors:
+                print("Intent errors: " + "; ".join(f"\"{t}\" {g}->{p}" for t, g, p in rep.errors[:12]) + "\n")
+
+    rows = sets["labelled"][: 60 if args.quick else len(sets["labelled"])]
+    repeats = 1 if args.quick else 3
+    print(f"## Per-message cost ({len(rows)} messages, median of {repeats}, torch threads {args.threads}, "
+          "phrase cache off)\n")
+    print("| parser | build ms | batched ms/msg | unbatched ms/msg |\n|---|---|---|---|")
+    for name, p in parsers.items():
+        b, s = timing(p, rows, repeats)
+        print(f"| {name} | {build_ms[name]:.0f} | {b:.2f} | {s:.2f} |")
+    if "full (all-MiniLM-L6-v2)" in parsers:
+        warm = build_parser(catalog, parsers["full (all-MiniLM-L6-v2)"].embedder, now_year=NOW)
+        b, s = timing(warm, rows, repeats, prewarm=True)
+        print(f"| full, phrase cache on and warm (repeated phrasing) | - | {b:.2f} | {s:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
