@@ -313,7 +313,8 @@ class DigestService:
 
 def _reply(payload: dict[str, object], rec_id: str, sub: Subscription) -> Reply:
     items = tuple(ItemView(**i) for i in payload["items"])  # type: ignore[union-attr, arg-type]
-    return Reply(str(payload["text"]), items=items, rec_id=rec_id, key=sub.key, buttons=True)
+    # The reply's key is where it goes: adapters (Slack) post to reply.key.channel when it is set.
+    return Reply(str(payload["text"]), items=items, rec_id=rec_id, key=sub.delivery_key, buttons=True)
 
 
 def _local(when: datetime, tz: str) -> str:
