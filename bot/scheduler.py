@@ -61,18 +61,19 @@ class PrivacySettings:
 
 
 def digest_settings(config: Config) -> DigestSettings:
+    """[digests], parsed; [privacy]'s scheduler keys are checked too, so both fail before anything opens."""
+    PrivacySettings.from_mapping(config.privacy)
     try:
         return DigestSettings.from_mapping(config.digests)
     except DigestConfigError as e:
         raise ConfigError(str(e)) from e
 
 
-def build_digest_service(config: Config, store: Store, catalog: Catalog, recommender: Recommender,
+def build_digest_service(settings: DigestSettings, store: Store, catalog: Catalog, recommender: Recommender,
                          feedback: FeedbackService,
                          outbound: dict[str, Outbound] | None = None) -> DigestService | None:
     """The service, or None when [digests] enabled = false. `outbound` is the app's platform registry
     (shared, so adapters registered later by `recbot run` are the ones digests post through)."""
-    settings = digest_settings(config)
     if not settings.enabled:
         return None
     return DigestService(store, catalog, recommender, settings, feedback,

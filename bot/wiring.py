@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Config
-from bot.scheduler import DigestScheduler, build_digest_service
+from bot.scheduler import DigestScheduler, build_digest_service, digest_settings
 from core.dialogue import CoreSettings, DialogueCore
 from core.digests.service import DigestService
 from core.embedding import Embedder
@@ -145,6 +145,7 @@ def build_generator(config: Config) -> Generator:
 
 
 async def build_app(config: Config) -> App:
+    digest_cfg = digest_settings(config)  # before anything opens: a config error leaks nothing
     store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
     catalog = build_catalog(config)
     embedder = build_embedder(config)
@@ -155,7 +156,7 @@ async def build_app(config: Config) -> App:
     emoji = EmojiMap(tuple(config.feedback.positive), tuple(config.feedback.negative))
     feedback = FeedbackService(store, catalog, emoji)
     outbound: dict[str, Outbound] = {}
-    digests = build_digest_service(config, store, catalog, recommender, feedback, outbound)
+    digests = build_digest_service(digest_cfg, store, catalog, recommender, feedback, outbound)
     core = DialogueCore(
         store, catalog, parser, recommender, generator,
         CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,

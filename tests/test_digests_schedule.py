@@ -106,12 +106,17 @@ def test_subscribe_grammar() -> None:
     assert parse_subscribe("cron '0 9 * * 1-5'", st).schedule.cron == "0 9 * * 1-5"
     assert parse_subscribe("cron 0 9 * * 1-5 size 2", st).size == 2  # unquoted works too
     assert parse_subscribe("daily at 7pm", st).schedule.at == time(19)
+    # The short form the Discord command suggests: no "at", no "tz".
+    assert parse_subscribe("daily 09:00 Europe/Paris", st).schedule == Schedule("daily", at=time(9),
+                                                                                tz="Europe/Paris")
+    assert parse_subscribe("weekly fri 18:00 utc", st).schedule == Schedule("weekly", at=time(18), weekday=4)
 
 
 @pytest.mark.parametrize("args, fragment", [
     ("daily at 25:00", "not a time of day"),
     ("daily at noonish", "not a time"),
     ("tz Mars/Olympus", "unknown time zone"),
+    ("daily 09:00 Mars/Olympus", "unknown time zone"),
     ("weekly funday", "not a weekday"),
     ("weekly", "needs a value"),
     ("cron '0 9 * *'", "5 fields"),

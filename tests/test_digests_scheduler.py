@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_config
-from bot.scheduler import DigestScheduler, PrivacySettings, build_digest_service, job_id
+from bot.scheduler import DigestScheduler, PrivacySettings, build_digest_service, digest_settings, job_id
 from bot.wiring import build_app
 from core.digests.schedule import quiet_until
 from tests.conftest import write_config
@@ -139,7 +139,10 @@ async def test_wiring_builds_the_service_from_the_config(tmp_path: Path) -> None
         assert app.digests is None and app.core.digests is None
     finally:
         await app.aclose()
-    body = '[catalog]\nbundled = false\n[digests]\nmax_per_tenant = "lots"\n'
-    bad = load_config(write_config(tmp_path, body))
+    bad = '[catalog]\nbundled = false\n[digests]\nmax_per_tenant = "lots"\n'
+    (fresh := tmp_path / "bad").mkdir()
     with pytest.raises(ConfigError, match=r"\[digests\] max_per_tenant"):
-        build_digest_service(bad, None, None, None, None)  # type: ignore[arg-type]
+        await build_app(load_config(write_config(fresh, bad)))  # refused before the store is opened
+    assert not (fresh / "data" / "recbot.db").exists()
+    assert build_digest_service(digest_settings(load_config(write_config(tmp_path, body))),
+                                None, None, None, None) is None  # type: ignore[arg-type]

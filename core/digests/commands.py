@@ -2,6 +2,7 @@
 
     subscribe [daily | weekly <day> | cron '<expr>'] [at HH:MM] [tz Europe/Berlin]
               [quiet 22:00-08:00] [size N] [dm]
+    ("at" and "tz" may be left out: "daily 09:00 Europe/Paris", "weekly fri 18:00")
     unsubscribe [id | all]
     list
     now [id]
@@ -117,6 +118,11 @@ def parse_subscribe(args: str, settings: DigestSettings) -> SubscribeSpec:
             dm = True
         elif word in ("here", "channel"):
             dm = False
+        elif re.fullmatch(r"\d{1,2}(:\d{2})?\s*(am|pm)|\d{1,2}:\d{2}", word):
+            at = parse_hhmm(word)  # "daily 09:00": `at` is optional
+        elif "/" in word or word in ("utc", "gmt"):
+            tz = tokens[i - 1] if "/" in word else word.upper()  # "daily 09:00 Europe/Paris"
+            zone(tz)
         else:
             raise ScheduleError(f"I don't understand {tokens[i - 1]!r}. {USAGE}")
     if kinds_seen > 1:
