@@ -39,9 +39,14 @@ T1 = Workspace("T0000001", "xoxb-fuzz-one", "UBOT1", "BBOT1")
 ENV = {"SLACK_BOT_TOKEN": T1.token, "SLACK_SIGNING_SECRET": SECRET}
 BODY_LIMIT = 1024**2  # aiohttp's default client_max_size, which the adapter's server keeps
 JSON_CT, FORM_CT = "application/json", "application/x-www-form-urlencoded"
-# RECBOT_FUZZ_EXAMPLES=2000 for a long soak; the default keeps the file well under ten seconds.
-FUZZ = settings(max_examples=int(os.environ.get("RECBOT_FUZZ_EXAMPLES", "40")), deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
+
+
+def examples(n: int) -> int:
+    """RECBOT_FUZZ_EXAMPLES=2000 for a long soak; the defaults keep the file at a few seconds."""
+    return int(os.environ.get("RECBOT_FUZZ_EXAMPLES", n))
+
+
+FUZZ = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # What a live Slack ping looks like on the wire; none of it may appear in what the bot posts.
 LIVE_PINGS = ("<!everyone", "<!channel", "<!here", "<@U", "<@W")
 
@@ -330,7 +335,7 @@ def test_mention_spam_posts_no_live_ping(served: Served) -> None:
 
 # ---- the parsing and rendering functions, directly -------------------------------------------------
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(st.binary(max_size=200), junk.map(lambda j: json.dumps(j).encode()),
                  event_callbacks().map(lambda b: json.dumps(b).encode()),
                  block_actions().map(lambda p: urlencode({"payload": json.dumps(p)}).encode()), slash_bodies()),
@@ -344,7 +349,7 @@ def test_check_payload_accepts_a_mapping_or_names_the_problem(body: bytes, conte
         assert isinstance(parsed, dict)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(any_text, st.sampled_from([None, "UBOT1", "U123"]))
 def test_clean_incoming_never_raises_and_leaves_no_special_mention(text: str, bot: str | None) -> None:
     cleaned = clean_incoming(text, bot)
@@ -354,7 +359,7 @@ def test_clean_incoming_never_raises_and_leaves_no_special_mention(text: str, bo
         assert f"<@{bot}>" not in cleaned
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(action_ids, st.text(max_size=300)))
 def test_parse_button_id_round_trips_or_refuses(value: str) -> None:
     parsed = parse_button_id(value)
@@ -369,7 +374,7 @@ item_views = st.builds(ItemView, item_id=st.text(min_size=1, max_size=300), titl
                        creator=st.one_of(st.none(), st.text(max_size=500)))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.builds(Reply, text=any_text, items=st.lists(item_views, max_size=30).map(tuple),
                  rec_id=st.one_of(st.none(), st.text(alphabet="0123456789abcdef", min_size=1, max_size=32)),
                  buttons=st.booleans()))
