@@ -23,15 +23,16 @@ from urllib.parse import parse_qs, urlsplit
 Payload = dict[str, Any]
 
 # Keys bolt or our listeners read, by the shape they must have wherever they appear (bolt looks for
-# them at the top level and again inside "event", "authorizations"[0], "message", "item"...).
+# them at the top level and again inside "event", "authorizations"[0], "message", "item"...). Strings
+# may be null (Slack sends "enterprise_id": null in authorizations, for one); where a listener needs a
+# value, _check_kind asks for it.
 _STRINGS = frozenset({
     "type", "subtype", "team_id", "enterprise_id", "user_id", "channel_id", "event_id", "api_app_id", "ts",
-    "event_ts", "channel_type", "tab", "reaction", "item_user", "parent_user_id", "bot_id", "command",
-    "trigger_id", "response_url", "action_id", "action_ts", "block_id", "username", "user_name", "callback_id",
-    "app_installed_team_id", "user_team", "context_team_id", "context_enterprise_id", "function_execution_id",
-    "bot_access_token", "challenge",
+    "event_ts", "thread_ts", "message_ts", "channel_type", "tab", "reaction", "item_user", "parent_user_id",
+    "bot_id", "command", "trigger_id", "response_url", "action_id", "action_ts", "block_id", "username",
+    "user_name", "callback_id", "app_installed_team_id", "user_team", "context_team_id", "context_enterprise_id",
+    "function_execution_id", "bot_access_token", "challenge",
 })
-_OPTIONAL_STRINGS = frozenset({"thread_ts", "message_ts"})  # null where a message is not in a thread
 _ID_OR_OBJECT = frozenset({"team", "enterprise", "user", "channel"})  # "T01", or {"id": "T01", ...}, or null
 _OBJECTS = frozenset({"event", "item", "message", "previous_message", "view", "container", "assistant_thread",
                       "function_data", "bot_profile"})
@@ -85,14 +86,11 @@ def _check_shape(obj: Mapping[str, Any], where: str, depth: int) -> None:
     if depth > _MAX_DEPTH:
         raise Malformed(f"{where} is nested too deeply")
     for key in _STRINGS & obj.keys():
-        if not isinstance(obj[key], str):
-            raise Malformed(f"{where}.{key} is not a string")
-    for key in _OPTIONAL_STRINGS & obj.keys():
-        if obj[key] is not None and not isinstance(obj[key], str):
+        if not isinstance(obj[key], str | None):
             raise Malformed(f"{where}.{key} is not a string")
     if isinstance(obj.get("response_url"), str) and not _is_web_url(obj["response_url"]):
         raise Malformed(f"{where}.response_url is not a URL")  # the adapter would POST the reply there
-    if "text" in obj and not isinstance(obj["text"], str | dict):  # a string, or a Block Kit text object
+    if not isinstance(obj.get("text"), str | dict | None):  # a string, or a Block Kit text object
         raise Malformed(f"{where}.text is neither a string nor a text object")
     for key in _ID_OR_OBJECT & obj.keys():
         value = obj[key]

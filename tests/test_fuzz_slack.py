@@ -470,3 +470,43 @@ def test_slack_tokens_never_span_a_less_than_sign() -> None:
     assert clean_incoming("<@UA|<@UB>", "UB") == "<@UA|"
     assert clean_incoming("<http://a|<http://b|label>", None) == "<http://a|label"
     assert clean_incoming("see <https://x.test|the site> and <#C1|general>", None) == "see the site and #general"
+
+
+def test_real_slack_payload_shapes_pass_the_check() -> None:
+    """The check must not refuse what Slack really sends: nulls, rich-text blocks, App Home views."""
+    event = {
+        "token": "x", "team_id": "T0001", "context_team_id": "T0001", "context_enterprise_id": None,
+        "api_app_id": "A0001", "type": "event_callback", "event_id": "Ev0001", "event_time": 1700000000,
+        "is_ext_shared_channel": False, "event_context": "4-eyJldCI6ImFwcF9tZW50aW9uIn0",
+        "authorizations": [{"enterprise_id": None, "team_id": "T0001", "user_id": "UBOT1", "is_bot": True,
+                            "is_enterprise_install": False}],
+        "event": {"client_msg_id": "c1", "type": "app_mention", "text": "<@UBOT1> hi <!here>", "user": "U0001",
+                  "ts": "1700000000.000100", "team": "T0001", "channel": "C0001", "event_ts": "1700000000.000100",
+                  "blocks": [{"type": "rich_text", "block_id": "b1", "elements": [{"type": "rich_text_section",
+                              "elements": [{"type": "user", "user_id": "UBOT1"}, {"type": "text", "text": " hi "},
+                                           {"type": "broadcast", "range": "here"},
+                                           {"type": "date", "timestamp": 1700000000}]}]}]},
+    }
+    home_press = {
+        "type": "block_actions", "user": {"id": "U0001", "username": "ann", "name": "ann", "team_id": "T0001"},
+        "api_app_id": "A0001", "token": "x", "trigger_id": "1.2.abc", "enterprise": None,
+        "is_enterprise_install": False, "team": {"id": "T0001", "domain": "one"},
+        "container": {"type": "view", "view_id": "V0001"},
+        "view": {"id": "V0001", "team_id": "T0001", "type": "home", "private_metadata": "", "callback_id": "",
+                 "blocks": [{"type": "actions", "block_id": "home_actions", "elements": [
+                     {"type": "button", "action_id": "rb_home:forget", "text": {"type": "plain_text", "text": "x"}}]}],
+                 "title": {"type": "plain_text", "text": "Home"}, "close": None, "submit": None,
+                 "previous_view_id": None, "root_view_id": "V0001", "app_id": "A0001", "external_id": "",
+                 "app_installed_team_id": "T0001", "bot_id": "B0001"},
+        "actions": [{"action_id": "rb_home:forget", "block_id": "home_actions", "type": "button",
+                     "value": "forget", "action_ts": "1700000000.1"}],
+    }
+    slash = {"token": "x", "team_id": "T0001", "team_domain": "one", "channel_id": "C0001",
+             "channel_name": "payload-team", "user_id": "U0001", "user_name": "ann", "command": "/recommend",
+             "text": "a payload of films", "api_app_id": "A0001", "is_enterprise_install": "false",
+             "response_url": "https://hooks.slack.com/commands/T0001/1/abc", "trigger_id": "1.2.abc"}
+    for body, content_type in ((json.dumps(event).encode(), JSON_CT),
+                               (urlencode({"payload": json.dumps(home_press)}).encode(), FORM_CT),
+                               (urlencode(slash).encode(), FORM_CT), (b"ssl_check=1&token=x", FORM_CT)):
+        parsed, problem = check_payload(body, content_type)
+        assert problem is None and parsed is not None, problem
