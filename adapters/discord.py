@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,6 +116,7 @@ class DiscordAdapter:
             self.client: discord.Client = _ShardedClient(self, shard_count=settings.shard_count, **kwargs)
         else:
             self.client = _Client(self, shard_id=settings.shard_id, shard_count=settings.shard_count, **kwargs)
+        _drop_unparsable_events(self.client)
         self.tree = app_commands.CommandTree(self.client)
         for cmd in build_commands(self.run_command):
             self.tree.add_command(cmd)
@@ -352,6 +353,30 @@ class DiscordAdapter:
         for reply in replies:
             sent = await interaction.followup.send(**render(reply), ephemeral=reply.ephemeral, wait=True)
             await self._posted(reply, sent)
+
+
+def _drop_unparsable_events(client: discord.Client) -> None:
+    """discord.py parses each gateway event inside its read loop, so one payload it cannot parse (a missing
+    field, an id that is not a number) raised out of Client.connect and the gateway never came back: the
+    bot went silent for good. Drop that one event instead and keep the session."""
+    parsers = getattr(getattr(client, "_connection", None), "parsers", None)
+    if not isinstance(parsers, dict):  # discord.py internals moved; keep its own behaviour
+        log.warning("cannot guard discord.py's gateway parsers; a malformed event will stop the gateway")
+        return
+    for event, parse in list(parsers.items()):
+        parsers[event] = _dropping_errors(event, parse)
+
+
+def _dropping_errors(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
+    def guarded(data: Any) -> None:
+        try:
+            parse(data)
+        except Exception as err:  # noqa: BLE001 - one bad event must not end the session
+            # The error's text may quote the payload (message content): the type name only, details at DEBUG.
+            log.error("dropped a %s gateway event discord.py could not parse (%s)", event, type(err).__name__)
+            log.debug("unparsable %s event", event, exc_info=True)
+
+    return guarded
 
 
 def _log_gateway_end(task: asyncio.Task[None]) -> None:

@@ -31,7 +31,9 @@ CUSTOM_ID_MAX = 100
 ROWS_MAX = 5  # classic action rows; one row of three buttons per item
 
 EMBED_COLOUR = discord.Colour(0x5865F2)
-CUSTOM_ID_RE = re.compile(r"rb:(?P<action>like|dislike|more):(?P<rec_id>[^:]+):(?P<item_id>.+)")
+# DOTALL: an item id is any text (catalog data); without it an id starting with a newline made the
+# button constructor raise (the whole reply failed) and one containing a newline made a dead button.
+CUSTOM_ID_RE = re.compile(r"rb:(?P<action>like|dislike|more):(?P<rec_id>[^:]+):(?P<item_id>.+)", re.DOTALL)
 
 
 def truncate(text: str, limit: int) -> str:

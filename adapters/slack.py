@@ -40,6 +40,7 @@ from adapters.slack_blocks import (
     render_reply,
     with_feedback,
 )
+from adapters.slack_payload import check_payload
 from core.events import (
     AnyEvent,
     ButtonAction,
@@ -234,8 +235,16 @@ class SlackAdapter:
         if not self._replays.add((timestamp, signature), now):
             log.warning("slack: refused a replayed request (timestamp %s)", timestamp)
             return web.json_response({"error": "replayed request"}, status=401)
-        bolt_req = AsyncBoltRequest(body=body.decode("utf-8", "replace"), query=request.query_string,
-                                    headers=dict(request.headers))
+        payload, problem = check_payload(body, request.content_type)
+        if payload is None:
+            log.warning("slack: refused a malformed request (%s)", problem)
+            return web.json_response({"error": "malformed request", "detail": problem}, status=400)
+        # Bolt gets the payload we checked, not the raw text to parse again (its form parsing mistakes any
+        # body containing "payload" for interactivity). "socket_mode" is how bolt takes a parsed body; it
+        # only skips bolt's own signature check, done above with replay protection. The logger in the
+        # context: bolt logs through it while building the context (several response_urls) before it sets it.
+        bolt_req = AsyncBoltRequest(body=payload, query=request.query_string, headers=dict(request.headers),
+                                    context={"logger": log}, mode="socket_mode")
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_req))
 
     def _signature_ok(self, body: bytes, timestamp: str, signature: str) -> bool:
@@ -280,8 +289,9 @@ class SlackAdapter:
 
     def _tenant(self, body: Mapping[str, Any], context: AsyncBoltContext) -> str:
         team = body.get("team") if isinstance(body.get("team"), Mapping) else {}
+        user = body.get("user") if isinstance(body.get("user"), Mapping) else {}  # events carry a user id string
         return str(body.get("team_id") or team.get("id") or context.team_id
-                   or (body.get("user") or {}).get("team_id") or self._settings.team_id or "slack")
+                   or user.get("team_id") or self._settings.team_id or "slack")
 
     # ---- listeners (all acknowledge first; the work runs in _spawn'ed tasks) ---------------------
 

@@ -28,11 +28,14 @@ _BUTTON_LABELS: dict[ButtonAction, tuple[str, str | None]] = {
 }
 _FEEDBACK_MARK = {ButtonAction.LIKE: "👍", ButtonAction.DISLIKE: "👎", ButtonAction.MORE_LIKE: "➕"}
 
-_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_CHANNEL_LINK = re.compile(r"<#[CG][A-Z0-9]+\|([^>]*)>")
-_LABELED_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)\|([^>]*)>")
-_BARE_LINK = re.compile(r"<((?:https?|mailto):[^>]+)>")
-_SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
+# No "<" inside a token (Slack sends a literal one as &lt;): with [^>] instead of [^<>], an unclosed
+# "<@U1|" repeated through a 40k-character message made each match scan to the end: quadratic, 12 s of
+# a blocked event loop for one message.
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+_CHANNEL_LINK = re.compile(r"<#[CG][A-Z0-9]+\|([^<>]*)>")
+_LABELED_LINK = re.compile(r"<((?:https?|mailto):[^|<>]+)\|([^<>]*)>")
+_BARE_LINK = re.compile(r"<((?:https?|mailto):[^<>]+)>")
+_SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^<>]*)?>")
 
 
 def escape(text: str) -> str:
