@@ -178,7 +178,7 @@ def build_commands(run: CommandRunner) -> list[app_commands.Command[Any, ..., An
         await run(interaction, "digest", f"subscribe {schedule or ''}".strip())
 
     @digest.command(name="unsubscribe", description="Stop a digest")
-    @app_commands.describe(subscription="which one (default: all of yours here)")
+    @app_commands.describe(subscription="subscription id, or 'all' (default: your only one here)")
     async def unsubscribe(interaction: discord.Interaction, subscription: str | None = None) -> None:
         await run(interaction, "digest", f"unsubscribe {subscription or ''}".strip())
 

@@ -147,23 +147,27 @@ def build_generator(config: Config) -> Generator:
 async def build_app(config: Config) -> App:
     digest_cfg = digest_settings(config)  # before anything opens: a config error leaks nothing
     store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
-    catalog = build_catalog(config)
-    embedder = build_embedder(config)
-    parser = build_parser(config, catalog, embedder)
-    recommender = build_recommender(config, catalog, embedder)
-    await retrain(store, recommender)
-    generator = build_generator(config)
-    emoji = EmojiMap(tuple(config.feedback.positive), tuple(config.feedback.negative))
-    feedback = FeedbackService(store, catalog, emoji)
-    outbound: dict[str, Outbound] = {}
-    digests = build_digest_service(digest_cfg, store, catalog, recommender, feedback, outbound)
-    core = DialogueCore(
-        store, catalog, parser, recommender, generator,
-        CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
-                     multilingual=config.embedding.multilingual,
-                     messages_per_minute=config.limits.messages_per_minute, burst=config.limits.burst),
-        feedback=feedback, digests=digests,
-    )
+    try:
+        catalog = build_catalog(config)
+        embedder = build_embedder(config)
+        parser = build_parser(config, catalog, embedder)
+        recommender = build_recommender(config, catalog, embedder)
+        await retrain(store, recommender)
+        generator = build_generator(config)
+        emoji = EmojiMap(tuple(config.feedback.positive), tuple(config.feedback.negative))
+        feedback = FeedbackService(store, catalog, emoji)
+        outbound: dict[str, Outbound] = {}
+        digests = build_digest_service(digest_cfg, store, catalog, recommender, feedback, outbound)
+        core = DialogueCore(
+            store, catalog, parser, recommender, generator,
+            CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
+                         multilingual=config.embedding.multilingual,
+                         messages_per_minute=config.limits.messages_per_minute, burst=config.limits.burst),
+            feedback=feedback, digests=digests,
+        )
+    except BaseException:
+        await store.close()  # else aiosqlite's thread keeps the process alive after the error
+        raise
     return App(config, store, catalog, core, generator, recommender, outbound=outbound, digests=digests)
 
 
