@@ -207,7 +207,8 @@ class RecbotRunner:
         assert self.rec.cf is not None
         self.rec.cf.cfg = replace(self.cfg, w_knn=p["w_knn"], w_als=p["w_als"], w_seq=p["w_seq"])
         self.rec.settings = RecSettings(
-            cf=self.rec.cf.cfg, workers=1, w_pop=p["w_pop"], w_recency=p["w_recency"],
+            cf=self.rec.cf.cfg, workers=1, w_pop=p["w_pop"], w_recency=p["w_recency"], w_genre=p["w_genre"],
+            w_title=p["w_title"],
             prefs=PreferenceConfig(half_life_days=p["half_life"]),
         )
         idx_of = self.catalog.index_of
@@ -252,10 +253,12 @@ def main(argv: list[str] | None = None) -> dict:
             factors=[32, 64, 128], reg=[0.1, 1.0], alpha=[5.0, 10.0, 20.0]),
         "EASE": [{"lam": x} for x in lams],
     }
-    recbot_default = {"w_knn": 0.2, "w_als": 0.2, "w_seq": 0.3, "w_pop": 0.1, "w_recency": 0.2, "half_life": 0.0}
+    recbot_default = {"w_knn": 0.2, "w_als": 0.2, "w_seq": 0.3, "w_pop": 0.1, "w_recency": 0.2, "half_life": 0.0,
+                      "w_genre": 0.5, "w_title": 0.5}
     # One pass of coordinate ascent from the defaults (a full grid would be 200+ engine runs).
     recbot_axes = {"w_seq": [0.0, 0.3, 0.6], "w_recency": [0.0, 0.2, 0.4], "w_knn": [0.0, 0.2, 0.4],
-                   "w_als": [0.0, 0.2, 0.4], "w_pop": [0.0, 0.1, 0.3], "half_life": [0.0, 365.0, 60.0]}
+                   "w_als": [0.0, 0.2, 0.4], "w_pop": [0.0, 0.1, 0.3], "half_life": [0.0, 365.0, 60.0],
+                   "w_genre": [0.0, 0.5, 1.0], "w_title": [0.0, 0.5, 1.0]}
     runners = {"popularity": run_pop, "ItemKNN": run_itemknn, "ALS (implicit)": run_als, "EASE": run_ease}
     report: dict = {"quick": args.quick, "validation": {}, "test": {}, "chosen": {}}
 

@@ -99,3 +99,33 @@ def test_parse_critique(raw: str, sign: int, term: str) -> None:
 
 def test_parse_critiques_skips_junk() -> None:
     assert [c.term for c in parse_critiques(["", "  ", "-", "+x", 3])] == ["x"]  # type: ignore[list-item]
+
+
+def test_genre_profile_follows_likes_and_asks() -> None:
+    from core.recommend.preferences import genre_profile
+
+    cat = small_catalog()
+    arr = CatalogArrays.build(cat)
+    h = build_history([Signal("heat", 1.0, "button", NOW)], cat.index_of, PreferenceConfig(), NOW)
+    g = genre_profile(arr.genres, arr.genre_index, h)
+    assert g is not None and g[cat.index_of["goodfellas"]] > g[cat.index_of["toy-story"]]
+    asked = genre_profile(arr.genres, arr.genre_index, h, [(1, "animation")], asked_weight=3.0)
+    assert asked is not None and asked[cat.index_of["toy-story"]] > asked[cat.index_of["goodfellas"]]
+    empty = build_history([], cat.index_of, PreferenceConfig(), NOW)
+    assert genre_profile(arr.genres, arr.genre_index, empty) is None
+
+
+def test_title_words_find_sequels() -> None:
+    from core.recommend.catalog import Catalog, Item
+    from core.recommend.franchise import TitleWords
+
+    cat = Catalog([Item("a", "Iron Man"), Item("b", "Iron Man 2"), Item("c", "Iron Man 3"), Item("d", "Heat"),
+                   Item("e", "The Man Who Knew Too Much"), Item("f", "Man on Fire")])
+    tw = TitleWords(cat, min_df=3)  # "man" is in 5 titles: too common to mean a franchise here
+    s = tw.overlap(np.array([cat.index_of["b"]]))
+    assert s is not None
+    assert s[cat.index_of["a"]] == s[cat.index_of["c"]] > 0
+    assert s[cat.index_of["e"]] == s[cat.index_of["f"]] == s[cat.index_of["d"]] == 0
+    assert s[cat.index_of["b"]] == 0  # not itself
+    alone = tw.overlap(np.array([cat.index_of["e"]]))  # its rare words are in no other title
+    assert alone is not None and not alone.any()

@@ -6,7 +6,13 @@ from pathlib import Path
 
 from core.recommend.catalog import Catalog, Item
 from core.recommend.prior import load_movielens_prior, rating_value
-from core.recommend.titles import TitleMatcher, display_title, normalize_title, split_title_year, title_variants
+from core.recommend.titles import (
+    TitleMatcher,
+    display_title,
+    normalize_title,
+    split_title_year,
+    title_variants,
+)
 
 
 def test_split_and_display_titles() -> None:

@@ -290,20 +290,23 @@ class CFModel:
         rows = self.knn[idx]
         return np.asarray(rows.T @ w.astype(np.float32), dtype=np.float32).ravel()
 
-    def als_scores(self, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def als_scores(self, idx: np.ndarray, w: np.ndarray, cand: np.ndarray | None = None) -> np.ndarray:
+        """Fold the history into a user vector; score all items, or only `cand` (big catalogs)."""
+        size = self.n_items if cand is None else cand.size
         if self.als_y is None or self.als_yty is None or idx.size == 0:
-            return np.zeros(self.n_items, dtype=np.float32)
+            return np.zeros(size, dtype=np.float32)
         good = w > 0
-        out = np.zeros(self.n_items, dtype=np.float32)
+        u = np.zeros(self.als_y.shape[1], dtype=np.float32)
         if good.any():
-            u = als_fold_in(self.als_y, self.als_yty, idx[good], w[good], self.cfg.als_alpha,
-                            self.cfg.als_regularization)
-            out += self.als_y @ u
+            u += als_fold_in(self.als_y, self.als_yty, idx[good], w[good], self.cfg.als_alpha,
+                             self.cfg.als_regularization)
         if (~good).any():
             # Disliked items: subtract their (normalised) factor direction, like a negative query.
             neg = (self.als_y[idx[~good]].T @ -w[~good]).astype(np.float32)
-            out -= self.als_y @ neg / max(1.0, float(np.linalg.norm(neg)))
-        return out
+            u -= neg / max(1.0, float(np.linalg.norm(neg)))
+        y = self.als_y if cand is None or cand.size > 0.3 * self.n_items else self.als_y[cand]
+        out = y @ u
+        return out[cand] if cand is not None and y is self.als_y else out
 
     def contributions(self, idx: np.ndarray, w: np.ndarray, targets: np.ndarray) -> np.ndarray | None:
         """(targets x history) EASE contributions w_j * B[j, t], to name the strongest evidence."""
@@ -325,24 +328,26 @@ class CFModel:
         w = np.exp(-np.arange(last.size, dtype=np.float32)[::-1] / self.cfg.seq_decay)
         return np.asarray(self.seq[last].T @ w, dtype=np.float32).ravel()
 
-    def components(self, idx: np.ndarray, w: np.ndarray, recent: np.ndarray) -> dict[str, np.ndarray]:
-        """Raw per-component scores over all items for one history."""
-        out: dict[str, np.ndarray] = {"ease": self.ease_scores(idx, w)}
+    def components(self, idx: np.ndarray, w: np.ndarray, recent: np.ndarray,
+                   cand: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Raw per-component scores for one history, over all items or aligned with `cand`."""
+        pick = (lambda v: v) if cand is None else (lambda v: v[cand])
+        out: dict[str, np.ndarray] = {"ease": pick(self.ease_scores(idx, w))}
         if self.knn is not None and self.cfg.w_knn:
-            out["knn"] = self.knn_scores(idx, w)
+            out["knn"] = pick(self.knn_scores(idx, w))
         if self.als_y is not None and self.cfg.w_als:
-            out["als"] = self.als_scores(idx, w)
+            out["als"] = self.als_scores(idx, w, cand)
         if self.seq is not None and self.cfg.w_seq:
-            out["seq"] = self.seq_scores(recent)
+            out["seq"] = pick(self.seq_scores(recent))
         return out
 
     def score(self, idx: np.ndarray, w: np.ndarray, recent: np.ndarray,
-              weights: dict[str, float] | None = None) -> np.ndarray:
-        """The blended CF score: sum of top-scaled components with the configured weights."""
+              weights: dict[str, float] | None = None, cand: np.ndarray | None = None) -> np.ndarray:
+        """The blended CF score (over `cand` when given): top-scaled components with their weights."""
         cfg = self.cfg
         wts = weights or {"ease": cfg.w_ease, "knn": cfg.w_knn, "als": cfg.w_als, "seq": cfg.w_seq}
-        total = np.zeros(self.n_items, dtype=np.float32)
-        for name, v in self.components(idx, w, recent).items():
+        total = np.zeros(self.n_items if cand is None else cand.size, dtype=np.float32)
+        for name, v in self.components(idx, w, recent, cand).items():
             if wts.get(name, 0.0):
                 total += wts[name] * scale_top(v)
         return total
@@ -352,22 +357,16 @@ def scale_top(v: np.ndarray, k: int = 10) -> np.ndarray:
     """Divide by the mean magnitude of the k largest scores, so components blend on one scale.
 
     Top-k scaling measured better than z-scoring on MovieLens: CF scores are heavy-tailed and only
-    the head of each list matters for a top-10.
+    the head of each list matters for a top-10. CF vectors are mostly zeros, which makes a full
+    np.partition slow (introselect and many ties), so the positives are selected first.
     """
     if v.size == 0:
         return v
     k = min(k, v.size)
-    top = np.partition(v, v.size - k)[v.size - k:]
+    pos = v[v > 0]
+    if pos.size >= k:
+        top = np.partition(pos, pos.size - k)[pos.size - k:]
+    else:
+        top = np.partition(v, v.size - k)[v.size - k:]
     m = float(np.mean(np.abs(top)))
     return v / m if m > 1e-12 else np.zeros_like(v)
-
-
-def standardize(v: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """Scale scores so components are comparable per request: divide by the std over candidates."""
-    sel = v if mask is None else v[mask]
-    if sel.size == 0:
-        return v
-    sd = float(np.std(sel))
-    if not math.isfinite(sd) or sd < 1e-9:
-        return np.zeros_like(v)
-    return (v - float(np.mean(sel))) / sd

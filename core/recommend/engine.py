@@ -5,6 +5,8 @@ score(item) = w_cf * CF(history)                         EASE/ItemKNN/ALS/sequen
             + w_query * sim(item, query)                 this conversation's request text
             + w_seed * sim(item, seeds)                  "something like X"
             + sum_c sign_c * (w_critique * sim(item, term_c) + w_critique_tag * has_tag(item, term_c))
+            + w_genre * cos(item genres, liked genres + asked genres)
+            + w_title * shared distinctive title words with liked items (sequels, franchises)
             + (w_pop + w_pop_cold / (1 + evidence)) * log-popularity    (cold start leans on it)
             + w_recency * closeness of the item's year to now
             - neighbour penalty for items close to something disliked
@@ -35,11 +37,13 @@ from core.recommend.cf import CFConfig, CFModel, InteractionLog
 from core.recommend.critiques import Critique, parse_critiques
 from core.recommend.explain import Evidence, explain
 from core.recommend.filters import CatalogArrays, closeness_penalty, constraint_mask, norm_tag, relaxations
+from core.recommend.franchise import TitleWords
 from core.recommend.preferences import (
     History,
     PreferenceConfig,
     build_history,
     content_profile,
+    genre_profile,
     neighbour_penalty,
 )
 from core.recommend.text_index import QueryBatcher, TextIndex
@@ -57,14 +61,20 @@ class RecSettings:
     w_query: float = 1.0
     w_seed: float = 0.6
     w_critique: float = 0.5
-    w_critique_tag: float = 0.5
+    w_critique_tag: float = 1.0  # an explicit "less gory" should visibly change the list
+    w_genre: float = 0.5  # genre affinity: liked genres and asked-for genres (preferences.genre_profile)
+    w_title: float = 0.5  # sequels/franchises: shared distinctive title words with liked items and seeds
+    genre_asked_weight: float = 1.5
     w_pop: float = 0.1
     w_pop_cold: float = 0.5
+    w_pop_interactions: float = 1.0  # how much interaction counts (CF rows) add to item.popularity
     w_recency: float = 0.0
     recency_scale_years: float = 3.0
     critique_tag_sim: float = 0.6  # a critique word maps to the nearest catalog tag above this cosine
     mmr_lambda: float = 0.7  # 1 = pure relevance, 0 = pure novelty
     mmr_pool: int = 50
+    penalty_pool: int = 2000  # dislike-neighbour penalties are computed for this many top candidates
+    max_penalised_dislikes: int = 16  # the strongest dislikes spread to neighbours (bounded work)
     retrain_min_new_rows: int = 50  # retrain_if_needed() refits after this many new interactions
     workers: int = 2
     movielens_dir: str | None = None  # MovieLens folder (ratings.csv, movies.csv) used as CF prior
@@ -141,6 +151,8 @@ class HybridRecommender:
         self._executor = ThreadPoolExecutor(max(1, self.settings.workers), thread_name_prefix="recbot-rank")
         self._catalog_pop = np.log1p(np.array([max(0.0, it.popularity) for it in catalog], dtype=np.float32))
         self._tag_names, self._tag_vecs = self._embed_tags()
+        self._pop_cache: tuple[tuple[int, float], np.ndarray] | None = None
+        self._title_words = TitleWords(catalog)
 
     # ---- interactions / CF -------------------------------------------------------------------
     def set_prior(self, rows: Iterable[Sequence[object]]) -> None:
@@ -224,28 +236,39 @@ class HybridRecommender:
             return RecResult(())
         now = req.now if req.now is not None else time.time()
         hist = build_history(req.signals, self.catalog.index_of, self.settings.prefs, now, req.seeds)
-        scores, ev, qsim = self.score(req, hist, crits, qvec, cvecs, now)
         fresh = np.ones(n, dtype=bool)
         fresh[hist.seen] = False  # anything with a signal (even a neutral one) was already seen
+        # Filter first, then score only the candidates: with filters that is a fraction of the catalog.
         mask = constraint_mask(self.arrays, req.constraints, self.catalog.index_of) & fresh
         relaxed: str | None = None
+        penalty: np.ndarray | None = None
         if not mask.any():
-            mask, scores, relaxed = self._relax(req, scores, fresh, hist)
-        chosen = self._select(scores, mask, req.k, req.diversify)
-        return RecResult(self._explain(chosen, scores, ev, hist, qsim), relaxed)
+            mask, relaxed, penalty = self._relax(req, fresh, hist)
+        cand = np.flatnonzero(mask)
+        scores, ev, qsim = self.score(req, hist, crits, qvec, cvecs, now, cand)
+        if penalty is not None:
+            scores = scores - penalty[cand]
+        chosen = self._select(cand, scores, req.k, req.diversify)
+        score_of = dict(zip(cand[chosen].tolist(), scores[chosen].tolist(), strict=True))
+        return RecResult(self._explain(cand[chosen].tolist(), score_of, ev, hist), relaxed)
 
     def score(self, req: RecRequest, hist: History, crits: list[Critique], qvec: np.ndarray | None,
-              cvecs: np.ndarray | None, now: float) -> tuple[np.ndarray, Evidence, np.ndarray | None]:
-        """The full score vector over the catalog (no filtering), plus what explanations need."""
+              cvecs: np.ndarray | None, now: float,
+              cand: np.ndarray | None = None) -> tuple[np.ndarray, Evidence, np.ndarray | None]:
+        """Scores of the candidate items (all items when cand is None), plus what explanations need.
+
+        Every term is normalised over the candidates, so filters do not distort the blend.
+        """
         s = self.settings
         n = len(self.catalog)
-        total = np.zeros(n, dtype=np.float32)
+        cand = np.arange(n) if cand is None else cand
+        total = np.zeros(cand.size, dtype=np.float32)
         if self.cf is not None and not hist.empty:
-            total += s.w_cf * self.cf.score(hist.idx, hist.w, hist.recent)
+            total += s.w_cf * self.cf.score(hist.idx, hist.w, hist.recent, cand=cand)
         qsim: np.ndarray | None = None
         seed_idx = np.array([self.catalog.index_of[x] for x in req.seeds if x in self.catalog.index_of],
                             dtype=np.int64)
-        if self.vectors is not None:
+        if self.vectors is not None and cand.size:
             v = self.vectors
             cols: list[tuple[str, float, np.ndarray]] = []
             prof = content_profile(v, hist)
@@ -256,31 +279,69 @@ class HybridRecommender:
             if seed_idx.size and s.w_seed:
                 cols.append(("seed", s.w_seed, v[seed_idx].mean(axis=0)))
             for c, cv in zip(crits, cvecs if cvecs is not None else [], strict=False):
-                cols.append(("critique", c.sign * s.w_critique, cv))
+                if s.w_critique:
+                    cols.append(("critique", c.sign * s.w_critique, cv))
             if cols:
-                sims = v @ np.stack([c for _, _, c in cols]).T  # one GEMM for every content term
+                mat = np.stack([c for _, _, c in cols]).astype(np.float32)  # one GEMM for all terms
+                sims = (v @ mat.T)[cand] if cand.size > 0.3 * n else v[cand] @ mat.T
                 for j, (name, w, _) in enumerate(cols):
                     sc = scale_centered(sims[:, j])
                     total += w * sc if w > 0 else w * np.clip(sc, 0, None)
                     if name == "query":
-                        qsim = sims[:, j]
-            pen = neighbour_penalty(v, hist, s.prefs)
-            if pen is not None:
-                total -= pen
+                        qsim = np.zeros(n, dtype=np.float32)
+                        qsim[cand] = sims[:, j]
+            self._penalise_neighbours(total, cand, hist)
         for j, c in enumerate(crits):
             has = self._critique_tag(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
             if has is not None:
-                total += c.sign * s.w_critique_tag * has
+                total += c.sign * s.w_critique_tag * has[cand]
+        if s.w_genre:
+            asked = [(c.sign, norm_tag(c.term)) for c in crits]
+            gp = genre_profile(self.arrays.genres, self.arrays.genre_index, hist, asked, s.genre_asked_weight)
+            if gp is not None:
+                total += s.w_genre * gp[cand]
+        if s.w_title:
+            liked = np.union1d(hist.liked()[0], seed_idx)
+            tw = self._title_words.overlap(liked) if liked.size else None
+            if tw is not None:
+                total += s.w_title * tw[cand]
         evidence = hist.idx.size + seed_idx.size + (2 if qvec is not None else 0) + len(crits)
-        pop = self._catalog_pop + (np.log1p(self.cf.pop) if self.cf is not None else 0.0)
-        total += (s.w_pop + s.w_pop_cold / (1.0 + evidence)) * scale_centered(pop)
+        total += (s.w_pop + s.w_pop_cold / (1.0 + evidence)) * self._popularity()[cand]
         if s.w_recency:
             year_now = time.gmtime(now).tm_year
-            gap = np.abs(year_now - np.nan_to_num(self.arrays.years, nan=-1e4))
+            gap = np.abs(year_now - np.nan_to_num(self.arrays.years[cand], nan=-1e4))
             total += s.w_recency * np.exp(-gap / s.recency_scale_years).astype(np.float32)
         ev = Evidence(hist=hist, critiques=crits, query=req.query, query_sim=qsim,
                       genres=req.constraints.genres, cold=hist.empty and qvec is None and not seed_idx.size)
         return total, ev, qsim
+
+    def _penalise_neighbours(self, total: np.ndarray, cand: np.ndarray, hist: History) -> None:
+        """Push down items close to dislikes, in place.
+
+        Only the head of the list can be shown, so on big catalogs the penalty is computed for the
+        top `penalty_pool` candidates (plus what they displace is re-ranked by the caller): one small
+        GEMM instead of one over every item per disliked item.
+        """
+        dis_idx, dis_w = hist.disliked()
+        cfg = self.settings.prefs
+        if self.vectors is None or dis_idx.size == 0 or cfg.neighbour_penalty <= 0 or cand.size == 0:
+            return
+        strongest = np.argsort(-dis_w, kind="stable")[: self.settings.max_penalised_dislikes]
+        dis_idx, dis_w = dis_idx[strongest], dis_w[strongest]
+        pool = self.settings.penalty_pool
+        pos = np.arange(cand.size) if cand.size <= pool else np.argpartition(-total, pool - 1)[:pool]
+        sims = self.vectors[cand[pos]] @ self.vectors[dis_idx].T
+        total[pos] -= neighbour_penalty(sims, dis_w, cfg)
+
+    def _popularity(self) -> np.ndarray:
+        """Centred log-popularity (catalog prior + interaction counts), cached per fitted CF model."""
+        key = (id(self.cf), self.settings.w_pop_interactions)
+        if self._pop_cache is None or self._pop_cache[0] != key:
+            pop = self._catalog_pop
+            if self.cf is not None and self.settings.w_pop_interactions:
+                pop = pop + self.settings.w_pop_interactions * np.log1p(self.cf.pop)
+            self._pop_cache = (key, scale_centered(pop).astype(np.float32))
+        return self._pop_cache[1]
 
     def _critique_tag(self, term: str, tvec: np.ndarray | None) -> np.ndarray | None:
         """Items tagged with the critique word, or with the closest catalog tag ("scary" -> horror)."""
@@ -302,47 +363,52 @@ class HybridRecommender:
         raw = {norm_tag(t): t for t in self.catalog.tag_vocabulary()}
         return names, self.embedder.encode([raw.get(t, t) for t in names])
 
-    def _relax(self, req: RecRequest, scores: np.ndarray, fresh: np.ndarray,
-               hist: History) -> tuple[np.ndarray, np.ndarray, str]:
+    def _relax(self, req: RecRequest, fresh: np.ndarray,
+               hist: History) -> tuple[np.ndarray, str, np.ndarray | None]:
         what = req.constraints.describe()
         for step in relaxations(req.constraints):
             mask = constraint_mask(self.arrays, step, self.catalog.index_of) & fresh
             if mask.any():
-                scores = scores - closeness_penalty(self.arrays, req.constraints)
-                return mask, scores, f"nothing matches {what or 'that'}; here is the closest"
+                penalty = closeness_penalty(self.arrays, req.constraints)
+                return mask, f"nothing matches {what or 'that'}; here is the closest", penalty
         # Even without filters nothing is left: everything was seen. Offer repeats, never dislikes.
         mask = np.ones(len(self.catalog), dtype=bool)
         mask[hist.disliked()[0]] = False
         if not mask.any():
             mask[:] = True
-        return mask, scores, "you have seen everything that fits; here are the best of them again"
+        return mask, "you have seen everything that fits; here are the best of them again", None
 
-    def _select(self, scores: np.ndarray, mask: np.ndarray, k: int, diversify: bool) -> list[int]:
-        cand = np.flatnonzero(mask)
-        pool_n = min(cand.size, max(self.settings.mmr_pool, 3 * k) if diversify else k * 2 + 10)
-        top = cand[np.argpartition(-scores[cand], pool_n - 1)[:pool_n]] if pool_n < cand.size else cand
+    def _select(self, cand: np.ndarray, scores: np.ndarray, k: int, diversify: bool) -> list[int]:
+        """Positions (into cand) of the k picks: top by score, one per title, MMR when asked."""
+        m = cand.size
+        pool_n = min(m, max(self.settings.mmr_pool, 3 * k) if diversify else k * 2 + 10)
+        top = np.argpartition(-scores, pool_n - 1)[:pool_n] if pool_n < m else np.arange(m)
         top = top[np.argsort(-scores[top], kind="stable")]
         labels: set[str] = set()
-        uniq = []
-        for i in top:  # duplicate titles (same label) are shown once
-            lab = self.catalog.items[i].label().lower()
+        uniq: list[int] = []
+        for p in top:  # duplicate titles (same label) are shown once
+            lab = self.catalog.items[int(cand[p])].label().lower()
             if lab not in labels:
                 labels.add(lab)
-                uniq.append(int(i))
+                uniq.append(int(p))
         if not diversify or self.vectors is None or len(uniq) <= k:
             return uniq[:k]
-        return mmr(self.vectors, np.asarray(uniq), scores[uniq], k, self.settings.mmr_lambda)
+        picked = mmr(self.vectors, cand[uniq], scores[uniq], k, self.settings.mmr_lambda)
+        pos = {int(cand[p]): p for p in uniq}
+        return [pos[i] for i in picked]
 
-    def _explain(self, chosen: list[int], scores: np.ndarray, ev: Evidence, hist: History,
-                 qsim: np.ndarray | None) -> tuple[Scored, ...]:
+    def _explain(self, chosen: list[int], score_of: dict[int, float], ev: Evidence,
+                 hist: History) -> tuple[Scored, ...]:
         liked_idx, liked_w = hist.liked()
-        sims = self.vectors[chosen] @ self.vectors[liked_idx].T if self.vectors is not None and liked_idx.size else None
-        contrib = self.cf.contributions(liked_idx, liked_w, np.asarray(chosen)) if self.cf is not None else None
+        sims = None
+        if self.vectors is not None and liked_idx.size and chosen:
+            sims = self.vectors[chosen] @ self.vectors[liked_idx].T
+        contrib = self.cf.contributions(liked_idx, liked_w, np.asarray(chosen, dtype=np.int64)) if self.cf else None
         out = []
         for r, i in enumerate(chosen):
             reason = explain(self.catalog, i, ev, sims[r] if sims is not None else None,
                              contrib[r] if contrib is not None else None)
-            sc = float(scores[i])
+            sc = score_of.get(i, 0.0)
             out.append(Scored(self.catalog.items[i].item_id, sc if math.isfinite(sc) else 0.0, reason))
         return tuple(out)
 

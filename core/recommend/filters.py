@@ -28,6 +28,8 @@ class CatalogArrays:
     tags: sp.csc_matrix  # (items x tags) membership
     creator_codes: np.ndarray  # int code per item into creator_names
     creator_names: list[str]  # unique lower-cased creators ("" = unknown)
+    genre_index: dict[str, int]  # normalised genre -> column of `genres` (genres only, not free tags)
+    genres: sp.csr_matrix  # (items x genres), rows L2-normalised: the item's genre direction
 
     @classmethod
     def build(cls, catalog: Catalog) -> CatalogArrays:
@@ -45,11 +47,23 @@ class CatalogArrays:
                     cols.append(tag_index.setdefault(t, len(tag_index)))
         tags = sp.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
                              shape=(len(catalog), max(1, len(tag_index))))
+        genre_index: dict[str, int] = {}
+        grows: list[int] = []
+        gcols: list[int] = []
+        for r, it in enumerate(catalog):
+            for g in {norm_tag(g) for g in it.genres}:
+                if g:
+                    grows.append(r)
+                    gcols.append(genre_index.setdefault(g, len(genre_index)))
+        gm = sp.csr_matrix((np.ones(len(grows), dtype=np.float32), (grows, gcols)),
+                           shape=(len(catalog), max(1, len(genre_index))))
+        norms = np.sqrt(np.asarray(gm.multiply(gm).sum(axis=1)).ravel())
+        gm = (sp.diags(1.0 / np.maximum(norms, 1e-9)).astype(np.float32) @ gm).tocsr()
         names: dict[str, int] = {}
         codes = np.array([names.setdefault((it.creator or "").lower().strip(), len(names)) for it in catalog],
                          dtype=np.int32)
         return cls(years=years, domains=domains, domain_codes=domain_codes, tag_index=tag_index, tags=tags,
-                   creator_codes=codes, creator_names=list(names))
+                   creator_codes=codes, creator_names=list(names), genre_index=genre_index, genres=gm)
 
     @property
     def n(self) -> int:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from core.recommend.types import Signal
 
@@ -128,11 +129,29 @@ def content_profile(vectors: np.ndarray, hist: History) -> np.ndarray | None:
     return u / n if n > 1e-9 else None
 
 
-def neighbour_penalty(vectors: np.ndarray, hist: History, cfg: PreferenceConfig) -> np.ndarray | None:
-    """Extra push-down for items close to something disliked (the dislike spreads to neighbours)."""
-    idx, w = hist.disliked()
-    if idx.size == 0 or vectors.shape[0] == 0 or cfg.neighbour_penalty <= 0:
-        return None
-    sims = vectors @ vectors[idx].T  # (n_items, n_disliked)
+def neighbour_penalty(sims: np.ndarray, dislike_w: np.ndarray, cfg: PreferenceConfig) -> np.ndarray:
+    """Extra push-down for items close to something disliked (the dislike spreads to neighbours).
+
+    sims: (candidates x disliked items) cosine similarities; dislike_w: how strongly each was disliked.
+    """
     over = np.clip(sims - cfg.neighbour_sim, 0.0, None) / max(1e-6, 1.0 - cfg.neighbour_sim)
-    return cfg.neighbour_penalty * (over * np.minimum(w, 1.0)).max(axis=1)
+    return cfg.neighbour_penalty * (over * np.minimum(dislike_w, 1.0)).max(axis=1)
+
+
+def genre_profile(genres: sp.csr_matrix, genre_index: dict[str, int], hist: History,
+                  asked: Iterable[tuple[int, str]] = (), asked_weight: float = 1.5) -> np.ndarray | None:
+    """Cosine between each item's genres and the user's: liked-minus-disliked genres plus asked ones.
+
+    asked: (+1/-1, normalised genre) from this conversation's critiques ("+horror", "less romance").
+    """
+    g = np.zeros(genres.shape[1], dtype=np.float32)
+    if not hist.empty:
+        g += np.asarray(genres[hist.idx].T @ hist.w.astype(np.float32)).ravel()
+    for sign, name in asked:
+        j = genre_index.get(name)
+        if j is not None:
+            g[j] += sign * asked_weight
+    norm = float(np.linalg.norm(g))
+    if norm < 1e-9:
+        return None
+    return np.asarray(genres @ (g / norm), dtype=np.float32).ravel()
