@@ -143,10 +143,12 @@ def run_itemknn(fold: Fold, p: dict) -> tuple[float, float]:
 
 def run_als(fold: Fold, p: dict) -> tuple[float, float]:
     from implicit.cpu.als import AlternatingLeastSquares
+    from threadpoolctl import threadpool_limits
 
     model = AlternatingLeastSquares(factors=p["factors"], regularization=p["reg"], alpha=p["alpha"],
                                     iterations=15, random_state=7, num_threads=1)
-    model.fit(fold.positives(), show_progress=False)
+    with threadpool_limits(1, "blas"):  # implicit warns (and slows down) under a multi-threaded BLAS
+        model.fit(fold.positives(), show_progress=False)
     uf, itf = model.user_factors, model.item_factors
     return evaluate_scores(lambda u: itf @ uf[u], fold)
 
@@ -184,14 +186,15 @@ def movie_catalog(d: Data) -> Catalog:
 class RecbotRunner:
     """Fits the engine once per fold (CF from the fold's training rows), then scores settings."""
 
-    def __init__(self, fold: Fold, lam: float) -> None:
+    def __init__(self, fold: Fold, lam: float, als: dict) -> None:
         d = fold.d
         self.fold = fold
         self.catalog = movie_catalog(d)
         ids = [m[0] for m in d.movies]
         tr = np.flatnonzero(fold.train)
         self.rows = [(str(d.user[r]), ids[d.item[r]], rating_value(d.rating[r]), float(d.ts[r])) for r in tr]
-        self.cfg = CFConfig(ease_lambda=lam, min_positive=0.25)
+        self.cfg = CFConfig(ease_lambda=lam, min_positive=0.25, als_factors=als["factors"],
+                            als_regularization=als["reg"], als_alpha=als["alpha"])
         self.rec = HybridRecommender(self.catalog, RecSettings(cf=self.cfg, workers=1))
         self.rec.fit_interactions(self.rows)
         self.signals: dict[int, tuple[Signal, ...]] = {}
@@ -278,11 +281,12 @@ def main(argv: list[str] | None = None) -> dict:
         report["chosen"][name], report["test"][name] = best, {"recall@10": r, "ndcg@10": n}
         print(f"  {name:16s} R@10 {r:.4f}  NDCG@10 {n:.4f}  {best}  ({time.time() - t0:.0f}s)", flush=True)
 
-    # recbot uses EASE's validated lambda for its EASE part and tunes its blend on validation.
-    lam = report["chosen"]["EASE"]["lam"]
+    # recbot's EASE and ALS parts use the baselines' validated hyperparameters; its blend is tuned
+    # on validation too.
+    lam, als = report["chosen"]["EASE"]["lam"], report["chosen"]["ALS (implicit)"]
     best = dict(recbot_default)
     if not args.quick:
-        vr = RecbotRunner(val_fold, lam)
+        vr = RecbotRunner(val_fold, lam, als)
         seen: dict[str, tuple[float, float]] = {}
 
         def val(p: dict) -> tuple[float, float]:
@@ -296,8 +300,8 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"  recbot tuning: {axis} = {best[axis]}  val NDCG@10 {val(best)[0]:.4f}", flush=True)
         report["validation"]["recbot"] = [{"params": k, "ndcg@10": n, "recall@10": r}
                                           for k, (n, r) in seen.items()]
-    r, n = RecbotRunner(test_fold, lam).run(best)
-    report["chosen"]["recbot"] = {**best, "lam": lam}
+    r, n = RecbotRunner(test_fold, lam, als).run(best)
+    report["chosen"]["recbot"] = {**best, "lam": lam, "als": als}
     report["test"]["recbot"] = {"recall@10": r, "ndcg@10": n}
     base = {k: v for k, v in report["test"].items() if k != "recbot"}
     best_r = max(v["recall@10"] for v in base.values())

@@ -165,6 +165,20 @@ async def rank_all(rec: HybridRecommender, reqs: list[RecRequest]) -> list[list[
     return [[s.item_id for s in res.items] for res in results]
 
 
+def override(st: RecSettings, pairs: list[str]) -> RecSettings:
+    """Apply --set key=value (float) overrides; 'cf.' and 'prefs.' prefixes reach the nested configs."""
+    from dataclasses import replace
+
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        if key.startswith(("cf.", "prefs.")):
+            part, sub = key.split(".", 1)
+            st = replace(st, **{part: replace(getattr(st, part), **{sub: float(raw)})})
+        else:
+            st = replace(st, **{key: float(raw)})
+    return st
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dialogs", type=Path, default=DATA / "redial" / "dev.jsonl")
@@ -178,13 +192,15 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--no-content", action="store_true", help="skip the MiniLM item index and query embeddings")
     ap.add_argument("--limit", type=int, default=0, help="only the first N conversations")
     ap.add_argument("--json", type=Path, default=None, help="write the metrics here")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override an engine setting for ablations, e.g. --set w_title=0 --set cf.w_ease=0")
     args = ap.parse_args(argv)
     t0 = time.time()
     rc = load_catalog(args.movies, args.movielens)
     print(f"catalog: {len(rc.catalog)} movies, {len(rc.to_ml)} mapped to MovieLens, "
           f"{len(rc.prior_rows)} prior ratings ({time.time() - t0:.0f}s)", flush=True)
     cp = ContextParams()
-    rec = build_engine(rc, args.cache_dir, engine_settings(), progress=not args.quick,
+    rec = build_engine(rc, args.cache_dir, override(engine_settings(), args.set), progress=not args.quick,
                        content=not (args.quick or args.no_content))
     print(f"engine ready ({time.time() - t0:.0f}s)", flush=True)
     limit = 40 if args.quick else args.limit

@@ -27,7 +27,8 @@ Csr = sp.csr_matrix
 
 @dataclass(frozen=True, slots=True)
 class CFConfig:
-    ease_lambda: float = 250.0
+    # Defaults = what validated best on MovieLens (benchmarks/movielens.py, docs/bench_recommend.md).
+    ease_lambda: float = 100.0
     # Interactions with value above this train the item-item models (ratings: 0.25 = 4 stars and up).
     min_positive: float = 0.0
     # EASE inverts an (n x n) Gram matrix; beyond this many active items only the most-interacted
@@ -35,9 +36,9 @@ class CFConfig:
     max_ease_items: int = 12000
     knn_neighbours: int = 100
     knn_shrink: float = 10.0
-    als_factors: int = 64
-    als_regularization: float = 0.1
-    als_alpha: float = 10.0
+    als_factors: int = 32
+    als_regularization: float = 1.0
+    als_alpha: float = 5.0
     als_iterations: int = 15
     # Item-to-next-item transitions within this many later interactions of the same user.
     seq_window: int = 10
@@ -50,7 +51,7 @@ class CFConfig:
     w_ease: float = 1.0
     w_knn: float = 0.2
     w_als: float = 0.2
-    w_seq: float = 0.3
+    w_seq: float = 0.6
     # The user's most recent interactions feed the sequence component, decayed by position.
     seq_recent: int = 20
     seq_decay: float = 5.0
