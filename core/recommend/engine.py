@@ -1,0 +1,450 @@
+"""The hybrid recommender: CF + content + critiques + context + popularity, then MMR and explanations.
+
+score(item) = w_cf * CF(history)                         EASE/ItemKNN/ALS/sequence blend (cf.py)
+            + w_profile * sim(item, u)                   u = weighted mean of liked - disliked vectors
+            + w_query * sim(item, query)                 this conversation's request text
+            + w_seed * sim(item, seeds)                  "something like X"
+            + sum_c sign_c * (w_critique * sim(item, term_c) + w_critique_tag * has_tag(item, term_c))
+            + w_genre * cos(item genres, liked genres + asked genres)
+            + w_title * shared distinctive title words with liked items (sequels, franchises)
+            + (w_pop + w_pop_cold / (1 + evidence)) * log-popularity    (cold start leans on it)
+            + w_recency * closeness of the item's year to now
+            - neighbour penalty for items close to something disliked
+Every term is centred and scaled to its own top-10 first (`scale_centered`), so weights are
+comparable. Hard filters are masks; when they leave nothing, they are relaxed step by step.
+All numpy work runs in a thread pool: the event loop never blocks on ranking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.embedding import Embedder
+from core.recommend.catalog import Catalog
+from core.recommend.cf import CFConfig, CFModel, InteractionLog
+from core.recommend.critiques import Critique, parse_critiques
+from core.recommend.explain import Evidence, explain
+from core.recommend.filters import CatalogArrays, closeness_penalty, constraint_mask, norm_tag, relaxations
+from core.recommend.franchise import TitleWords
+from core.recommend.preferences import (
+    History,
+    PreferenceConfig,
+    build_history,
+    content_profile,
+    genre_profile,
+    neighbour_penalty,
+)
+from core.recommend.text_index import QueryBatcher, TextIndex
+from core.recommend.types import RecRequest, RecResult, Scored
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecSettings:
+    prefs: PreferenceConfig = field(default_factory=PreferenceConfig)
+    cf: CFConfig = field(default_factory=CFConfig)
+    w_cf: float = 1.0
+    w_profile: float = 0.4
+    w_query: float = 1.0
+    w_seed: float = 0.6
+    w_critique: float = 0.5
+    w_critique_tag: float = 1.0  # an explicit "less gory" should visibly change the list
+    w_genre: float = 0.5  # genre affinity: liked genres and asked-for genres (preferences.genre_profile)
+    w_title: float = 0.5  # sequels/franchises: shared distinctive title words with liked items and seeds
+    genre_asked_weight: float = 1.5
+    w_pop: float = 0.1
+    w_pop_cold: float = 0.5
+    w_pop_interactions: float = 1.0  # how much interaction counts (CF rows) add to item.popularity
+    w_recency: float = 0.0
+    recency_scale_years: float = 3.0
+    critique_tag_sim: float = 0.6  # a critique word maps to the nearest catalog tag above this cosine
+    mmr_lambda: float = 0.7  # 1 = pure relevance, 0 = pure novelty
+    mmr_pool: int = 50
+    penalty_pool: int = 2000  # dislike-neighbour penalties are computed for this many top candidates
+    max_penalised_dislikes: int = 16  # the strongest dislikes spread to neighbours (bounded work)
+    retrain_min_new_rows: int = 50  # retrain_if_needed() refits after this many new interactions
+    workers: int = 2
+    movielens_dir: str | None = None  # MovieLens folder (ratings.csv, movies.csv) used as CF prior
+
+    @classmethod
+    def from_mapping(cls, m: Mapping[str, Any] | object | None) -> RecSettings:
+        """Build from a config section (a mapping or bot.config.RecommendSettings-like object).
+
+        Nested prefs/cf tables are accepted; `ratings_prior` (a MovieLens ratings.csv or its folder)
+        and `half_life_days` are the names the app config uses. Unknown keys are logged and ignored.
+        """
+        if m is None:
+            return cls()
+        if not isinstance(m, Mapping):
+            m = {k: getattr(m, k) for k in dir(m) if not k.startswith("_") and not callable(getattr(m, k))}
+        known = {f.name for f in fields(cls)}
+        kw: dict[str, Any] = {}
+        prefs: dict[str, Any] = {}
+        for k, v in m.items():
+            if k == "prefs" and isinstance(v, Mapping):
+                prefs.update(v)
+            elif k == "cf" and isinstance(v, Mapping):
+                kw[k] = _dc_from(CFConfig, v)
+            elif k == "half_life_days":
+                prefs["half_life_days"] = float(v)
+            elif k == "ratings_prior":
+                if v:
+                    p = Path(str(v)).expanduser()
+                    kw["movielens_dir"] = str(p.parent if p.suffix == ".csv" else p)
+            elif k in known:
+                kw[k] = v
+            elif k not in _APP_KEYS:
+                log.warning("recommend settings: unknown key %r ignored", k)
+        if prefs:
+            kw["prefs"] = _dc_from(PreferenceConfig, prefs)
+        return cls(**kw)
+
+
+# Keys of the app's [recommend] section that belong to the app, not the engine.
+_APP_KEYS = {"engine", "k", "retrain_minutes"}
+
+
+def _dc_from(cls: Any, m: Mapping[str, Any]) -> Any:
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in m.items() if k in names})
+
+
+def scale_centered(v: np.ndarray, k: int = 10) -> np.ndarray:
+    """(v - mean) / mean of the top-k deviations: 0 = average item, ~1 = the head of this list."""
+    if v.size == 0:
+        return v
+    c = v - float(v.mean())
+    k = min(k, c.size)
+    top = float(np.partition(c, c.size - k)[c.size - k:].mean())
+    return c / top if top > 1e-9 else np.zeros_like(c)
+
+
+class HybridRecommender:
+    """Implements core.recommend.types.Recommender."""
+
+    def __init__(self, catalog: Catalog, settings: RecSettings | None = None, index: TextIndex | None = None,
+                 embedder: Embedder | None = None) -> None:
+        self.catalog = catalog
+        self.settings = settings or RecSettings()
+        self.arrays = CatalogArrays.build(catalog)
+        self.vectors = index.vectors if index is not None and len(index) == len(catalog) else None
+        self.embedder = embedder if self.vectors is not None else None
+        self.batcher = QueryBatcher(embedder) if self.embedder is not None else None
+        self.cf: CFModel | None = None
+        self._prior_rows: list[Sequence[object]] = []
+        self._rows: list[Sequence[object]] = []
+        self._new_rows = 0
+        self._fit_lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max(1, self.settings.workers), thread_name_prefix="recbot-rank")
+        self._catalog_pop = np.log1p(np.array([max(0.0, it.popularity) for it in catalog], dtype=np.float32))
+        self._tag_names, self._tag_vecs = self._embed_tags()
+        self._pop_cache: tuple[tuple[int, float], np.ndarray] | None = None
+        self._title_words = TitleWords(catalog)
+
+    # ---- interactions / CF -------------------------------------------------------------------
+    def set_prior(self, rows: Iterable[Sequence[object]]) -> None:
+        """An imported log (e.g. MovieLens) that stays under whatever the store provides."""
+        self._prior_rows = list(rows)
+        self._refit()
+
+    def fit_interactions(self, rows: Iterable[Sequence[object]]) -> None:  # type: ignore[override]
+        """Replace the store's rows (user, item id, value[, ts]) and refit CF (call it off the loop)."""
+        self._rows = list(rows)
+        self._refit()
+
+    def add_interactions(self, rows: Iterable[Sequence[object]]) -> int:
+        """Append rows without refitting; `retrain_if_needed` (the scheduler) folds them in."""
+        new = list(rows)
+        self._rows.extend(new)
+        self._new_rows += len(new)
+        return self._new_rows
+
+    def retrain_if_needed(self, force: bool = False) -> bool:
+        if not force and self._new_rows < self.settings.retrain_min_new_rows:
+            return False
+        self._refit()
+        return True
+
+    async def retrain_async(self, force: bool = False) -> bool:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self.retrain_if_needed, force)
+
+    def _refit(self) -> None:
+        with self._fit_lock:
+            self._new_rows = 0
+            ilog = InteractionLog.from_rows(chain(self._prior_rows, self._rows), self.catalog.index_of)
+            # Swapped in one assignment: concurrent requests see the old or the new model, never half.
+            self.cf = CFModel.fit_log(ilog, self.settings.cf) if ilog.users.size else None
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # ---- ranking -----------------------------------------------------------------------------
+    async def recommend(self, req: RecRequest) -> RecResult:
+        try:
+            crits = parse_critiques(req.critiques)
+            qvec, cvecs = None, None
+            if self.batcher is not None:
+                texts = [req.query.strip(), *(c.term for c in crits)]
+                vecs = await self.batcher.encode_many(texts)
+                qvec = vecs[0] if texts[0] else None
+                cvecs = vecs[1:]
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, self._rank, req, crits, qvec, cvecs)
+        except Exception:  # noqa: BLE001 - a ranking bug must not take the conversation down
+            log.exception("recommend failed; falling back to popularity")
+            return self._fallback(req)
+
+    def recommend_blocking(self, req: RecRequest) -> RecResult:
+        """Synchronous ranking (benchmarks, scripts): the query is embedded here, unbatched."""
+        crits = parse_critiques(req.critiques)
+        qvec, cvecs = None, None
+        if self.embedder is not None:
+            texts = [req.query.strip() or " ", *(c.term for c in crits)]
+            vecs = self.embedder.encode(texts)
+            qvec = vecs[0] if req.query.strip() else None
+            cvecs = vecs[1:]
+        return self._rank(req, crits, qvec, cvecs)
+
+    def _fallback(self, req: RecRequest) -> RecResult:
+        if not len(self.catalog) or req.k <= 0:
+            return RecResult(())
+        mask = constraint_mask(self.arrays, req.constraints, self.catalog.index_of)
+        if not mask.any():
+            mask[:] = True
+        order = np.flatnonzero(mask)[np.argsort(-self._catalog_pop[mask], kind="stable")][: req.k]
+        return RecResult(tuple(Scored(self.catalog.items[i].item_id, 0.0, "a popular pick") for i in order))
+
+    def _rank(self, req: RecRequest, crits: list[Critique], qvec: np.ndarray | None,
+              cvecs: np.ndarray | None) -> RecResult:
+        n = len(self.catalog)
+        if n == 0:
+            return RecResult((), relaxed="the catalog is empty, so there is nothing to recommend yet")
+        if req.k <= 0:
+            return RecResult(())
+        now = req.now if req.now is not None else time.time()
+        hist = build_history(req.signals, self.catalog.index_of, self.settings.prefs, now, req.seeds)
+        fresh = np.ones(n, dtype=bool)
+        fresh[hist.seen] = False  # anything with a signal (even a neutral one) was already seen
+        # Filter first, then score only the candidates: with filters that is a fraction of the catalog.
+        mask = constraint_mask(self.arrays, req.constraints, self.catalog.index_of) & fresh
+        relaxed: str | None = None
+        penalty: np.ndarray | None = None
+        if not mask.any():
+            mask, relaxed, penalty = self._relax(req, fresh, hist)
+        cand = np.flatnonzero(mask)
+        scores, ev, qsim = self.score(req, hist, crits, qvec, cvecs, now, cand)
+        if penalty is not None:
+            scores = scores - penalty[cand]
+        chosen = self._select(cand, scores, req.k, req.diversify)
+        score_of = dict(zip(cand[chosen].tolist(), scores[chosen].tolist(), strict=True))
+        return RecResult(self._explain(cand[chosen].tolist(), score_of, ev, hist), relaxed)
+
+    def score(self, req: RecRequest, hist: History, crits: list[Critique], qvec: np.ndarray | None,
+              cvecs: np.ndarray | None, now: float,
+              cand: np.ndarray | None = None) -> tuple[np.ndarray, Evidence, np.ndarray | None]:
+        """Scores of the candidate items (all items when cand is None), plus what explanations need.
+
+        Every term is normalised over the candidates, so filters do not distort the blend.
+        """
+        s = self.settings
+        n = len(self.catalog)
+        cand = np.arange(n) if cand is None else cand
+        total = np.zeros(cand.size, dtype=np.float32)
+        if self.cf is not None and not hist.empty:
+            total += s.w_cf * self.cf.score(hist.idx, hist.w, hist.recent, cand=cand)
+        qsim: np.ndarray | None = None
+        seed_idx = np.array([self.catalog.index_of[x] for x in req.seeds if x in self.catalog.index_of],
+                            dtype=np.int64)
+        if self.vectors is not None and cand.size:
+            v = self.vectors
+            cols: list[tuple[str, float, np.ndarray]] = []
+            prof = content_profile(v, hist)
+            if prof is not None and s.w_profile:
+                cols.append(("profile", s.w_profile, prof))
+            if qvec is not None and s.w_query:
+                cols.append(("query", s.w_query, qvec))
+            if seed_idx.size and s.w_seed:
+                cols.append(("seed", s.w_seed, v[seed_idx].mean(axis=0)))
+            for c, cv in zip(crits, cvecs if cvecs is not None else [], strict=False):
+                if s.w_critique:
+                    cols.append(("critique", c.sign * s.w_critique, cv))
+            if cols:
+                mat = np.stack([c for _, _, c in cols]).astype(np.float32)  # one GEMM for all terms
+                sims = (v @ mat.T)[cand] if cand.size > 0.3 * n else v[cand] @ mat.T
+                for j, (name, w, _) in enumerate(cols):
+                    sc = scale_centered(sims[:, j])
+                    total += w * sc if w > 0 else w * np.clip(sc, 0, None)
+                    if name == "query":
+                        qsim = np.zeros(n, dtype=np.float32)
+                        qsim[cand] = sims[:, j]
+            self._penalise_neighbours(total, cand, hist)
+        for j, c in enumerate(crits):
+            has = self._critique_tag(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
+            if has is not None:
+                total += c.sign * s.w_critique_tag * has[cand]
+        if s.w_genre:
+            asked = [(c.sign, norm_tag(c.term)) for c in crits]
+            gp = genre_profile(self.arrays.genres, self.arrays.genre_index, hist, asked, s.genre_asked_weight)
+            if gp is not None:
+                total += s.w_genre * gp[cand]
+        if s.w_title:
+            liked = np.union1d(hist.liked()[0], seed_idx)
+            tw = self._title_words.overlap(liked) if liked.size else None
+            if tw is not None:
+                total += s.w_title * tw[cand]
+        evidence = hist.idx.size + seed_idx.size + (2 if qvec is not None else 0) + len(crits)
+        total += (s.w_pop + s.w_pop_cold / (1.0 + evidence)) * self._popularity()[cand]
+        if s.w_recency:
+            year_now = time.gmtime(now).tm_year
+            gap = np.abs(year_now - np.nan_to_num(self.arrays.years[cand], nan=-1e4))
+            total += s.w_recency * np.exp(-gap / s.recency_scale_years).astype(np.float32)
+        ev = Evidence(hist=hist, critiques=crits, query=req.query, query_sim=qsim,
+                      genres=req.constraints.genres, cold=hist.empty and qvec is None and not seed_idx.size)
+        return total, ev, qsim
+
+    def _penalise_neighbours(self, total: np.ndarray, cand: np.ndarray, hist: History) -> None:
+        """Push down items close to dislikes, in place.
+
+        Only the head of the list can be shown, so on big catalogs the penalty is computed for the
+        top `penalty_pool` candidates (plus what they displace is re-ranked by the caller): one small
+        GEMM instead of one over every item per disliked item.
+        """
+        dis_idx, dis_w = hist.disliked()
+        cfg = self.settings.prefs
+        if self.vectors is None or dis_idx.size == 0 or cfg.neighbour_penalty <= 0 or cand.size == 0:
+            return
+        strongest = np.argsort(-dis_w, kind="stable")[: self.settings.max_penalised_dislikes]
+        dis_idx, dis_w = dis_idx[strongest], dis_w[strongest]
+        pool = self.settings.penalty_pool
+        pos = np.arange(cand.size) if cand.size <= pool else np.argpartition(-total, pool - 1)[:pool]
+        sims = self.vectors[cand[pos]] @ self.vectors[dis_idx].T
+        total[pos] -= neighbour_penalty(sims, dis_w, cfg)
+
+    def _popularity(self) -> np.ndarray:
+        """Centred log-popularity (catalog prior + interaction counts), cached per fitted CF model."""
+        key = (id(self.cf), self.settings.w_pop_interactions)
+        if self._pop_cache is None or self._pop_cache[0] != key:
+            pop = self._catalog_pop
+            if self.cf is not None and self.settings.w_pop_interactions:
+                pop = pop + self.settings.w_pop_interactions * np.log1p(self.cf.pop)
+            self._pop_cache = (key, scale_centered(pop).astype(np.float32))
+        return self._pop_cache[1]
+
+    def _critique_tag(self, term: str, tvec: np.ndarray | None) -> np.ndarray | None:
+        """Items tagged with the critique word, or with the closest catalog tag ("scary" -> horror)."""
+        has = self.arrays.has_any_tag((term,))
+        if has is None and self._tag_vecs is not None and tvec is not None:
+            sims = self._tag_vecs @ tvec
+            j = int(np.argmax(sims))
+            if float(sims[j]) >= self.settings.critique_tag_sim:
+                has = self.arrays.has_any_tag((self._tag_names[j],))
+        return has.astype(np.float32) if has is not None else None
+
+    def _embed_tags(self) -> tuple[list[str], np.ndarray | None]:
+        if self.embedder is None:
+            return [], None
+        names = sorted(self.arrays.tag_index, key=lambda t: -self.arrays.tags[:, self.arrays.tag_index[t]].nnz)
+        names = names[:2000]  # the long tail of one-off tags is noise for critique mapping
+        if not names:
+            return [], None
+        raw = {norm_tag(t): t for t in self.catalog.tag_vocabulary()}
+        return names, self.embedder.encode([raw.get(t, t) for t in names])
+
+    def _relax(self, req: RecRequest, fresh: np.ndarray,
+               hist: History) -> tuple[np.ndarray, str, np.ndarray | None]:
+        what = req.constraints.describe()
+        for step in relaxations(req.constraints):
+            mask = constraint_mask(self.arrays, step, self.catalog.index_of) & fresh
+            if mask.any():
+                penalty = closeness_penalty(self.arrays, req.constraints)
+                return mask, f"nothing matches {what or 'that'}; here is the closest", penalty
+        # Even without filters nothing is left: everything was seen. Offer repeats, never dislikes.
+        mask = np.ones(len(self.catalog), dtype=bool)
+        mask[hist.disliked()[0]] = False
+        if not mask.any():
+            mask[:] = True
+        return mask, "you have seen everything that fits; here are the best of them again", None
+
+    def _select(self, cand: np.ndarray, scores: np.ndarray, k: int, diversify: bool) -> list[int]:
+        """Positions (into cand) of the k picks: top by score, one per title, MMR when asked."""
+        m = cand.size
+        pool_n = min(m, max(self.settings.mmr_pool, 3 * k) if diversify else k * 2 + 10)
+        top = np.argpartition(-scores, pool_n - 1)[:pool_n] if pool_n < m else np.arange(m)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        labels: set[str] = set()
+        uniq: list[int] = []
+        for p in top:  # duplicate titles (same label) are shown once
+            lab = self.catalog.items[int(cand[p])].label().lower()
+            if lab not in labels:
+                labels.add(lab)
+                uniq.append(int(p))
+        if not diversify or self.vectors is None or len(uniq) <= k:
+            return uniq[:k]
+        picked = mmr(self.vectors, cand[uniq], scores[uniq], k, self.settings.mmr_lambda)
+        pos = {int(cand[p]): p for p in uniq}
+        return [pos[i] for i in picked]
+
+    def _explain(self, chosen: list[int], score_of: dict[int, float], ev: Evidence,
+                 hist: History) -> tuple[Scored, ...]:
+        liked_idx, liked_w = hist.liked()
+        sims = None
+        if self.vectors is not None and liked_idx.size and chosen:
+            sims = self.vectors[chosen] @ self.vectors[liked_idx].T
+        contrib = self.cf.contributions(liked_idx, liked_w, np.asarray(chosen, dtype=np.int64)) if self.cf else None
+        out = []
+        for r, i in enumerate(chosen):
+            reason = explain(self.catalog, i, ev, sims[r] if sims is not None else None,
+                             contrib[r] if contrib is not None else None)
+            sc = score_of.get(i, 0.0)
+            out.append(Scored(self.catalog.items[i].item_id, sc if math.isfinite(sc) else 0.0, reason))
+        return tuple(out)
+
+
+def mmr(vectors: np.ndarray, cand: np.ndarray, rel: np.ndarray, k: int, lam: float) -> list[int]:
+    """Maximal marginal relevance: trade relevance against similarity to what is already picked."""
+    r = rel.astype(np.float64)
+    span = float(r.max() - r.min())
+    r = (r - r.min()) / span if span > 1e-12 else np.ones_like(r)
+    v = vectors[cand]
+    sim = v @ v.T
+    picked = [0]
+    best_sim = sim[0].copy()
+    while len(picked) < min(k, cand.size):
+        gain = lam * r - (1 - lam) * best_sim
+        gain[picked] = -np.inf
+        j = int(np.argmax(gain))
+        picked.append(j)
+        best_sim = np.maximum(best_sim, sim[j])
+    return [int(cand[j]) for j in picked]
+
+
+def build_recommender(catalog: Catalog, embedder: Embedder | None, cache_dir: Path | str | None,
+                      settings: RecSettings | Mapping[str, Any] | None = None,
+                      progress: bool = False) -> HybridRecommender:
+    """Index the catalog (cached per catalog version), load the CF prior if configured."""
+    st = settings if isinstance(settings, RecSettings) else RecSettings.from_mapping(settings)
+    cache = Path(cache_dir) if cache_dir is not None else None
+    index = TextIndex.build(catalog, embedder, cache, progress=progress) if embedder is not None and len(catalog) else None
+    rec = HybridRecommender(catalog, st, index, embedder)
+    if st.movielens_dir:
+        from core.recommend.prior import load_movielens_prior
+
+        prior = load_movielens_prior(Path(st.movielens_dir), catalog)
+        rec.set_prior(prior.rows)
+    return rec
+
+
+__all__ = ["HybridRecommender", "RecSettings", "build_recommender", "mmr", "scale_centered"]

@@ -1,0 +1,145 @@
+"""Hard filters (Constraints) as vectorised masks, and stepwise relaxation when nothing matches."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from core.recommend.catalog import Catalog
+from core.recommend.types import Constraints
+
+
+def norm_tag(s: str) -> str:
+    """'Sci-Fi', 'sci fi', 'scifi' -> 'scifi' so NLU words and catalog tags meet."""
+    return re.sub(r"[^a-z0-9]", "", s.lower())
+
+
+@dataclass
+class CatalogArrays:
+    """Column views of the catalog for fast masks over 100k+ items."""
+
+    years: np.ndarray  # float, nan when unknown
+    domains: np.ndarray  # int code per item
+    domain_codes: dict[str, int]
+    tag_index: dict[str, int]  # normalised genre/tag -> column
+    tags: sp.csc_matrix  # (items x tags) membership
+    creator_codes: np.ndarray  # int code per item into creator_names
+    creator_names: list[str]  # unique lower-cased creators ("" = unknown)
+    genre_index: dict[str, int]  # normalised genre -> column of `genres` (genres only, not free tags)
+    genres: sp.csr_matrix  # (items x genres), rows L2-normalised: the item's genre direction
+
+    @classmethod
+    def build(cls, catalog: Catalog) -> CatalogArrays:
+        years = np.array([it.year if it.year is not None else np.nan for it in catalog], dtype=np.float64)
+        domain_codes: dict[str, int] = {}
+        domains = np.array([domain_codes.setdefault(it.domain.lower(), len(domain_codes)) for it in catalog],
+                           dtype=np.int32)
+        tag_index: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        for r, it in enumerate(catalog):
+            for t in {norm_tag(t) for t in (*it.genres, *it.tags)}:
+                if t:
+                    rows.append(r)
+                    cols.append(tag_index.setdefault(t, len(tag_index)))
+        tags = sp.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                             shape=(len(catalog), max(1, len(tag_index))))
+        genre_index: dict[str, int] = {}
+        grows: list[int] = []
+        gcols: list[int] = []
+        for r, it in enumerate(catalog):
+            for g in {norm_tag(g) for g in it.genres}:
+                if g:
+                    grows.append(r)
+                    gcols.append(genre_index.setdefault(g, len(genre_index)))
+        gm = sp.csr_matrix((np.ones(len(grows), dtype=np.float32), (grows, gcols)),
+                           shape=(len(catalog), max(1, len(genre_index))))
+        norms = np.sqrt(np.asarray(gm.multiply(gm).sum(axis=1)).ravel())
+        gm = (sp.diags(1.0 / np.maximum(norms, 1e-9)).astype(np.float32) @ gm).tocsr()
+        names: dict[str, int] = {}
+        codes = np.array([names.setdefault((it.creator or "").lower().strip(), len(names)) for it in catalog],
+                         dtype=np.int32)
+        return cls(years=years, domains=domains, domain_codes=domain_codes, tag_index=tag_index, tags=tags,
+                   creator_codes=codes, creator_names=list(names), genre_index=genre_index, genres=gm)
+
+    @property
+    def n(self) -> int:
+        return int(self.years.size)
+
+    def has_any_tag(self, words: tuple[str, ...]) -> np.ndarray | None:
+        """Items carrying any of the words as genre/tag; None when no word is in the vocabulary."""
+        cols = [self.tag_index[t] for t in (norm_tag(w) for w in words) if t in self.tag_index]
+        if not cols:
+            return None
+        return np.asarray(self.tags[:, cols].sum(axis=1)).ravel() > 0
+
+    def creator_match(self, names: tuple[str, ...]) -> np.ndarray:
+        """Items whose creator contains any of the names ("nolan" matches "christopher nolan")."""
+        wanted = [n.lower().strip() for n in names if n.strip()]
+        hit = np.array([bool(c) and any(w in c for w in wanted) for c in self.creator_names], dtype=bool)
+        return hit[self.creator_codes] if hit.size else np.zeros(self.n, dtype=bool)
+
+
+def constraint_mask(arr: CatalogArrays, c: Constraints, index_of: dict[str, int]) -> np.ndarray:
+    """True where an item passes every hard filter."""
+    mask = np.ones(arr.n, dtype=bool)
+    if c.domain:
+        code = arr.domain_codes.get(c.domain.lower())
+        mask &= arr.domains == code if code is not None else False
+    if c.genres:
+        has = arr.has_any_tag(c.genres)
+        mask &= has if has is not None else False
+    if c.not_genres:
+        has = arr.has_any_tag(c.not_genres)
+        if has is not None:
+            mask &= ~has
+    if c.creators:
+        mask &= arr.creator_match(c.creators)
+    if c.not_creators:
+        mask &= ~arr.creator_match(c.not_creators)
+    with np.errstate(invalid="ignore"):
+        if c.year_min is not None:
+            mask &= arr.years >= c.year_min
+        if c.year_max is not None:
+            mask &= arr.years <= c.year_max
+    for iid in c.exclude_items:
+        i = index_of.get(iid)
+        if i is not None:
+            mask[i] = False
+    return mask
+
+
+def relaxations(c: Constraints) -> list[Constraints]:
+    """Progressively looser versions of c, most specific first; exclusions of seen items stay.
+
+    Order = what people give up most easily: the era, then named creators, then the genre, then the
+    "not X" filters, and the domain last (a book is no answer to a movie request).
+    """
+    steps: list[Constraints] = []
+    cur = c
+    for change in (
+        {"year_min": None, "year_max": None},
+        {"creators": ()},
+        {"genres": ()},
+        {"not_genres": (), "not_creators": ()},
+        {"domain": None},
+    ):
+        nxt = replace(cur, **change)  # type: ignore[arg-type]
+        if nxt != cur:
+            steps.append(nxt)
+            cur = nxt
+    return steps
+
+
+def closeness_penalty(arr: CatalogArrays, c: Constraints) -> np.ndarray:
+    """How far each item is from a dropped year range (in decades), to rank the closest first."""
+    pen = np.zeros(arr.n, dtype=np.float32)
+    years = np.nan_to_num(arr.years, nan=-1e4)
+    if c.year_min is not None:
+        pen += np.clip(c.year_min - years, 0, 200) / 10.0
+    if c.year_max is not None:
+        pen += np.clip(years - c.year_max, 0, 200) / 10.0
+    return pen
