@@ -68,6 +68,9 @@ class App:
         for task in self.background:
             task.cancel()
         await self.generator.aclose()
+        close = getattr(self.recommender, "close", None)
+        if callable(close):
+            close()  # the hybrid engine's executor threads
         await self.store.close()
 
 

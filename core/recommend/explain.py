@@ -32,9 +32,18 @@ class Evidence:
     cold: bool
 
 
-def _quote(q: str, limit: int = 48) -> str:
-    q = " ".join(q.split())
-    return q if len(q) <= limit else q[: limit - 1].rstrip() + "…"
+def _portrait(catalog: Catalog, i: int, ev: Evidence) -> str:
+    """What this item is, in the words the person used where possible: "a funny, satirical comedy by
+    David Zucker". Item-specific, so five reasons in one list never read the same."""
+    item = catalog.items[i]
+    words = set(ev.query.lower().replace("-", " ").split()) | {g.lower() for g in ev.genres}
+    tags = [t for t in item.tags if t in words or t.replace("-", " ") in words]
+    tags += [t for t in item.tags if t not in tags and t not in ("classic", "award-winning")]
+    genre = next((g for g in item.genres if g in words), item.genres[0] if item.genres else item.domain)
+    desc = ", ".join(tags[:2])
+    by = f" by {item.creator.split(',')[0]}" if item.creator else ""
+    article = "an" if (desc or genre)[:1].lower() in "aeiou" else "a"
+    return f"{article} {desc + ' ' if desc else ''}{genre}{by}"
 
 
 def explain(catalog: Catalog, i: int, ev: Evidence, item_sims: np.ndarray | None,
@@ -44,7 +53,7 @@ def explain(catalog: Catalog, i: int, ev: Evidence, item_sims: np.ndarray | None
     item_sims: similarity of item i to each liked history item (aligned with ev.hist.liked()),
     cf_contrib: CF contribution of each liked history item to item i. The strongest one is named.
     """
-    parts: list[str] = []
+    why: list[str] = []
     liked_idx, liked_w = ev.hist.liked()
     if liked_idx.size:
         strength = np.zeros(liked_idx.size, dtype=np.float32)
@@ -55,28 +64,12 @@ def explain(catalog: Catalog, i: int, ev: Evidence, item_sims: np.ndarray | None
         if float(strength.max()) > 0:
             j = int(liked_idx[int(np.argmax(strength))])
             verb = _KIND_VERB.get(ev.hist.reasons.get(j, "mention"), "you liked")
-            parts.append(f"because {verb} {catalog.items[j].label()}")
+            why.append(f"{verb} {catalog.items[j].label()}")
     if ev.critiques:
-        asked = " and ".join(f"something {c.text}" for c in ev.critiques[:2])
-        parts.append(f"asked for {asked}")
-    elif ev.query and ev.query_sim is not None and float(ev.query_sim[i]) > 0.25:
-        parts.append(f"it fits “{_quote(ev.query)}”")
-    if ev.genres:
-        item = catalog.items[i]
-        have = [g for g in ev.genres if g.lower() in {*item.genres, *item.tags}]
-        if have:
-            parts.append(f"it is {'/'.join(have[:2])}")
-    if not parts:
-        item = catalog.items[i]
-        if ev.cold or liked_idx.size == 0:
-            genre = f" {item.genres[0]}" if item.genres else ""
-            return f"a popular{genre} pick to start with"
-        return "close to what you liked before"
-    if parts[0].startswith("because"):
-        first, rest = parts[0], parts[1:]
-        if rest and rest[0].startswith("asked"):
-            rest[0] = "you " + rest[0]
-        return " and ".join([first, *rest])
-    if parts[0].startswith("asked"):
-        parts[0] = "you " + parts[0]
-    return "because " + " and ".join(parts)
+        why.append("you asked for something " + " and ".join(c.text for c in ev.critiques[:2]))
+    portrait = _portrait(catalog, i, ev)
+    if why:
+        return f"{portrait}; because {' and '.join(why)}"
+    if ev.cold and not ev.query and not ev.genres:
+        return f"{portrait}, a popular pick to start with"
+    return portrait
