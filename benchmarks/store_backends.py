@@ -126,7 +126,8 @@ async def run_config(backend: str, instances: int, args: argparse.Namespace, tmp
                 "--tenants", str(args.tenants), "--channel-list", ",".join(map(str, chans)),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE))
         for p in procs:  # wait until every instance has built its app and warmed up
-            line = await p.stdout.readline()  # type: ignore[union-attr]
+            # Bounded waits: a worker that dies or hangs fails the run with a message, never blocks CI.
+            line = await asyncio.wait_for(p.stdout.readline(), 180)  # type: ignore[union-attr]
             if line.strip() != b"READY":
                 raise RuntimeError(f"worker failed to start ({backend} x{instances}): {line!r}")
         for p in procs:
@@ -134,7 +135,7 @@ async def run_config(backend: str, instances: int, args: argparse.Namespace, tmp
             await p.stdin.drain()  # type: ignore[union-attr]
         results = []
         for p in procs:
-            out, _ = await p.communicate()
+            out, _ = await asyncio.wait_for(p.communicate(), 300)
             if p.returncode != 0:
                 raise RuntimeError(f"worker exited with {p.returncode} ({backend} x{instances})")
             results.append(json.loads(out.decode().strip().splitlines()[-1]))
