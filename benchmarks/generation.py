@@ -168,7 +168,7 @@ async def run_workload(run: int, method: str, engine: Any, prompts: list[list[in
         for m in range(per_channel):
             ids = prompts[(c * per_channel + m) % len(prompts)]
             sent = time.monotonic()
-            if method == "pool":
+            if method.startswith("pool"):
                 job = engine.submit(ids, max_new_tokens=new_tokens, deadline_s=3600, channel_key=f"ch{c}",
                                     stream=True)
                 async for _ in job.pieces():
@@ -186,7 +186,7 @@ async def run_workload(run: int, method: str, engine: Any, prompts: list[list[in
     await asyncio.gather(*(channel(c) for c in range(channels)))
     wall = time.monotonic() - t0
     cpu = time.process_time() - cpu0
-    sizes = list(engine.stats.batch_sizes) if method == "pool" else [1 if method == "baseline" else float("nan")]
+    sizes = list(engine.stats.batch_sizes) if method.startswith("pool") else [1 if method == "baseline" else float("nan")]
     return Row(run, method, channels, len(latencies), tokens, round(wall, 2), round(tokens / wall, 1),
                round(_pct(latencies, 0.5), 3), round(_pct(latencies, 0.95), 3), round(_pct(ttfts, 0.5), 3),
                round(_pct(ttfts, 0.95), 3), round(statistics.fmean(sizes), 1), round(cpu, 1))
@@ -224,7 +224,7 @@ async def bench(args: argparse.Namespace) -> list[Row]:
           file=sys.stderr)
     pool_kwargs = dict(temperature=0.0, repetition_penalty=1.0)
     rows: list[Row] = []
-    methods = ["baseline", "pool"] + (["cb"] if args.with_cb else [])
+    methods = ["baseline", "pool"] + (["pool-batch"] if args.with_batch else []) + (["cb"] if args.with_cb else [])
     # Repeats alternate the order of the methods, so a change in background load hits all of them alike.
     plan = [(run, c, method) for c in channels for run in range(args.repeats)
             for method in (methods if run % 2 == 0 else methods[::-1])]
@@ -232,14 +232,15 @@ async def bench(args: argparse.Namespace) -> list[Row]:
         if method == "baseline" and c > args.baseline_max_channels:
             continue
         pool = GenerationPool(model, tok, max_batch=args.max_batch, queue_size=max(c * 2, 8),
-                              generation_kwargs={"min_new_tokens": args.new_tokens}, **pool_kwargs)
+                              generation_kwargs={"min_new_tokens": args.new_tokens},
+                              scheduler="batch" if method == "pool-batch" else "auto", **pool_kwargs)
         engine: Any = pool
         if method == "baseline":
             engine = Baseline(model, pool.pad_id, {"do_sample": False})
         elif method == "cb":
             engine = ContinuousBatching(model, pool.pad_id, args.new_tokens, args.max_batch)
         # Warm up (first call allocates, on CUDA initializes kernels), outside the timing.
-        warm = pool.submit(prompts[0], max_new_tokens=4, deadline_s=600) if method == "pool" else None
+        warm = pool.submit(prompts[0], max_new_tokens=4, deadline_s=600) if method.startswith("pool") else None
         if warm is not None:
             await warm.result()
             pool.stats.batch_sizes.clear()
@@ -290,6 +291,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="skip the (slow) baseline above this many channels")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--repeats", type=int, default=1, help="runs per setting, in alternating method order")
+    p.add_argument("--with-batch", action="store_true",
+                   help="also measure the pool's whole-batch scheduler (one generate() per batch)")
     p.add_argument("--with-cb", action="store_true",
                    help="also measure transformers' continuous batching manager on the same workload")
     p.add_argument("--cache-dir", default=None)

@@ -29,11 +29,17 @@ def tiny() -> tuple[Any, Any]:
     return tiny_llama(tok), tok
 
 
-def make_pool(tiny: tuple[Any, Any], *, fixed: int | None = None, **kwargs: Any) -> GenerationPool:
+@pytest.fixture(params=["step", "batch"])
+def scheduler(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def make_pool(tiny: tuple[Any, Any], *, fixed: int | None = None, scheduler: str = "step",
+              **kwargs: Any) -> GenerationPool:
     model, tok = tiny
     # min_new_tokens makes every reply exactly as long as asked (a random model may emit EOS anywhere).
     gen = {"min_new_tokens": fixed} if fixed else {}
-    return GenerationPool(model, tok, generation_kwargs=gen, **kwargs)
+    return GenerationPool(model, tok, generation_kwargs=gen, scheduler=scheduler, **kwargs)
 
 
 def ids(tiny: tuple[Any, Any], text: str = "Here are some picks you might enjoy") -> list[int]:
@@ -42,7 +48,7 @@ def ids(tiny: tuple[Any, Any], text: str = "Here are some picks you might enjoy"
 
 async def until(condition: Callable[[], bool]) -> None:
     """Poll a condition another thread makes true (no wall-clock assertion: only the order matters)."""
-    for _ in range(60_000):
+    for _ in range(6_000):
         if condition():
             return
         await asyncio.sleep(0.01)
@@ -53,8 +59,8 @@ ITEM = GroundedItem("Alien", 1979, "tense sci-fi horror", "Ridley Scott", "A cre
 REQ = GenerationRequest(kind="recommend", user_text="something tense", items=(ITEM,), intro="A tense pick:")
 
 
-async def test_concurrent_requests_are_served_in_one_batch(tiny: tuple[Any, Any]) -> None:
-    pool = make_pool(tiny, fixed=6, max_batch=8, autostart=False)
+async def test_concurrent_requests_are_served_in_one_batch(tiny: tuple[Any, Any], scheduler: str) -> None:
+    pool = make_pool(tiny, scheduler=scheduler, fixed=6, max_batch=8, autostart=False)
     prompts = [ids(tiny, "Here are"), ids(tiny, "These movies and books share a dark, tense mood"), ids(tiny)]
     jobs = [pool.submit(prompts[i % 3], max_new_tokens=6, deadline_s=60, channel_key=f"c{i}") for i in range(5)]
     pool.start()
@@ -65,9 +71,9 @@ async def test_concurrent_requests_are_served_in_one_batch(tiny: tuple[Any, Any]
     await pool.aclose()
 
 
-async def test_left_padding_gives_each_row_its_own_output(tiny: tuple[Any, Any]) -> None:
+async def test_left_padding_gives_each_row_its_own_output(tiny: tuple[Any, Any], scheduler: str) -> None:
     """Greedy decoding of a prompt alone and inside a padded batch must agree (padding is masked)."""
-    pool = make_pool(tiny, fixed=5, max_batch=8, temperature=0.0, repetition_penalty=1.0, autostart=False)
+    pool = make_pool(tiny, scheduler=scheduler, fixed=5, max_batch=8, temperature=0.0, repetition_penalty=1.0, autostart=False)
     short, long_ = ids(tiny, "Here are"), ids(tiny, "These movies and books share a dark, tense mood and great")
     batched = [pool.submit(p, max_new_tokens=5, deadline_s=60) for p in (short, long_)]
     pool.start()
@@ -77,17 +83,46 @@ async def test_left_padding_gives_each_row_its_own_output(tiny: tuple[Any, Any])
     await pool.aclose()
 
 
-async def test_max_batch_splits_the_queue(tiny: tuple[Any, Any]) -> None:
-    pool = make_pool(tiny, fixed=3, max_batch=2, autostart=False)
+async def test_max_batch_splits_the_queue(tiny: tuple[Any, Any], scheduler: str) -> None:
+    pool = make_pool(tiny, fixed=3, max_batch=2, autostart=False, scheduler=scheduler)
     jobs = [pool.submit(ids(tiny), max_new_tokens=3, deadline_s=60) for _ in range(5)]
     pool.start()
     await asyncio.gather(*(j.result() for j in jobs))
-    assert list(pool.stats.batch_sizes) == [2, 2, 1]
+    assert pool.stats.batches == 3 and pool.stats.max_batch_seen == 2
+    if scheduler == "batch":
+        assert list(pool.stats.batch_sizes) == [2, 2, 1]
     await pool.aclose()
 
 
-async def test_full_queue_refuses_at_once(tiny: tuple[Any, Any]) -> None:
-    pool = make_pool(tiny, fixed=2, queue_size=2, autostart=False)
+async def test_step_rows_join_a_running_batch_and_match_unbatched_decoding(tiny: tuple[Any, Any]) -> None:
+    """A request admitted while another decodes gets exactly its standalone greedy output."""
+    import torch
+
+    model, tok = tiny
+    prompts = [ids(tiny, "Here are"), ids(tiny, "These movies and books share a dark, tense mood and great"),
+               ids(tiny, "Facts: a movie by a director")]
+    alone = []
+    for p in prompts:
+        x = torch.tensor([p])
+        out = model.generate(input_ids=x, attention_mask=torch.ones_like(x), max_new_tokens=8, min_new_tokens=8,
+                             do_sample=False, pad_token_id=tok.pad_token_id)
+        alone.append(tok.decode(out[0, len(p):], skip_special_tokens=True))
+    pool = make_pool(tiny, fixed=8, temperature=0.0, repetition_penalty=1.0, scheduler="step")
+    first = pool.submit(prompts[0], max_new_tokens=8, deadline_s=60, stream=True)
+    pieces = first.pieces()
+    await pieces.__anext__()  # the first row is decoding; the others join it
+    later = [pool.submit(p, max_new_tokens=8, deadline_s=60) for p in prompts[1:]]
+    _ = [p async for p in pieces]
+    joined = [first.outcome.text if first.outcome else None] + [(await j.result()).text for j in later]
+    assert joined == alone
+    assert pool.stats.batches == 2 and pool.stats.max_batch_seen == 3
+    assert pool.stats.batch_sizes[0] == 1 and 3 in pool.stats.batch_sizes
+    await until(lambda: pool.runner.active == 0)  # finished rows leave the batch
+    await pool.aclose()
+
+
+async def test_full_queue_refuses_at_once(tiny: tuple[Any, Any], scheduler: str) -> None:
+    pool = make_pool(tiny, scheduler=scheduler, fixed=2, queue_size=2, autostart=False)
     a = pool.submit(ids(tiny), max_new_tokens=2, deadline_s=60)
     b = pool.submit(ids(tiny), max_new_tokens=2, deadline_s=60)
     with pytest.raises(GenerationError, match="queue full"):
@@ -99,8 +134,8 @@ async def test_full_queue_refuses_at_once(tiny: tuple[Any, Any]) -> None:
     await pool.aclose()
 
 
-async def test_newer_request_supersedes_a_queued_one(tiny: tuple[Any, Any]) -> None:
-    pool = make_pool(tiny, fixed=3, autostart=False)
+async def test_newer_request_supersedes_a_queued_one(tiny: tuple[Any, Any], scheduler: str) -> None:
+    pool = make_pool(tiny, scheduler=scheduler, fixed=3, autostart=False)
     old = pool.submit(ids(tiny), max_new_tokens=3, deadline_s=60, channel_key="discord:g:c1")
     other = pool.submit(ids(tiny), max_new_tokens=3, deadline_s=60, channel_key="discord:g:c2")
     new = pool.submit(ids(tiny), max_new_tokens=3, deadline_s=60, channel_key="discord:g:c1")
@@ -112,8 +147,8 @@ async def test_newer_request_supersedes_a_queued_one(tiny: tuple[Any, Any]) -> N
     await pool.aclose()
 
 
-async def test_newer_request_stops_a_running_one(tiny: tuple[Any, Any]) -> None:
-    pool = make_pool(tiny, max_batch=4)
+async def test_newer_request_stops_a_running_one(tiny: tuple[Any, Any], scheduler: str) -> None:
+    pool = make_pool(tiny, scheduler=scheduler, fixed=1_000_000, max_batch=4)
     # Effectively endless: if superseding did not stop this row, `new` (next batch) would miss its deadline.
     old = pool.submit(ids(tiny), max_new_tokens=1_000_000, deadline_s=600, channel_key="c1", stream=True)
     pieces = old.pieces()
@@ -126,8 +161,8 @@ async def test_newer_request_stops_a_running_one(tiny: tuple[Any, Any]) -> None:
     await pool.aclose()
 
 
-async def test_deadline_passed_while_queued(tiny: tuple[Any, Any]) -> None:
-    pool = make_pool(tiny, fixed=2, autostart=False)
+async def test_deadline_passed_while_queued(tiny: tuple[Any, Any], scheduler: str) -> None:
+    pool = make_pool(tiny, scheduler=scheduler, fixed=2, autostart=False)
     late = pool.submit(ids(tiny), max_new_tokens=2, deadline_s=0.01)
     ok = pool.submit(ids(tiny), max_new_tokens=2, deadline_s=60)
     with pytest.raises(GenerationError, match="deadline"):
@@ -138,8 +173,8 @@ async def test_deadline_passed_while_queued(tiny: tuple[Any, Any]) -> None:
     await pool.aclose()
 
 
-async def test_deadline_stops_a_long_generation_and_the_worker_goes_on(tiny: tuple[Any, Any]) -> None:
-    pool = make_pool(tiny)
+async def test_deadline_stops_a_long_generation_and_the_worker_goes_on(tiny: tuple[Any, Any], scheduler: str) -> None:
+    pool = make_pool(tiny, scheduler=scheduler, fixed=1_000_000)
     slow = pool.submit(ids(tiny), max_new_tokens=1_000_000, deadline_s=0.3)
     with pytest.raises(GenerationError, match="deadline"):
         await slow.result()
@@ -148,8 +183,8 @@ async def test_deadline_stops_a_long_generation_and_the_worker_goes_on(tiny: tup
     await pool.aclose()
 
 
-async def test_stream_pieces_add_up_to_the_result(tiny: tuple[Any, Any]) -> None:
-    pool = make_pool(tiny, fixed=12)
+async def test_stream_pieces_add_up_to_the_result(tiny: tuple[Any, Any], scheduler: str) -> None:
+    pool = make_pool(tiny, scheduler=scheduler, fixed=12)
     job = pool.submit(ids(tiny), max_new_tokens=12, deadline_s=60, stream=True)
     pieces = [p async for p in job.pieces()]
     assert job.outcome is not None and job.outcome.tokens == 12 and job.outcome.truncated
@@ -158,8 +193,8 @@ async def test_stream_pieces_add_up_to_the_result(tiny: tuple[Any, Any]) -> None
     await pool.aclose()
 
 
-async def test_event_loop_runs_while_the_model_works(tiny: tuple[Any, Any]) -> None:
-    pool = make_pool(tiny, fixed=100_000)
+async def test_event_loop_runs_while_the_model_works(tiny: tuple[Any, Any], scheduler: str) -> None:
+    pool = make_pool(tiny, scheduler=scheduler, fixed=100_000)
     job = pool.submit(ids(tiny), max_new_tokens=100_000, deadline_s=600, stream=True)
     pieces = job.pieces()
     await pieces.__anext__()
@@ -173,8 +208,8 @@ async def test_event_loop_runs_while_the_model_works(tiny: tuple[Any, Any]) -> N
     await pool.aclose()
 
 
-async def test_a_failing_batch_fails_its_requests_and_the_worker_survives(tiny: tuple[Any, Any]) -> None:
-    pool = make_pool(tiny)
+async def test_a_failing_batch_fails_its_requests_and_the_worker_survives(tiny: tuple[Any, Any], scheduler: str) -> None:
+    pool = make_pool(tiny, scheduler=scheduler)
     bad = pool.submit([10**7], max_new_tokens=2, deadline_s=60)  # token id outside the vocabulary
     with pytest.raises(GenerationError, match="generation failed"):
         await bad.result()
@@ -219,7 +254,7 @@ async def test_fallback_on_deadline_gives_the_template(tiny: tuple[Any, Any]) ->
 
 
 async def test_fallback_when_queue_is_full(tiny: tuple[Any, Any]) -> None:
-    inner = LocalGenerator(loaded(tiny), queue_size=1, max_new_tokens=1_000_000,
+    inner = LocalGenerator(loaded(tiny), max_batch=1, queue_size=1, max_new_tokens=1_000_000,
                            generation_kwargs={"min_new_tokens": 1_000_000})
     gen = FallbackGenerator(inner)
     long_req = GenerationRequest(kind="recommend", user_text="x", items=(ITEM,), intro="A tense pick:",

@@ -34,6 +34,8 @@ class GenerationSettings:
     cache_dir: str = ""  # converted models; "" = $RECBOT_DATA_DIR/models or ~/.cache/recbot/models
     temperature: float = 0.7
     batch_window_s: float = 0.005
+    scheduler: str = "auto"  # "step" (iteration-level), "batch" (one generate() per batch), "auto"
+    cpu_threads: int = 0  # >0: torch CPU threads (process-wide); 0: torch's default
 
 
 class FallbackGenerator:
@@ -104,12 +106,14 @@ def build_backend(settings: GenerationSettings) -> Generator:
         from core.generation.transformers_backend import LocalGenerator
 
         def loader() -> LoadedModel:
-            return load_model(settings.model, settings.device, settings.cache_dir or None)
+            return load_model(settings.model, settings.device, settings.cache_dir or None,
+                              cpu_threads=settings.cpu_threads)
 
         return LocalGenerator(
             loader, max_batch=settings.max_batch, queue_size=settings.queue_size,
             max_new_tokens=settings.max_new_tokens, deadline_s=settings.deadline_s,
             temperature=settings.temperature, batch_window_s=settings.batch_window_s,
+            scheduler=settings.scheduler,
         )
     raise ValueError(f"unknown generation backend {settings.backend!r} (use one of {', '.join(BACKENDS)})")
 

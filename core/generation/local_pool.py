@@ -1,16 +1,17 @@
 """The local generation pool: one worker thread owns the model, requests from many channels share it.
 
-Dynamic batching: the worker takes everything queued (up to ``max_batch``), left-pads it into one batch
-and runs one ``model.generate``. While a batch runs, new requests queue up and form the next batch, so
-under load batches fill by themselves and an idle pool answers a lone request at once. Measured on this
-CPU it beat transformers' continuous batching manager (see docs/generation.md for the numbers).
+Scheduling (see docs/generation.md for the measurements behind the default):
+- "step" (default where the model supports it, StepRunner): iteration-level batching. Between two
+  decoding steps the worker prefills whatever has queued (within a token budget) and merges it into
+  the running batch; finished rows leave at once. Nobody waits for somebody else's reply to end.
+- "batch" (BatchRunner): take everything queued (up to ``max_batch``), left-pad it, run one
+  ``model.generate()``; requests arriving meanwhile wait for the next batch.
 
-Per request: a deadline (checked when dequeued and at every decoding step), cancellation (a newer
-request with the same ``channel_key`` supersedes the older one, queued or running: a per-row stopping
-criterion ends that row at the next step), streaming (a batch streamer decodes each row's new tokens and
-hands text pieces to the request's asyncio queue), and backpressure (a full queue refuses at once).
-Every failure surfaces as GenerationError so callers fall back to the template. The asyncio event loop
-never runs model code: results cross over with ``call_soon_threadsafe``.
+Per request: a deadline (checked in the queue and at every step), cancellation (a newer request with
+the same ``channel_key`` supersedes the older one, queued or running), streaming (each row's new tokens
+are decoded incrementally and handed to the request's asyncio queue), and backpressure (a full queue
+refuses at once). Every failure surfaces as GenerationError so callers fall back to the template. The
+asyncio event loop never runs model code: results cross over with ``call_soon_threadsafe``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.generation.base import GenerationError
+from core.generation.batch_runner import BatchRunner
+from core.generation.sampling import Sampler
+from core.generation.step_runner import StepRunner, supports_step_batching
 
 log = logging.getLogger("recbot.generation")
 _ids = itertools.count(1)
@@ -138,93 +142,60 @@ class PoolStats:
     superseded: int = 0
     max_batch_seen: int = 0
     generated_tokens: int = 0
-    batch_sizes: deque[int] = field(default_factory=lambda: deque(maxlen=1000))
-
-
-class _Rows:
-    """Per-row decoding state of one batch, shared by the stopping criterion and the streamer."""
-
-    def __init__(self, jobs: list[Job], tokenizer: Any, eos_ids: set[int], prompt_len: int) -> None:
-        self.jobs = jobs
-        self.prompt_len = prompt_len
-        self.tokenizer = tokenizer
-        self.eos_ids = eos_ids
-        n = len(jobs)
-        self.generated = [0] * n  # tokens seen by the streamer
-        self.stop_after: list[int | None] = [None] * n  # kept tokens when stopped by our criterion
-        self.done = [False] * n
-        self.tokens: list[list[int]] = [[] for _ in range(n)]
-        self.sent = [""] * n
-        self.prompt_seen = False
-
-    # StoppingCriteria protocol (per-row booleans: finished rows stop, the others continue)
-    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-        import torch
-
-        now = time.monotonic()
-        steps = input_ids.shape[1] - self.prompt_len
-        flags = []
-        for i, job in enumerate(self.jobs):
-            if self.stop_after[i] is None and (job.cancelled or now > job.deadline or steps >= job.max_new_tokens):
-                self.stop_after[i] = steps
-            flags.append(self.stop_after[i] is not None)
-        return torch.tensor(flags, dtype=torch.bool, device=input_ids.device)
-
-    # BaseStreamer protocol
-    def put(self, value: Any) -> None:
-        if not self.prompt_seen:  # generate() first hands over the prompt
-            self.prompt_seen = True
-            return
-        now = time.monotonic()
-        for i, tok in enumerate(value.tolist()):
-            if self.done[i]:
-                continue
-            self.generated[i] += 1
-            limit = self.stop_after[i]
-            if tok in self.eos_ids or (limit is not None and self.generated[i] > limit):
-                self.done[i] = True
-                continue
-            job = self.jobs[i]
-            if job.t_first_token is None:
-                job.t_first_token = now
-            if job.stream and not job.cancelled:
-                self.tokens[i].append(tok)
-                text = self.tokenizer.decode(self.tokens[i], skip_special_tokens=True)
-                # A trailing U+FFFD is half a multi-byte character: wait for the rest.
-                if text.startswith(self.sent[i]) and not text.endswith("\ufffd") and len(text) > len(self.sent[i]):
-                    job._deliver(text[len(self.sent[i]):])
-                    self.sent[i] = text
-
-    def end(self) -> None:
-        return None
+    # rows decoded together: per forward step (step scheduler) or per generate() call (batch scheduler)
+    batch_sizes: deque[int] = field(default_factory=lambda: deque(maxlen=100_000))
 
 
 class GenerationPool:
-    """Dynamic-batching worker around one causal LM. Submit from the event loop thread."""
+    """One worker thread around one causal LM, batching across requests. Submit from the event loop.
+
+    scheduler: "step" (iteration-level batching, StepRunner), "batch" (one generate() per batch,
+    BatchRunner) or "auto" (step when the model's cache supports it). ``generation_kwargs`` go to
+    generate() in batch mode; the step runner honours ``min_new_tokens`` from them.
+    """
 
     def __init__(self, model: Any, tokenizer: Any, *, max_batch: int = 8, queue_size: int = 64,
                  batch_window_s: float = 0.005, temperature: float = 0.7, top_p: float = 0.9,
                  repetition_penalty: float = 1.1, generation_kwargs: dict[str, Any] | None = None,
-                 autostart: bool = True, name: str = "recbot-generation") -> None:
+                 scheduler: str = "auto", prefill_budget: int | None = None, autostart: bool = True,
+                 name: str = "recbot-generation") -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.max_batch = max(1, max_batch)
         self.queue_size = max(1, queue_size)
         self.batch_window_s = batch_window_s
-        self.gen_kwargs: dict[str, Any] = {"do_sample": temperature > 0, "repetition_penalty": repetition_penalty}
-        if temperature > 0:
-            self.gen_kwargs.update(temperature=temperature, top_p=top_p)
-        self.gen_kwargs.update(generation_kwargs or {})
         eos = tokenizer.eos_token_id
         self.eos_ids: set[int] = {eos} if isinstance(eos, int) else set(eos or [])
         gen_eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
         self.eos_ids |= {gen_eos} if isinstance(gen_eos, int) else set(gen_eos or [])
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else min(self.eos_ids, default=0)
+        extra = dict(generation_kwargs or {})
+        if scheduler == "auto":
+            scheduler = "step" if supports_step_batching(model) else "batch"
+        self.scheduler = scheduler
+        self.runner: StepRunner | BatchRunner
+        if scheduler == "step":
+            # Prefill tokens admitted per iteration: bounds how long a burst of new prompts pauses the
+            # rows already decoding (~0.5 s of prefill on 2 CPU cores; a GPU takes far more at once).
+            budget = prefill_budget or (8192 if getattr(self.device, "type", "cpu") == "cuda" else 1024)
+            sampler = Sampler(self.eos_ids, temperature, top_p, repetition_penalty,
+                              int(extra.get("min_new_tokens", 0)))
+            self.runner = StepRunner(model, tokenizer, self.eos_ids, self.pad_id, sampler, budget)
+        elif scheduler == "batch":
+            gen_kwargs: dict[str, Any] = {"do_sample": temperature > 0, "repetition_penalty": repetition_penalty}
+            if temperature > 0:
+                gen_kwargs.update(temperature=temperature, top_p=top_p)
+            gen_kwargs.update(extra)
+            self.runner = BatchRunner(model, tokenizer, self.eos_ids, self.pad_id, gen_kwargs)
+        else:
+            raise ValueError(f"unknown scheduler {scheduler!r} (step, batch or auto)")
+        self.runner.on_token = self._on_token
+        self.runner.finish = self._finish
         self.stats = PoolStats()
         self._cv = threading.Condition(threading.RLock())
         self._queue: deque[Job] = deque()
         self._by_channel: dict[str, Job] = {}
-        self._running: list[Job] = []
+        self._admitted: set[Job] = set()
         self._closed = False
         self._thread = threading.Thread(target=self._work, name=name, daemon=True)
         self._started = False
@@ -271,13 +242,14 @@ class GenerationPool:
                 self._queue.remove(job)
             except ValueError:
                 pass
+            self._admitted.discard(job)
             if job.channel_key and self._by_channel.get(job.channel_key) is job:
                 del self._by_channel[job.channel_key]
 
     async def aclose(self) -> None:
         with self._cv:
             self._closed = True
-            jobs = list(self._queue) + list(self._running)
+            jobs = list(self._queue) + list(self._admitted)
             self._cv.notify_all()
         for job in jobs:
             job.cancel("the generation pool is shutting down")
@@ -285,88 +257,85 @@ class GenerationPool:
             await asyncio.to_thread(self._thread.join, 30.0)
 
     # -- worker thread --------------------------------------------------------------------------
-    def _take_batch(self) -> list[Job] | None:
+    def _on_token(self, job: Job, now: float) -> None:
+        job.t_first_token = now
+
+    def _finish(self, job: Job, tokens: list[int], truncated: bool) -> None:
+        if job.cancelled:
+            return
+        text = self.tokenizer.decode(tokens, skip_special_tokens=True)
+        self.stats.served += 1
+        self.stats.generated_tokens += len(tokens)
+        job._deliver(_End(JobResult(text, len(tokens), truncated), None))
+        self._forget(job)
+
+    def _take(self) -> list[Job] | None:
+        """Jobs to admit now (None: closed). Blocks only while nothing is decoding."""
+        idle = self.runner.active == 0
         with self._cv:
-            while not self._queue and not self._closed:
+            while idle and not self._queue and not self._closed:
                 self._cv.wait()
             if self._closed:
                 return None
-        if self.batch_window_s > 0 and self.queued() < self.max_batch:
+            if not self._queue:
+                return []
+        room = self.max_batch - self.runner.active
+        if idle and self.batch_window_s > 0 and self.queued() < room:
             time.sleep(self.batch_window_s)  # requests of one burst arrive microseconds apart: let them join
-        batch: list[Job] = []
+        budget = getattr(self.runner, "prefill_budget", None)
+        taken: list[Job] = []
+        tokens = 0
         now = time.monotonic()
         with self._cv:
-            while self._queue and len(batch) < self.max_batch:
-                job = self._queue.popleft()
+            while self._queue and len(taken) < room:
+                job = self._queue[0]
+                if budget is not None and taken and tokens + len(job.prompt_ids) > budget:
+                    break
+                self._queue.popleft()
                 if job.cancelled:
                     continue
                 if now >= job.deadline:
                     self.stats.expired += 1
                     job.cancel("deadline passed while queued")
                     continue
-                batch.append(job)
-            self._running = batch
-        return batch
+                taken.append(job)
+                tokens += len(job.prompt_ids)
+            self._admitted.update(taken)
+        return taken
 
     def _work(self) -> None:
         import torch
 
-        while True:
-            batch = self._take_batch()
-            if batch is None:
-                return
-            if not batch:
-                continue
-            try:
-                with torch.inference_mode():
-                    self._run(batch)
-            except Exception as exc:  # one bad batch must not kill the worker
-                log.exception("generation batch of %d failed", len(batch))
-                self.stats.failed += len(batch)
-                for job in batch:
-                    job.cancel(f"generation failed: {exc}")
-            finally:
-                with self._cv:
-                    self._running = []
-                for job in batch:
-                    self._forget(job)
-
-    def _run(self, batch: list[Job]) -> None:
-        import torch
-        from transformers import StoppingCriteriaList
-
-        n = len(batch)
-        self.stats.batches += 1
-        self.stats.batch_sizes.append(n)
-        self.stats.max_batch_seen = max(self.stats.max_batch_seen, n)
-        for job in batch:
-            job.batch_size = n
-        width = max(len(j.prompt_ids) for j in batch)
-        ids = torch.full((n, width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((n, width), dtype=torch.long)
-        for i, job in enumerate(batch):  # left padding: every row's next token lands in the same column
-            ids[i, width - len(job.prompt_ids):] = torch.tensor(job.prompt_ids, dtype=torch.long)
-            mask[i, width - len(job.prompt_ids):] = 1
-        rows = _Rows(batch, self.tokenizer, self.eos_ids, width)
-        out = self.model.generate(
-            input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
-            max_new_tokens=max(j.max_new_tokens for j in batch),
-            stopping_criteria=StoppingCriteriaList([rows]), streamer=rows,
-            pad_token_id=self.pad_id, eos_token_id=sorted(self.eos_ids) or None, **self.gen_kwargs,
-        )
-        new = out[:, width:].tolist()
-        for i, job in enumerate(batch):
-            if job.cancelled:
-                continue
-            if time.monotonic() > job.deadline:
-                self.stats.expired += 1
-                job.cancel("deadline passed while generating")
-                continue
-            toks = new[i][: rows.stop_after[i]] if rows.stop_after[i] is not None else new[i]
-            cut = next((k for k, t in enumerate(toks) if t in self.eos_ids), None)
-            truncated = cut is None and len(toks) >= job.max_new_tokens
-            toks = toks[:cut] if cut is not None else toks
-            text = self.tokenizer.decode(toks, skip_special_tokens=True)
-            self.stats.served += 1
-            self.stats.generated_tokens += len(toks)
-            job._deliver(_End(JobResult(text, len(toks), truncated), None))
+        with torch.inference_mode():
+            while True:
+                jobs = self._take()
+                if jobs is None:
+                    break
+                try:
+                    if jobs:
+                        # Recorded before admit(): in batch mode the results are out when it returns.
+                        size = self.runner.active + len(jobs)
+                        self.stats.batches += 1
+                        self.stats.max_batch_seen = max(self.stats.max_batch_seen, size)
+                        for job in jobs:
+                            job.batch_size = size
+                        if self.scheduler == "batch":
+                            self.stats.batch_sizes.append(len(jobs))
+                        self.runner.admit(jobs)
+                    self.runner.drop_cancelled()
+                    if self.runner.active:
+                        self.stats.batch_sizes.append(self.runner.active)
+                        self.runner.step()
+                except Exception as exc:  # one bad batch must not kill the worker
+                    log.exception("generation failed for a batch")
+                    with self._cv:
+                        victims = set(jobs) | self._admitted
+                    self.stats.failed += len(victims)
+                    for job in victims:
+                        job.cancel(f"generation failed: {exc}")
+                    self.runner.fail_all(f"generation failed: {exc}")
+                finally:
+                    if self.scheduler == "batch":
+                        for job in jobs or []:
+                            self._forget(job)
+            self.runner.fail_all("the generation pool is shutting down")

@@ -31,7 +31,8 @@ DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
 
 
 def _default_progress(message: str) -> None:
-    log.warning(message)
+    # stderr so the terminal shows it whatever the logging setup; the log keeps a copy
+    log.info(message)
     print(message, file=sys.stderr, flush=True)
 
 
@@ -123,11 +124,18 @@ def _cached_copy(gguf: Path, cache_dir: Path, progress: Callable[[str], None]) -
 
 
 def load_model(model: str = "", device: str = "auto", cache_dir: str | Path | None = None,
-               progress: Callable[[str], None] = _default_progress) -> LoadedModel:
-    """Load a causal LM + tokenizer: "" = bundled SmolLM2, else a .gguf path, local dir or hub name."""
+               progress: Callable[[str], None] = _default_progress, cpu_threads: int = 0) -> LoadedModel:
+    """Load a causal LM + tokenizer: "" = bundled SmolLM2, else a .gguf path, local dir or hub name.
+
+    cpu_threads > 0 sets torch's (process-wide) CPU thread count: on a small host shared with other
+    busy processes, 1 thread measured ~10x faster than 2 (spinning OpenMP threads; docs/bench_generation.md).
+    """
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     dev, dtype = resolve_device(device)
+    if cpu_threads > 0 and dev == "cpu":
+        torch.set_num_threads(cpu_threads)
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
     converted = False
     if not model:

@@ -43,12 +43,12 @@ class LocalGenerator:
     def __init__(self, loaded: LoadedModel | Callable[[], LoadedModel], *, max_batch: int = 8,
                  queue_size: int = 64, max_new_tokens: int = 96, deadline_s: float = 20.0,
                  temperature: float = 0.7, batch_window_s: float = 0.005,
-                 generation_kwargs: dict[str, Any] | None = None) -> None:
+                 generation_kwargs: dict[str, Any] | None = None, scheduler: str = "auto") -> None:
         self.max_new_tokens = max_new_tokens
         self.deadline_s = deadline_s
         self._pool_args: dict[str, Any] = dict(
             max_batch=max_batch, queue_size=queue_size, temperature=temperature, batch_window_s=batch_window_s,
-            generation_kwargs=generation_kwargs,
+            generation_kwargs=generation_kwargs, scheduler=scheduler,
         )
         self.pool: GenerationPool | None = None
         self.loaded: LoadedModel | None = None
