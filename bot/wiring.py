@@ -142,7 +142,8 @@ def build_generator(config: Config) -> Generator:
         backend=g.backend, model=g.model, device=g.device, max_batch=g.max_batch, queue_size=g.queue_size,
         deadline_s=g.deadline_s, max_new_tokens=g.max_new_tokens, openai_base_url=g.openai_base_url,
         openai_model=g.openai_model, openai_api_key_env=g.openai_api_key_env,
-        cache_dir=str(config.data_dir / "models"),
+        cache_dir=str(config.data_dir / "models"), temperature=g.temperature, batch_window_s=g.batch_window_s,
+        scheduler=g.scheduler, cpu_threads=g.cpu_threads,
     )
     return build_gen(settings)
 

@@ -268,17 +268,16 @@ class DialogueCore:
             return Reply("Which one? Ask me for recommendations first, or name a title.")
         if intent == Intent.WHY:
             lines = [f"{self._label(i)}: {state.last_reasons.get(i) or self._known_reason(i)}" for i in targets[:5]]
-            views = [self._view(i, state.last_reasons.get(i, "")) for i in targets[:5]]
-            prose = await self._write("why", ev.text, views, "\n".join(lines), ev.key.as_str())
-            return Reply(compose(prose))
+            # Facts only: the evidence the ranker recorded, never model prose that could invent a reason.
+            return Reply(compose("\n".join(lines)))
         item = self.catalog.get(targets[0])
         if item is None:
             return Reply("I don't have that one in my catalog.")
         facts = f"{item.label()}" + (f", by {item.creator}" if item.creator else "") + \
             (f" — {', '.join(item.genres)}" if item.genres else "")
+        # The catalog's own description: a question about an item gets facts, not a guess dressed as fact.
         about = item.description or "I have no description of it."
-        prose = await self._write("about", ev.text, [self._view(item.item_id, about)], about, ev.key.as_str())
-        return Reply(compose(f"{facts}.\n{prose}"))
+        return Reply(compose(f"{facts}.\n{about}"))
 
     async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str]) -> Reply:
         if u.items:
