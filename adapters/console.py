@@ -18,6 +18,7 @@ from typing import TextIO
 
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ConversationKey, Message, Reply
 from core.ports import CoreHandle
+from core.render import defuse, item_lines
 
 PLATFORM = "console"
 TENANT = "local"
@@ -68,20 +69,37 @@ class ConsoleAdapter:
 
     async def send(self, key: ConversationKey, reply: Reply, user: str | None = None) -> str:
         """Outbound (digests): print the reply; the message id is a fresh uuid."""
-        message_id = uuid.uuid4().hex
         self._print(reply)
-        if reply.rec_id:
-            await self.core.message_posted(reply, message_id)
-            self._last = reply
-        return message_id
+        return await self._posted(reply)
 
     async def handle_line(self, line: str) -> None:
         event = self.to_event(line)
         if isinstance(event, str):
             self.out.write(f"recbot> {event}\n")
             return
-        for reply in await self.core.handle(event):
-            await self.send(event.key, reply)
+        streamed: list[str] = []
+
+        async def sink(piece: str) -> None:
+            # The prose appears as the model writes it; the item list follows when the reply is done.
+            self.out.write(("recbot> " if not streamed else "") + defuse(piece))
+            self.out.flush()
+            streamed.append(piece)
+
+        replies = await self.core.handle(event, prose_sink=sink)
+        for n, reply in enumerate(replies):
+            if n == 0 and streamed and reply.items:
+                self.out.write("\n        " + item_lines(reply.items).replace("\n", "\n        ") + "\n")
+                self.out.flush()
+                await self._posted(reply)
+            else:
+                await self.send(event.key, reply)
+
+    async def _posted(self, reply: Reply) -> str:
+        message_id = uuid.uuid4().hex
+        if reply.rec_id:
+            await self.core.message_posted(reply, message_id)
+            self._last = reply
+        return message_id
 
     def _print(self, reply: Reply) -> None:
         self.out.write("recbot> " + reply.text.replace("\n", "\n        ") + "\n")

@@ -15,6 +15,8 @@ import os
 import random
 import time
 import weakref
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -32,6 +34,11 @@ from core.state import ConvState
 from core.store.store import Store
 
 log = logging.getLogger("recbot.dialogue")
+
+ProseSink = Callable[[str], Awaitable[None]]
+# Set for the duration of one handle() call by adapters that can show text as it is written (the
+# terminal): the generator's prose is streamed to it piece by piece, the Reply still carries it all.
+_prose_sink: ContextVar[ProseSink | None] = ContextVar("recbot_prose_sink", default=None)
 # Recommendation ids only need to be unique, not secret (every lookup is tenant-scoped); one urandom
 # seed instead of a urandom call per id, which was measurably slow on small VMs.
 _ids = random.Random(os.urandom(16))
@@ -71,7 +78,15 @@ class DialogueCore:
         self._limiter = RateLimiter(self.settings.messages_per_minute, self.settings.burst)
 
     # ---- entry points -------------------------------------------------------------------------
-    async def handle(self, event: AnyEvent) -> list[Reply]:
+    async def handle(self, event: AnyEvent, prose_sink: ProseSink | None = None) -> list[Reply]:
+        """Handle one event. ``prose_sink``, if given, receives the reply's prose as it streams."""
+        token = _prose_sink.set(prose_sink)
+        try:
+            return await self._handle(event)
+        finally:
+            _prose_sink.reset(token)
+
+    async def _handle(self, event: AnyEvent) -> list[Reply]:
         try:
             if isinstance(event, Reaction):
                 # Claimed inside the same transaction that records it (crash safety), no reply.
@@ -342,9 +357,18 @@ class DialogueCore:
         )
         req = GenerationRequest(kind=kind, user_text=user_text, items=grounded, intro=intro, channel_key=key,
                                 deadline_s=self.settings.generation_deadline_s)
+        sink = _prose_sink.get()
         try:
-            return await self.generator.generate(req)
+            if sink is None:
+                return await self.generator.generate(req)
+            pieces: list[str] = []
+            async for piece in self.generator.stream(req):
+                pieces.append(piece)
+                await sink(piece)
+            return "".join(pieces)
         except GenerationError:
+            if sink is not None:
+                await sink(intro)
             return intro
 
     def _view(self, item_id: str, reason: str) -> ItemView:

@@ -6,6 +6,7 @@ scheduled jobs, e.g. digests, call to post without an incoming event). Neither s
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,7 +21,8 @@ class UserSummary:
 
 
 class CoreHandle(Protocol):
-    async def handle(self, event: AnyEvent) -> list[Reply]: ...
+    async def handle(self, event: AnyEvent,
+                     prose_sink: Callable[[str], Awaitable[None]] | None = None) -> list[Reply]: ...
 
     async def message_posted(self, reply: Reply, message_id: str) -> None: ...
 

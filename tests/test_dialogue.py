@@ -137,3 +137,31 @@ async def test_slow_generation_in_one_channel_does_not_stall_another(simple_app)
     fast = await asyncio.wait_for(core.handle(msg("a funny movie", channel="chan-b")), timeout=10)
     assert fast[0].items and not slow.done()
     slow.cancel()
+
+
+async def test_console_streams_prose_then_items_once(simple_app) -> None:
+    import io
+
+    from adapters.console import ConsoleAdapter, ConsoleSettings
+    from core.generation.base import GenerationRequest
+
+    class Streamer:  # a backend that writes its prose in three pieces
+        async def generate(self, request: GenerationRequest) -> str:
+            return "Three picks, all light."
+
+        async def stream(self, request: GenerationRequest):
+            for piece in ("Three picks, ", "all ", "light."):
+                yield piece
+
+        async def aclose(self) -> None:
+            return None
+
+    simple_app.core.generator = Streamer()
+    out = io.StringIO()
+    console = ConsoleAdapter(simple_app.core, ConsoleSettings(user="ann"), out=out)
+    await console.handle_line("a funny movie from the 80s")
+    text = out.getvalue()
+    assert text.startswith("recbot> Three picks, all light.\n")
+    assert text.count("Three picks") == 1 and "1. " in text and "5. " in text
+    await console.handle_line("/like 1")
+    assert "Noted" in out.getvalue()
