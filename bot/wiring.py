@@ -6,6 +6,7 @@ The only place that picks implementations; everything it builds is passed explic
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 from dataclasses import dataclass, field
@@ -105,12 +106,9 @@ def build_embedder(config: Config) -> Embedder | None:
 
 def build_parser(config: Config, catalog: Catalog, embedder: Embedder | None) -> Parser:
     if config.nlu.parser == "full":
-        try:
-            from core.nlu.parser import build_parser as build_full
-        except ImportError:
-            log.warning("full parser unavailable; using the keyword parser")
-        else:
-            return build_full(catalog, embedder, multilingual=config.embedding.multilingual)
+        from core.nlu.parser import build_parser as build_full
+
+        return build_full(catalog, embedder, multilingual=config.embedding.multilingual)
     from core.nlu.simple import SimpleParser
 
     return SimpleParser(catalog)
@@ -118,33 +116,20 @@ def build_parser(config: Config, catalog: Catalog, embedder: Embedder | None) ->
 
 def build_recommender(config: Config, catalog: Catalog, embedder: Embedder | None) -> Recommender:
     if config.recommend.engine == "hybrid":
-        try:
-            from core.recommend.engine import build_recommender as build_hybrid
-        except ImportError:
-            log.warning("hybrid recommender unavailable; using the keyword recommender")
-        else:
-            return build_hybrid(catalog, embedder, config.data_dir / "cache", config.recommend)
+        from core.recommend.engine import build_recommender as build_hybrid
+
+        return build_hybrid(catalog, embedder, config.data_dir / "cache", config.recommend)
     from core.recommend.simple import SimpleRecommender
 
     return SimpleRecommender(catalog)
 
 
 def build_generator(config: Config) -> Generator:
-    try:
-        from core.generation.factory import GenerationSettings
-        from core.generation.factory import build_generator as build_gen
-    except ImportError:
-        from core.generation.template import TemplateGenerator
+    from core.generation.factory import build_generator as build_gen
 
-        return TemplateGenerator()
-    g = config.generation
-    settings = GenerationSettings(
-        backend=g.backend, model=g.model, device=g.device, max_batch=g.max_batch, queue_size=g.queue_size,
-        deadline_s=g.deadline_s, max_new_tokens=g.max_new_tokens, openai_base_url=g.openai_base_url,
-        openai_model=g.openai_model, openai_api_key_env=g.openai_api_key_env,
-        cache_dir=str(config.data_dir / "models"), temperature=g.temperature, batch_window_s=g.batch_window_s,
-        scheduler=g.scheduler, cpu_threads=g.cpu_threads,
-    )
+    settings = config.generation
+    if not settings.cache_dir:
+        settings = dataclasses.replace(settings, cache_dir=str(config.data_dir / "models"))
     return build_gen(settings)
 
 
