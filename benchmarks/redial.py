@@ -19,9 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -41,6 +42,7 @@ from benchmarks.redial_data import (  # noqa: E402
     strip_mentions,
     turns,
 )
+from core.recommend.catalog import Catalog  # noqa: E402
 from core.recommend.cf import CFConfig  # noqa: E402
 from core.recommend.engine import HybridRecommender, RecSettings  # noqa: E402
 from core.recommend.preferences import PreferenceConfig  # noqa: E402
@@ -58,6 +60,11 @@ class ContextParams:
     query_turns: int = 6  # the seeker's last N messages form the content query
     recommender_genres: bool = True  # genre words from the recommender's questions count too
     repeat_at: int = 10  # rank where already-mentioned movies are inserted (for "all" targets)
+    # Era-weighted popularity (ReDial was collected in 2017-18): log-popularity gains pop_recent *
+    # log1p(MovieLens ratings made since recent_since) and pop_era per decade of release after 2000.
+    pop_recent: float = 0.0
+    recent_since: int = 2015
+    pop_era: float = 0.0
 
 
 def engine_settings() -> RecSettings:
@@ -145,16 +152,35 @@ def metrics(turn_list: list[Turn], preds: list[list[str]]) -> dict[str, float]:
     return out
 
 
+def era_catalog(rc: RedialCatalog, cp: ContextParams) -> Catalog:
+    """The catalog with popularity = nbMentions moved towards what was current when ReDial was collected.
+
+    Multiplicative, so the engine's log-popularity gets additive terms: recent MovieLens attention
+    (ratings made since `recent_since`) and a per-decade release-year trend.
+    """
+    if not (cp.pop_recent or cp.pop_era):
+        return rc.catalog
+    items = []
+    for it in rc.catalog:
+        years = rc.rating_years.get(it.item_id)
+        recent = sum(c for y, c in years.items() if y >= cp.recent_since) if years else 0
+        era = min(max(((it.year or 2000) - 2000) / 10.0, -1.0), 1.8)
+        pop = (1.0 + it.popularity) * (1.0 + recent) ** cp.pop_recent * math.exp(cp.pop_era * era) - 1.0
+        items.append(replace(it, popularity=max(0.0, pop)))
+    return Catalog(items)
+
+
 def build_engine(rc: RedialCatalog, cache_dir: Path, settings: RecSettings, progress: bool = True,
-                 content: bool = True) -> HybridRecommender:
+                 content: bool = True, cp: ContextParams | None = None) -> HybridRecommender:
     """The engine over the ReDial catalog; content=False skips the MiniLM index (CF/genre/popularity)."""
     embedder, index = None, None
     if content:
         from core.embedding import SentenceEmbedder
 
         embedder = SentenceEmbedder()
+        # Embeddings are keyed by the plain catalog (titles); popularity changes must not re-embed.
         index = TextIndex.build(rc.catalog, embedder, cache_dir, progress=progress)
-    rec = HybridRecommender(rc.catalog, settings, index, embedder)
+    rec = HybridRecommender(era_catalog(rc, cp or ContextParams()), settings, index, embedder)
     rec.set_prior(rc.prior_rows)
     return rec
 
@@ -167,8 +193,6 @@ async def rank_all(rec: HybridRecommender, reqs: list[RecRequest]) -> list[list[
 
 def override(st: RecSettings, pairs: list[str]) -> RecSettings:
     """Apply --set key=value (float) overrides; 'cf.' and 'prefs.' prefixes reach the nested configs."""
-    from dataclasses import replace
-
     for pair in pairs:
         key, _, raw = pair.partition("=")
         if key.startswith(("cf.", "prefs.")):
@@ -177,6 +201,17 @@ def override(st: RecSettings, pairs: list[str]) -> RecSettings:
         else:
             st = replace(st, **{key: float(raw)})
     return st
+
+
+def context_params(pairs: list[str]) -> ContextParams:
+    """ContextParams with --ctx key=value overrides, each cast to the field's type."""
+    cp = ContextParams()
+    types = {f.name: type(getattr(cp, f.name)) for f in fields(cp)}
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        kind = types[key]
+        cp = replace(cp, **{key: raw.lower() in ("1", "true", "yes") if kind is bool else kind(raw)})
+    return cp
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -194,14 +229,16 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", type=Path, default=None, help="write the metrics here")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override an engine setting for ablations, e.g. --set w_title=0 --set cf.w_ease=0")
+    ap.add_argument("--ctx", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a ContextParams field (context rules, era popularity), e.g. --ctx pop_era=0.3")
     args = ap.parse_args(argv)
     t0 = time.time()
     rc = load_catalog(args.movies, args.movielens)
     print(f"catalog: {len(rc.catalog)} movies, {len(rc.to_ml)} mapped to MovieLens, "
           f"{len(rc.prior_rows)} prior ratings ({time.time() - t0:.0f}s)", flush=True)
-    cp = ContextParams()
+    cp = context_params(args.ctx)
     rec = build_engine(rc, args.cache_dir, override(engine_settings(), args.set), progress=not args.quick,
-                       content=not (args.quick or args.no_content))
+                       content=not (args.quick or args.no_content), cp=cp)
     print(f"engine ready ({time.time() - t0:.0f}s)", flush=True)
     limit = 40 if args.quick else args.limit
     convs = list(read_dialogs(args.dialogs))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ class RedialCatalog:
     names: dict[str, str]  # ReDial id -> "Title (Year)" as ReDial writes it
     to_ml: dict[str, str]  # ReDial id -> MovieLens movieId
     prior_rows: list[tuple[str, str, float, float]]
+    # ReDial id -> MovieLens ratings per year of rating (timestamp): for an era-weighted popularity
+    rating_years: dict[str, Counter[int]] = field(default_factory=dict)
 
 
 def load_catalog(movies_csv: Path, ml_dir: Path) -> RedialCatalog:
@@ -91,7 +94,11 @@ def load_catalog(movies_csv: Path, ml_dir: Path) -> RedialCatalog:
     for rid, mid in to_ml.items():
         from_ml.setdefault(mid, []).append(rid)
     rows = [(f"ml:{u}", rid, rating_value(s), ts) for u, m, s, ts in ratings for rid in from_ml.get(m, ())]
-    return RedialCatalog(Catalog(items), {rid: name for rid, name, _ in redial}, to_ml, rows)
+    rating_years: dict[str, Counter[int]] = {}
+    for _, m, _, ts in ratings:
+        for rid in from_ml.get(m, ()):
+            rating_years.setdefault(rid, Counter())[time.gmtime(ts).tm_year] += 1
+    return RedialCatalog(Catalog(items), {rid: name for rid, name, _ in redial}, to_ml, rows, rating_years)
 
 
 @dataclass
