@@ -145,7 +145,7 @@ async def build_app(config: Config) -> App:
         await retrain(store, recommender)
         generator = build_generator(config)
         emoji = EmojiMap(tuple(config.feedback.positive), tuple(config.feedback.negative))
-        feedback = FeedbackService(store, catalog, emoji)
+        feedback = FeedbackService(store, catalog, emoji, config.recommend.half_life_days)
         outbound: dict[str, Outbound] = {}
         digests = build_digest_service(digest_cfg, store, catalog, recommender, feedback, outbound)
         core = DialogueCore(
@@ -164,8 +164,3 @@ async def build_app(config: Config) -> App:
     gc.collect()
     gc.freeze()
     return App(config, store, catalog, core, generator, recommender, outbound=outbound, digests=digests)
-
-
-async def build_core(config: Config) -> DialogueCore:
-    """The core alone (adapters' tests use this); close it with ``await core.store.close()``."""
-    return (await build_app(config)).core
