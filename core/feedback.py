@@ -40,6 +40,7 @@ class FeedbackService:
     store: Store
     catalog: Catalog
     emoji: EmojiMap = field(default_factory=EmojiMap)
+    half_life_days: float = 60.0  # the same decay the recommender's preference model uses
 
     async def on_reaction(self, ev: Reaction) -> bool:
         """Record a reaction on one of our messages; False when the event was already processed."""
@@ -74,7 +75,7 @@ class FeedbackService:
     async def taste(self, tenant: str, user: str) -> tuple[list[str], list[str]]:
         """Liked and disliked item labels, strongest first (decayed sums per item)."""
         rows = await self.store.prefs.for_user(tenant, user)
-        totals = aggregate(rows)
+        totals = aggregate(rows, self.half_life_days)
         likes = [self._label(i) for i, v in sorted(totals.items(), key=lambda kv: -kv[1]) if v > 0.2]
         dislikes = [self._label(i) for i, v in sorted(totals.items(), key=lambda kv: kv[1]) if v < -0.2]
         return likes[:10], dislikes[:10]
