@@ -77,7 +77,11 @@ def make_prompts(tokenizer: Any, n: int, prompt_tokens: int, real: bool, vocab: 
 
         return [prompt_ids(tokenizer, GenerationRequest("recommend", f"{rnd.choice(_ASKS)} (#{i})", _ITEMS,
                                                         "Here are three tense picks:")) for i in range(n)]
-    return [[rnd.randrange(10, min(vocab, 5000)) for _ in range(prompt_tokens)] for _ in range(n)]
+    # Like the real prompt (template + system prompt + fixed lead-in: ~60 of ~210 tokens), the first
+    # 30% is the same in every prompt; the rest differs.
+    shared = [rnd.randrange(10, min(vocab, 5000)) for _ in range(round(prompt_tokens * 0.3))]
+    return [shared + [rnd.randrange(10, min(vocab, 5000)) for _ in range(prompt_tokens - len(shared))]
+            for _ in range(n)]
 
 
 class Baseline:
@@ -224,7 +228,8 @@ async def bench(args: argparse.Namespace) -> list[Row]:
           file=sys.stderr)
     pool_kwargs = dict(temperature=0.0, repetition_penalty=1.0)
     rows: list[Row] = []
-    methods = ["baseline", "pool"] + (["pool-batch"] if args.with_batch else []) + (["cb"] if args.with_cb else [])
+    methods = (["baseline", "pool"] + (["pool-noprefix"] if args.with_noprefix else [])
+               + (["pool-batch"] if args.with_batch else []) + (["cb"] if args.with_cb else []))
     # Repeats alternate the order of the methods, so a change in background load hits all of them alike.
     plan = [(run, c, method) for c in channels for run in range(args.repeats)
             for method in (methods if run % 2 == 0 else methods[::-1])]
@@ -233,7 +238,8 @@ async def bench(args: argparse.Namespace) -> list[Row]:
             continue
         pool = GenerationPool(model, tok, max_batch=args.max_batch, queue_size=max(c * 2, 8),
                               generation_kwargs={"min_new_tokens": args.new_tokens},
-                              scheduler="batch" if method == "pool-batch" else "auto", **pool_kwargs)
+                              scheduler="batch" if method == "pool-batch" else "auto",
+                              prefix_cache=method != "pool-noprefix", **pool_kwargs)
         engine: Any = pool
         if method == "baseline":
             engine = Baseline(model, pool.pad_id, {"do_sample": False})
@@ -293,6 +299,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=1, help="runs per setting, in alternating method order")
     p.add_argument("--with-batch", action="store_true",
                    help="also measure the pool's whole-batch scheduler (one generate() per batch)")
+    p.add_argument("--with-noprefix", action="store_true",
+                   help="also measure the pool without its shared-prefix KV cache (ablation)")
     p.add_argument("--with-cb", action="store_true",
                    help="also measure transformers' continuous batching manager on the same workload")
     p.add_argument("--cache-dir", default=None)

@@ -121,6 +121,76 @@ async def test_step_rows_join_a_running_batch_and_match_unbatched_decoding(tiny:
     await pool.aclose()
 
 
+async def test_shared_prompt_prefix_is_computed_once_and_changes_no_output(tiny: tuple[Any, Any]) -> None:
+    """Prefix caching: same greedy tokens (repetition penalty on) as without it, for batched and joining rows."""
+    asks = ["something tense", "a dark drama for tonight please", "comedies", "a book like Dune", "thrillers!"]
+    prompts = [prompt_ids(tiny[1], dataclasses.replace(REQ, user_text=a)) for a in asks]
+
+    async def run(prefix_cache: bool) -> tuple[list[str], GenerationPool]:
+        pool = make_pool(tiny, fixed=6, temperature=0.0, repetition_penalty=1.3, prefix_cache=prefix_cache)
+        first = pool.submit(prompts[0], max_new_tokens=6, deadline_s=60, stream=True)
+        pieces = first.pieces()
+        await pieces.__anext__()  # row 0 is decoding; two join it, then two more arrive together
+        texts = [(await pool.submit(p, max_new_tokens=6, deadline_s=60).result()).text for p in prompts[1:2]]
+        rest = [pool.submit(p, max_new_tokens=6, deadline_s=60) for p in prompts[2:]]
+        texts += [(await j.result()).text for j in rest]
+        _ = [p async for p in pieces]
+        assert first.outcome is not None
+        await pool.aclose()
+        return [first.outcome.text, *texts], pool
+
+    cached, pool = await run(True)
+    plain, _ = await run(False)
+    assert cached == plain
+    prefix = pool.runner.prefix  # type: ignore[union-attr]
+    shared = next(i for i, (a, b) in enumerate(zip(prompts[0], prompts[1], strict=False)) if a != b)
+    assert len(prefix) == shared >= 16  # learned: exactly the template part all prompts share
+    assert prefix.hits == len(prompts) - 1 and prefix.reused_tokens == shared * (len(prompts) - 1)
+    assert pool.runner.prefill_cost(prompts[2]) == len(prompts[2]) - shared  # type: ignore[union-attr]
+
+
+def test_prefix_cached_prefill_and_steps_give_the_same_logits(tiny: tuple[Any, Any]) -> None:
+    """Rows prefilled on the cached prefix (with holes between prefix and suffix) see exactly their prompt."""
+    import math
+    from types import SimpleNamespace
+
+    import torch
+
+    from core.generation.sampling import Sampler
+    from core.generation.step_runner import StepRunner
+
+    model, tok = tiny
+    asks = ["something tense", "a dark drama for tonight please", "comedies"]
+    prompts = [prompt_ids(tok, dataclasses.replace(REQ, user_text=a)) for a in asks]
+
+    def run(prefix_cache: bool) -> tuple[list[torch.Tensor], StepRunner]:
+        runner = StepRunner(model, tok, {tok.eos_token_id}, tok.pad_token_id,
+                            Sampler(set(), temperature=0.0, repetition_penalty=1.3), 4096, prefix_cache)
+        runner.on_token = runner.finish = lambda *a: None
+        logits: list[torch.Tensor] = []
+        sample = runner.sampler.sample
+        runner.sampler.sample = lambda x, *a: (logits.append(x.clone()), sample(x, *a))[1]  # type: ignore[method-assign]
+        jobs = [SimpleNamespace(prompt_ids=p, cancelled=False, stream=False, deadline=math.inf, max_new_tokens=9)
+                for p in prompts]
+        with torch.inference_mode():
+            runner.admit(jobs[:1])
+            runner.step()
+            runner.admit(jobs[1:])  # both on the prefix learned from the first, joining a running row
+            runner.step()
+            runner.step()
+        return logits, runner
+
+    cached, runner = run(True)
+    plain, _ = run(False)
+    assert runner.prefix is not None and runner.prefix.hits == 2 and len(runner.prefix) >= 16
+    assert [t.shape for t in cached] == [t.shape for t in plain]
+    for a, b in zip(cached, plain, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+    with torch.inference_mode():  # and the first token's logits are those of the whole prompt, alone
+        for prompt, got in zip(prompts[1:], cached[2], strict=True):
+            torch.testing.assert_close(got, model(input_ids=torch.tensor([prompt])).logits[0, -1], atol=1e-5, rtol=1e-4)
+
+
 async def test_full_queue_refuses_at_once(tiny: tuple[Any, Any], scheduler: str) -> None:
     pool = make_pool(tiny, scheduler=scheduler, fixed=2, queue_size=2, autostart=False)
     a = pool.submit(ids(tiny), max_new_tokens=2, deadline_s=60)

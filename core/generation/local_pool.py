@@ -157,7 +157,8 @@ class GenerationPool:
     def __init__(self, model: Any, tokenizer: Any, *, max_batch: int = 8, queue_size: int = 64,
                  batch_window_s: float = 0.005, temperature: float = 0.7, top_p: float = 0.9,
                  repetition_penalty: float = 1.1, generation_kwargs: dict[str, Any] | None = None,
-                 scheduler: str = "auto", prefill_budget: int | None = None, autostart: bool = True,
+                 scheduler: str = "auto", prefill_budget: int | None = None, prefix_cache: bool = True,
+                 autostart: bool = True,
                  name: str = "recbot-generation") -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -180,7 +181,7 @@ class GenerationPool:
             budget = prefill_budget or (8192 if getattr(self.device, "type", "cpu") == "cuda" else 1024)
             sampler = Sampler(self.eos_ids, temperature, top_p, repetition_penalty,
                               int(extra.get("min_new_tokens", 0)))
-            self.runner = StepRunner(model, tokenizer, self.eos_ids, self.pad_id, sampler, budget)
+            self.runner = StepRunner(model, tokenizer, self.eos_ids, self.pad_id, sampler, budget, prefix_cache)
         elif scheduler == "batch":
             gen_kwargs: dict[str, Any] = {"do_sample": temperature > 0, "repetition_penalty": repetition_penalty}
             if temperature > 0:
@@ -283,13 +284,14 @@ class GenerationPool:
         if idle and self.batch_window_s > 0 and self.queued() < room:
             time.sleep(self.batch_window_s)  # requests of one burst arrive microseconds apart: let them join
         budget = getattr(self.runner, "prefill_budget", None)
+        cost = getattr(self.runner, "prefill_cost", len)
         taken: list[Job] = []
         tokens = 0
         now = time.monotonic()
         with self._cv:
             while self._queue and len(taken) < room:
                 job = self._queue[0]
-                if budget is not None and taken and tokens + len(job.prompt_ids) > budget:
+                if budget is not None and taken and tokens + cost(job.prompt_ids) > budget:
                     break
                 self._queue.popleft()
                 if job.cancelled:
@@ -299,7 +301,7 @@ class GenerationPool:
                     job.cancel("deadline passed while queued")
                     continue
                 taken.append(job)
-                tokens += len(job.prompt_ids)
+                tokens += cost(job.prompt_ids)
             self._admitted.update(taken)
         return taken
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from core.generation.prefix_cache import PrefixCache
 from core.generation.sampling import Sampler
 
 if TYPE_CHECKING:
@@ -58,13 +59,14 @@ def supports_step_batching(model: Any) -> bool:
 
 class StepRunner:
     def __init__(self, model: Any, tokenizer: Any, eos_ids: set[int], pad_id: int, sampler: Sampler,
-                 prefill_budget: int) -> None:
+                 prefill_budget: int, prefix_cache: bool = True) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.eos_ids = eos_ids
         self.pad_id = pad_id
         self.sampler = sampler
         self.prefill_budget = prefill_budget
+        self.prefix = PrefixCache() if prefix_cache else None
         self.device = model.device
         params = inspect.signature(model.forward).parameters
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
@@ -83,25 +85,49 @@ class StepRunner:
         return len(self.rows)
 
     # ---- admission ------------------------------------------------------------------------------
+    def prefill_cost(self, prompt: list[int]) -> int:
+        """Tokens a prefill of ``prompt`` computes (the cached shared prefix is not recomputed)."""
+        return len(prompt) - (self.prefix.usable([prompt]) if self.prefix else 0)
+
     def admit(self, jobs: list[Job]) -> None:
         if not jobs:
             return
         from transformers import DynamicCache
 
-        n, width = len(jobs), max(len(j.prompt_ids) for j in jobs)
+        prompts = [j.prompt_ids for j in jobs]
+        n = len(jobs)
+        # Rows start with the k cached prefix tokens (identical for all), then each row's own suffix,
+        # left-padded to a common width: [prefix | pad.. suffix]. The mask covers the holes and
+        # position ids run on from k, so a row sees exactly its own prompt.
+        k = self.prefix.usable(prompts) if self.prefix else 0
+        suffixes = [p[k:] for p in prompts]
+        width = max(len(s) for s in suffixes)
         ids = torch.full((n, width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((n, width), dtype=torch.long)
-        for i, job in enumerate(jobs):
-            ids[i, width - len(job.prompt_ids):] = torch.tensor(job.prompt_ids, dtype=torch.long)
-            mask[i, width - len(job.prompt_ids):] = 1
-        ids, mask = ids.to(self.device), mask.to(self.device)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        own = torch.zeros((n, width), dtype=torch.long)
+        for i, suffix in enumerate(suffixes):
+            ids[i, width - len(suffix):] = torch.tensor(suffix, dtype=torch.long)
+            own[i, width - len(suffix):] = 1
+        ids, own = ids.to(self.device), own.to(self.device)
         cache = DynamicCache(config=self.model.config)
+        mask, all_ids = own, ids
+        if k:
+            assert self.prefix is not None
+            self.prefix.seed(cache, k, n)
+            self.prefix.hits += n
+            self.prefix.reused_tokens += n * k
+            mask = torch.cat([torch.ones((n, k), dtype=torch.long, device=self.device), own], dim=1)
+            head = torch.tensor(self.prefix.ids[:k], dtype=torch.long, device=self.device)
+            all_ids = torch.cat([head.expand(n, -1), ids], dim=1)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, k:]
         kwargs: dict[str, Any] = {self._cache_kw: cache, "use_cache": True}
         if self._keep_kw:
             kwargs[self._keep_kw] = 1  # only the last position's logits: (n, V), not (n, width, V)
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, **kwargs)
-        seen = self.sampler.seen_matrix(ids, mask, out.logits.shape[-1])
+        if self.prefix is not None:
+            for i, prompt in enumerate(prompts):
+                if not self.prefix.observe(prompt) and not k:
+                    self.prefix.replace(prompt, _layers(cache), i, width - len(prompt))
+        seen = self.sampler.seen_matrix(all_ids, mask, out.logits.shape[-1])
         rows = [_Row(j) for j in jobs]
         first = self.sampler.sample(out.logits[:, -1, :], seen, [0] * n)
         self._merge(cache, mask, rows, first, mask.sum(-1), seen)
