@@ -1,8 +1,9 @@
-"""Small event builders for tests."""
+"""Small event and config builders for tests."""
 
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 from core.events import ButtonAction, ButtonPress, Message, Reaction
 
@@ -25,3 +26,14 @@ def button(action: ButtonAction, rec_id: str, item_id: str, *, tenant: str = "t1
            user: str = "u1", platform: str = "test") -> ButtonPress:
     return ButtonPress(platform=platform, tenant=tenant, channel=channel, user=user, event_id=f"e{next(_ids)}",
                        action=action, rec_id=rec_id, item_id=item_id)
+
+
+def write_config(tmp_path: Path, body: str = "", *, engines: str = "simple") -> Path:
+    """A config file whose data dir is inside tmp_path; engines 'simple' keeps unit tests model-free."""
+    path = tmp_path / "recbot.toml"
+    engine_cfg = (
+        '[nlu]\nparser = "simple"\n[recommend]\nengine = "simple"\n' if engines == "simple" else ""
+    )
+    path.write_text(f'[data]\ndir = "{tmp_path / "data"}"\n[generation]\nbackend = "template"\n'
+                    f"{engine_cfg}{body}", encoding="utf-8")
+    return path

@@ -23,7 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import load_config
 from bot.wiring import App, build_app
-from tests.conftest import write_config
+from tests.helpers import write_config
 
 # Upper bound for waiting on something the adapter does in the background: a hang detector only.
 LIVENESS_S = 20.0
