@@ -24,50 +24,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.conversation import SCRIPT, play, script_messages  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
-from core.events import AnyEvent, Message, Reaction  # noqa: E402
-
-SCRIPT = [
-    "hi",
-    "recommend me a funny movie from the 80s",
-    "REACT",
-    "something else, not that one",
-    "a dark sci-fi movie, nothing before 1990",
-    "more",
-    "why the second one?",
-    "show my preferences",
-]
+from core.events import AnyEvent, Message  # noqa: E402
 
 
-def _events(channel: int, n_tenants: int) -> list[AnyEvent | str]:
-    base = {"platform": "load", "tenant": f"t{channel % n_tenants}", "channel": f"c{channel}",
-            "user": f"u{channel}"}
-    out: list[AnyEvent | str] = []
-    for i, text in enumerate(SCRIPT):
-        if text == "REACT":
-            out.append("REACT")
-        else:
-            out.append(Message(**base, event_id=f"{channel}-{i}", text=text))  # type: ignore[arg-type]
-    return out
-
-
-async def _run_channel(core, channel: int, n_tenants: int, lat: list[float]) -> None:
-    last_rec = None
-    for ev in _events(channel, n_tenants):
-        if ev == "REACT":
-            if last_rec is None:
-                continue
-            mid = f"m-{channel}"
-            await core.message_posted(last_rec, mid)
-            ev = Reaction(platform="load", tenant=f"t{channel % n_tenants}", channel=f"c{channel}",
-                          user=f"u{channel}", event_id=f"{channel}-r", message_id=mid, emoji="👍")
-        t0 = time.perf_counter()
-        replies = await core.handle(ev)
-        lat.append(time.perf_counter() - t0)
-        for r in replies:
-            if r.rec_id:
-                last_rec = r
+def _base(channel: int, n_tenants: int) -> dict[str, str]:
+    return {"platform": "load", "tenant": f"t{channel % n_tenants}", "channel": f"c{channel}", "user": f"u{channel}"}
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -91,7 +55,7 @@ async def run(channels: int, engines: str, rate: float, inflight: int, tenants: 
 
         async def guarded(c: int) -> None:
             async with sem:
-                await _run_channel(core, c, tenants, lat_tp)
+                await play(core, _base(c, tenants), str(c), SCRIPT, lat_tp)
 
         t0 = time.perf_counter()
         await asyncio.gather(*(guarded(c) for c in range(channels)))
@@ -102,7 +66,7 @@ async def run(channels: int, engines: str, rate: float, inflight: int, tenants: 
         tasks = []
         t_start = time.perf_counter()
         next_at = 0.0
-        evs = [(c, e) for c in range(channels, channels * 2) for e in _events(c, tenants) if e != "REACT"]
+        evs = [(c, e) for c in range(channels, channels * 2) for e in script_messages(_base(c, tenants), str(c), SCRIPT)]
         rng.shuffle(evs)
         # Preserve each channel's order: reorder by channel sequence while keeping random interleaving.
         order: dict[int, list[AnyEvent]] = {}

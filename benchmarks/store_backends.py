@@ -29,16 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-SCRIPT = [
-    "hi",
-    "recommend me a funny movie from the 80s",
-    "REACT",
-    "something else, not that one",
-    "a dark sci-fi movie, nothing before 1990",
-    "more",
-    "what did you recommend before?",
-    "show my preferences",
-]
+from benchmarks.conversation import STORE_SCRIPT, play  # noqa: E402
 
 
 # ---- worker: one bot instance ----------------------------------------------------------------------
@@ -46,7 +37,7 @@ async def _worker(cfg: Path, channels: list[int], inflight: int, tenants: int) -
     from bot.config import load_config
     from bot.wiring import build_app
     from core import texts
-    from core.events import Message, Reaction
+    from core.events import Message
 
     app = await build_app(load_config(cfg))
     core = app.core
@@ -62,20 +53,8 @@ async def _worker(cfg: Path, channels: list[int], inflight: int, tenants: int) -
     async def channel(c: int) -> None:
         nonlocal errors
         base = {"platform": "bench", "tenant": f"t{c % tenants}", "channel": f"c{c}", "user": f"u{c}"}
-        last = None
-        for i, text in enumerate(SCRIPT):
-            if text == "REACT":
-                if last is None:
-                    continue
-                await core.message_posted(last, f"m-{c}")
-                ev: Any = Reaction(**base, event_id=f"{c}-{i}", message_id=f"m-{c}", emoji="👍")
-            else:
-                ev = Message(**base, event_id=f"{c}-{i}", text=text)
-            t0 = time.perf_counter()
-            replies = await core.handle(ev)
-            lat.append(time.perf_counter() - t0)
-            errors += sum(r.text == texts.INTERNAL_ERROR for r in replies)
-            last = next((r for r in replies if r.rec_id), last)
+        replies = await play(core, base, str(c), STORE_SCRIPT, lat)
+        errors += sum(r.text == texts.INTERNAL_ERROR for r in replies)
 
     sem = asyncio.Semaphore(inflight)
 
@@ -175,7 +154,7 @@ async def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def markdown(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
-    lines = [f"channels={args.channels} ({len(SCRIPT)} events each), in-flight={args.inflight} total, "
+    lines = [f"channels={args.channels} ({len(STORE_SCRIPT)} events each), in-flight={args.inflight} total, "
              f"engines={args.engines}, cpus={os.cpu_count()}, repeats={args.repeat} (median run; "
              "range of msgs/s over the repeats; errors summed)", "",
              "| backend | instances | events | msgs/s | msgs/s range | p50 ms | p99 ms | errors |",
