@@ -223,7 +223,10 @@ async def bench(args: argparse.Namespace) -> list[Row]:
     model, tok, real = load(args.model, args.device, args.cache_dir)
     print(f"model={args.model} device={model.device} dtype={model.dtype}", file=sys.stderr)
     channels = [int(c) for c in args.channels.split(",")]
-    prompts = make_prompts(tok, max(channels) * args.messages, args.prompt_tokens, real, model.config.vocab_size)
+    # One prompt more than the workload uses, for the warm-up: the pool must not find a workload prompt
+    # already in its prefix cache.
+    *prompts, warm_prompt = make_prompts(tok, max(channels) * args.messages + 1, args.prompt_tokens, real,
+                                         model.config.vocab_size)
     print(f"prompt tokens: {statistics.fmean(len(p) for p in prompts):.0f}, new tokens: {args.new_tokens}",
           file=sys.stderr)
     pool_kwargs = dict(temperature=0.0, repetition_penalty=1.0)
@@ -246,12 +249,12 @@ async def bench(args: argparse.Namespace) -> list[Row]:
         elif method == "cb":
             engine = ContinuousBatching(model, pool.pad_id, args.new_tokens, args.max_batch)
         # Warm up (first call allocates, on CUDA initializes kernels), outside the timing.
-        warm = pool.submit(prompts[0], max_new_tokens=4, deadline_s=600) if method.startswith("pool") else None
+        warm = pool.submit(warm_prompt, max_new_tokens=4, deadline_s=600) if method.startswith("pool") else None
         if warm is not None:
             await warm.result()
             pool.stats.batch_sizes.clear()
         else:
-            await engine.reply(prompts[0], 4)
+            await engine.reply(warm_prompt, 4)
         row = await run_workload(run, method, engine, prompts, c, args.messages, args.new_tokens, args.window_s)
         await pool.aclose()
         if method == "baseline":
