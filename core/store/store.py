@@ -35,7 +35,11 @@ class Store:
     @classmethod
     async def open_sqlite(cls, path: Path) -> Store:
         db = await SqliteDatabase.open(path)
-        await migrate(db)
+        try:
+            await migrate(db)
+        except BaseException:
+            await db.close()
+            raise
         return cls(db)
 
     @classmethod
@@ -45,7 +49,11 @@ class Store:
             from core.store.pg import PostgresDatabase
 
             db: Database = await PostgresDatabase.open(url, schema=schema)
-            await migrate(db)
+            try:
+                await migrate(db)
+            except BaseException:
+                await db.close()
+                raise
             return cls(db)
         return await cls.open_sqlite(sqlite_path)
 
