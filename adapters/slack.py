@@ -14,20 +14,14 @@ import dataclasses
 import logging
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Coroutine, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -40,7 +34,8 @@ from adapters.slack_blocks import (
     render_reply,
     with_feedback,
 )
-from adapters.slack_payload import check_payload
+from adapters.slack_http import Lru, SlackHttpEndpoint
+from adapters.slack_workspaces import SlackSettings, SlackWorkspaces
 from core.events import (
     AnyEvent,
     ButtonAction,
@@ -56,64 +51,8 @@ from core.ports import CoreHandle
 log = logging.getLogger("recbot.slack")
 
 PLATFORM = "slack"
-_SIGNATURE_MAX_AGE_S = 300  # Slack's documented replay window; SignatureVerifier enforces the same
 _USER_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
 _USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
-
-
-@dataclass
-class SlackSettings:
-    mode: Literal["socket", "http"] = "socket"
-    bot_token_env: str = "SLACK_BOT_TOKEN"
-    # Optional "T0001=xoxb-...,T0002=xoxb-..." for several workspaces with their own installs.
-    bot_tokens_env: str = "SLACK_BOT_TOKENS"
-    signing_secret_env: str = "SLACK_SIGNING_SECRET"
-    app_token_env: str = "SLACK_APP_TOKEN"
-    host: str = "0.0.0.0"
-    port: int = 3000
-    path: str = "/slack/events"
-    api_base_url: str | None = None  # None = https://slack.com/api/; tests point it at a mock
-    team_id: str | None = None  # single-workspace install: events from other workspaces are refused
-    # Answer a channel mention in a thread under it, so follow-ups share one conversation.
-    reply_in_thread: bool = True
-    commands: dict[str, str] = field(default_factory=lambda: {
-        "/recommend": "recommend", "/digest": "digest", "/forget": "forget", "/prefs": "prefs"})
-
-
-class _Lru:
-    """Bounded insertion-ordered set; ``add`` says whether the key was new."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._d: OrderedDict[Any, Any] = OrderedDict()
-
-    def add(self, key: Any, value: Any = None) -> bool:
-        new = key not in self._d
-        self._d[key] = value
-        self._d.move_to_end(key)
-        while len(self._d) > self._size:
-            self._d.popitem(last=False)
-        return new
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        return self._d.get(key, default)
-
-    def __contains__(self, key: Any) -> bool:
-        return key in self._d
-
-    def prune_older_than(self, cutoff: float) -> None:
-        while self._d and next(iter(self._d.values())) < cutoff:
-            self._d.popitem(last=False)
-
-
-def _parse_tokens(raw: str) -> dict[str, str]:
-    tokens: dict[str, str] = {}
-    for part in filter(None, (p.strip() for p in raw.split(","))):
-        team, sep, token = part.partition("=")
-        if not sep or not team.strip() or not token.strip():
-            raise ValueError("bot tokens must look like TEAM_ID=xoxb-...,TEAM_ID=xoxb-...")
-        tokens[team.strip()] = token.strip()
-    return tokens
 
 
 def _from_bot(event: Mapping[str, Any]) -> bool:
@@ -129,10 +68,7 @@ class SlackAdapter:
         self._core = core
         self._settings = settings
         # Secrets are read here once and kept off every log line and repr.
-        self._default_token = env.get(settings.bot_token_env) or None
-        self._tokens = _parse_tokens(env.get(settings.bot_tokens_env, ""))
-        if not self._default_token and not self._tokens:
-            raise ValueError(f"Slack needs a bot token: set {settings.bot_token_env} or {settings.bot_tokens_env}")
+        self._workspaces = SlackWorkspaces(settings, env, log)
         self._app_token = env.get(settings.app_token_env) or None
         signing_secret = env.get(settings.signing_secret_env) or ""
         if settings.mode == "socket" and not self._app_token:
@@ -141,17 +77,11 @@ class SlackAdapter:
             raise ValueError(f"HTTP mode needs the signing secret in {settings.signing_secret_env}")
         if settings.mode not in ("socket", "http"):
             raise ValueError(f"unknown Slack mode {settings.mode!r}")
-        base = settings.api_base_url
-        self._base_url = (base if base.endswith("/") else base + "/") if base else AsyncWebClient.BASE_URL
-        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
-        self._clients: dict[str, AsyncWebClient] = {}
-        self._auth_cache: dict[str, Any] = {}
-        self._user_names = _Lru(20_000)  # (tenant, user) -> display name
-        self._seen_events = _Lru(20_000)
-        self._replays = _Lru(50_000)  # (timestamp, signature) -> request time
-        self._threads = _Lru(20_000)  # (tenant, channel, thread_ts) the bot takes part in
-        self._posted = _Lru(20_000)  # (tenant, channel, ts) of our messages -> their thread
-        self._marks = _Lru(2_000)  # (tenant, channel, ts) -> the blocks last written by a feedback mark
+        self._user_names = Lru(20_000)  # (tenant, user) -> display name
+        self._seen_events = Lru(20_000)
+        self._threads = Lru(20_000)  # (tenant, channel, thread_ts) the bot takes part in
+        self._posted = Lru(20_000)  # (tenant, channel, ts) of our messages -> their thread
+        self._marks = Lru(2_000)  # (tenant, channel, ts) -> the blocks last written by a feedback mark
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per conversation, with a user count
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
@@ -159,16 +89,17 @@ class SlackAdapter:
 
         async def authorize(team_id: str | None) -> AuthorizeResult | None:
             # A plain function: bolt injects arguments by parameter name and trips over a bound "self".
-            return await self._authorize(team_id)
+            return await self._workspaces.authorize(team_id)
 
         self.app = AsyncApp(
             name="recbot",
             logger=log,
-            client=self._new_client(None),
+            client=self._workspaces.new_client(None),
             authorize=authorize,
             signing_secret=signing_secret,
             request_verification_enabled=settings.mode == "http",
         )
+        self._http = SlackHttpEndpoint(self.app, signing_secret, log)
         self._register()
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -176,7 +107,7 @@ class SlackAdapter:
     async def start(self) -> None:
         if self._settings.mode == "http":
             server = web.Application()
-            server.router.add_post(self._settings.path, self._handle_http)
+            server.router.add_post(self._settings.path, self._http.handle)
             self._runner = web.AppRunner(server, access_log=None)
             await self._runner.setup()
             await web.TCPSite(self._runner, self._settings.host, self._settings.port).start()
@@ -184,7 +115,7 @@ class SlackAdapter:
                      self._settings.path)
         else:
             self._socket = AsyncSocketModeHandler(self.app, app_token=self._app_token,
-                                                  web_client=self._new_client(None), logger=log)
+                                                  web_client=self._workspaces.new_client(None), logger=log)
             await self._socket.connect_async()
             log.info("slack: Socket Mode connected")
 
@@ -220,72 +151,6 @@ class SlackAdapter:
             raise ValueError("send needs a channel or a user")
         ts = await self._deliver(key.tenant, reply, channel=channel, thread=key.thread, user=user)
         return ts or ""
-
-    # ---- HTTP mode -------------------------------------------------------------------------------
-
-    async def _handle_http(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        signature = request.headers.get("X-Slack-Signature", "")
-        if not self._signature_ok(body, timestamp, signature):
-            return web.json_response({"error": "invalid request"}, status=401)
-        # A valid signature only proves Slack sent this body once: refuse the same signed request twice.
-        now = time.time()
-        self._replays.prune_older_than(now - 2 * _SIGNATURE_MAX_AGE_S)
-        if not self._replays.add((timestamp, signature), now):
-            log.warning("slack: refused a replayed request (timestamp %s)", timestamp)
-            return web.json_response({"error": "replayed request"}, status=401)
-        payload, problem = check_payload(body, request.content_type)
-        if payload is None:
-            log.warning("slack: refused a malformed request (%s)", problem)
-            return web.json_response({"error": "malformed request", "detail": problem}, status=400)
-        # Bolt gets the payload we checked, not the raw text to parse again (its form parsing mistakes any
-        # body containing "payload" for interactivity). "socket_mode" is how bolt takes a parsed body; it
-        # only skips bolt's own signature check, done above with replay protection. The logger in the
-        # context: bolt logs through it while building the context (several response_urls) before it sets it.
-        bolt_req = AsyncBoltRequest(body=payload, query=request.query_string, headers=dict(request.headers),
-                                    context={"logger": log}, mode="socket_mode")
-        return await to_aiohttp_response(await self.app.async_dispatch(bolt_req))
-
-    def _signature_ok(self, body: bytes, timestamp: str, signature: str) -> bool:
-        if self._verifier is None or not timestamp or not signature:
-            return False
-        try:
-            return self._verifier.is_valid(body, timestamp, signature)  # also refuses > 5 min old
-        except ValueError:  # a timestamp that is not a number
-            return False
-
-    # ---- Web API clients and authorization -------------------------------------------------------
-
-    def _new_client(self, token: str | None) -> AsyncWebClient:
-        client = AsyncWebClient(token=token, base_url=self._base_url, logger=log)
-        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
-        return client
-
-    def _token_for(self, team_id: str | None) -> str | None:
-        if self._settings.team_id and team_id and team_id != self._settings.team_id:
-            return None
-        return self._tokens.get(team_id or "") or self._default_token
-
-    def _client(self, tenant: str) -> AsyncWebClient:
-        token = self._token_for(tenant)
-        if token is None:
-            raise LookupError(f"no Slack token for workspace {tenant}")
-        return self._client_for_token(token)
-
-    def _client_for_token(self, token: str) -> AsyncWebClient:
-        if token not in self._clients:
-            self._clients[token] = self._new_client(token)
-        return self._clients[token]
-
-    async def _authorize(self, team_id: str | None) -> AuthorizeResult | None:
-        token = self._token_for(team_id)
-        if token is None:
-            log.warning("slack: refused a request from workspace %s (not installed here)", team_id)
-            return None
-        if token not in self._auth_cache:  # auth.test once per token: it names the bot user to ignore
-            self._auth_cache[token] = await self._client_for_token(token).auth_test()
-        return AuthorizeResult.from_auth_test_response(bot_token=token, auth_test_response=self._auth_cache[token])
 
     def _tenant(self, body: Mapping[str, Any], context: AsyncBoltContext) -> str:
         team = body.get("team") if isinstance(body.get("team"), Mapping) else {}
@@ -452,7 +317,7 @@ class SlackAdapter:
         if reply.key is not None and reply.key.channel:
             channel, thread = reply.key.channel, reply.key.thread
         text, blocks = render_reply(reply)
-        client = self._client(tenant)
+        client = self._workspaces.client(tenant)
         if reply.file is not None and user:
             await self._send_file(client, reply.file, text, user)
             return None
@@ -494,7 +359,7 @@ class SlackAdapter:
         try:
             if not press.message_id:
                 raise LookupError("no message ts")
-            await self._client(press.tenant).chat_update(channel=press.channel, ts=press.message_id, text=text,
+            await self._workspaces.client(press.tenant).chat_update(channel=press.channel, ts=press.message_id, text=text,
                                                          blocks=blocks)
         except (SlackApiError, LookupError):
             if not response_url:
@@ -509,13 +374,13 @@ class SlackAdapter:
 
     async def _publish_home(self, tenant: str, user: str) -> None:
         summary = await self._core.user_summary(tenant, user)
-        await self._client(tenant).views_publish(user_id=user, view=home_view(summary))
+        await self._workspaces.client(tenant).views_publish(user_id=user, view=home_view(summary))
 
     async def _user_name(self, tenant: str, user: str) -> str | None:
         if (tenant, user) not in self._user_names:
             name: str | None = None
             try:  # needs users:read; without it the core simply gets no display name
-                info = (await self._client(tenant).users_info(user=user)).get("user") or {}
+                info = (await self._workspaces.client(tenant).users_info(user=user)).get("user") or {}
                 profile = info.get("profile") or {}
                 name = profile.get("display_name") or info.get("real_name") or info.get("name") or None
             except Exception as err:  # noqa: BLE001 - a name is a nicety, never a reason to fail
