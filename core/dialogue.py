@@ -30,7 +30,7 @@ from core.ratelimit import RateLimiter
 from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
-from core.state import ConvState
+from core.state import ConvState, load_conversation, save_conversation
 from core.store.store import Store
 
 log = logging.getLogger("recbot.dialogue")
@@ -385,7 +385,7 @@ class DialogueCore:
         return it.label() if it else item_id
 
     async def _load(self, ev: AnyEvent) -> ConvState:
-        return ConvState.from_json(await self.store.conversations.load_state(ev.tenant, ev.key.as_str()))
+        return await load_conversation(self.store.conversations, ev.tenant, ev.key.as_str())
 
     async def _save(self, ev: AnyEvent, state: ConvState) -> None:
-        await self.store.conversations.save_state(ev.tenant, ev.key.as_str(), state.to_json())
+        await save_conversation(self.store.conversations, ev.tenant, ev.key.as_str(), state)

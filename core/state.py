@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.nlu.types import Understanding
 from core.recommend.types import Constraints
+
+if TYPE_CHECKING:
+    from core.store.repos import ConversationRepo
+
+log = logging.getLogger("recbot.state")
 
 MAX_SHOWN = 500  # bound the exclusion list so a long-lived channel's state stays small
 
@@ -30,9 +36,20 @@ class ConvState:
     critiques: list[str] = field(default_factory=list)
     seeds: list[str] = field(default_factory=list)
     query: list[str] = field(default_factory=list)  # recent request texts, newest last
+    # The stored version this state was loaded at (not part of the JSON): saving compares it.
+    version: int = field(default=0, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        del data["version"]
+        return data
+
+    def merge_concurrent(self, stored: ConvState) -> None:
+        """Another turn saved ``stored`` while this one ran: keep what it showed and what was rejected
+        there excluded from now on (the never-re-recommend promise); everything else is this turn's."""
+        self.shown = (stored.shown + [i for i in self.shown if i not in stored.shown])[-MAX_SHOWN:]
+        self.rejected = _merge(stored.rejected, self.rejected)
+        self.version = stored.version
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> ConvState:
@@ -84,3 +101,30 @@ class ConvState:
 
 def _merge(old: list[str], new: tuple[str, ...] | list[str]) -> list[str]:
     return list(dict.fromkeys([*old, *new]))
+
+
+async def load_conversation(repo: ConversationRepo, tenant: str, conv_key: str) -> ConvState:
+    raw, version = await repo.load_versioned(tenant, conv_key)
+    state = ConvState.from_json(raw)
+    state.version = version
+    return state
+
+
+async def save_conversation(repo: ConversationRepo, tenant: str, conv_key: str, state: ConvState,
+                            attempts: int = 8) -> None:
+    """Save with compare-and-set; when another writer got in first, merge its state and try again.
+
+    The per-conversation lock in DialogueCore only covers one process: two instances behind a load
+    balancer, or a digest posting while someone chats, used to overwrite each other's state (last
+    writer wins), losing what the other had shown, which could then be recommended again.
+    """
+    for _ in range(attempts):
+        if await repo.save_state_if(tenant, conv_key, state.to_json(), state.version):
+            state.version += 1
+            return
+        raw, version = await repo.load_versioned(tenant, conv_key)
+        stored = ConvState.from_json(raw)
+        stored.version = version
+        state.merge_concurrent(stored)
+    log.warning("conversation state kept changing during %d attempts; saving over it", attempts)
+    await repo.save_state(tenant, conv_key, state.to_json())

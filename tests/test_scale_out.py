@@ -189,3 +189,39 @@ def test_store_backends_bench_quick_runs_on_both_backends() -> None:
     for r in rows:
         assert r["events"] == 16 * 8 and r["errors"] == 0
         assert r["msgs_per_s"] > 0 and r["p99_ms"] >= r["p50_ms"] > 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_concurrent_turns_in_one_channel_on_two_instances_lose_nothing_shown(tmp_path: Path,
+                                                                                   backend: str) -> None:
+    """Both instances load the same state, recommend, and save: the second save used to overwrite the
+    first (last writer wins), so the first list's items could be recommended again. Now the stored
+    state holds everything either one showed."""
+    from core.state import load_conversation
+
+    store = ""
+    if backend == "postgresql":
+        store = f'[store]\nurl = "{pg_url_or_skip()}"\nschema = "so_{uuid.uuid4().hex[:12]}"\n'
+    cfg = load_config(write_config(tmp_path, f"[limits]\nmessages_per_minute = 0\n{store}"))
+    a, b = await asyncio.gather(build_app(cfg), build_app(cfg))
+    try:
+        pairs = [("recommend me a funny movie", "recommend a scary movie"),
+                 ("a sci-fi movie please", "a romantic movie"), ("a crime thriller", "an animated film")]
+        for n, (ask_a, ask_b) in enumerate(pairs):
+            ev_a, ev_b = msg(ask_a, channel=f"race{n}", user="u1"), msg(ask_b, channel=f"race{n}", user="u2")
+            ra, rb = await asyncio.gather(a.core.handle(ev_a), b.core.handle(ev_b))
+            shown = {v.item_id for r in ra + rb for v in r.items}
+            assert len(shown) > 5  # both answered with lists
+            state = await load_conversation(a.store.conversations, ev_a.tenant, ev_a.key.as_str())
+            assert shown <= set(state.shown)
+            assert state.version == 2  # two saves, neither lost
+    finally:
+        await a.aclose()
+        await b.aclose()
+        if backend == "postgresql":
+            conn = await asyncpg.connect(pg_url_or_skip())
+            try:
+                schema = store.split('schema = "')[1].split('"')[0]
+                await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            finally:
+                await conn.close()

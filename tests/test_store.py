@@ -153,3 +153,16 @@ def test_instances_opening_one_fresh_sqlite_file_together_all_start(tmp_path: Pa
         for proc in procs:
             _, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, err[-2000:]
+
+
+async def test_conversation_state_save_is_compare_and_set(store_factory) -> None:
+    store = await store_factory()
+    repo = store.conversations
+    assert await repo.load_versioned("t1", "k") == (None, 0)
+    assert await repo.save_state_if("t1", "k", {"n": 1}, 0)
+    assert not await repo.save_state_if("t1", "k", {"n": "stale"}, 0)  # somebody saved since version 0
+    assert await repo.save_state_if("t1", "k", {"n": 2}, 1)
+    assert await repo.load_versioned("t1", "k") == ({"n": 2}, 2)
+    assert await repo.load_versioned("t2", "k") == (None, 0)  # tenant-scoped
+    await repo.save_state("t1", "k", {"n": 3})  # the unconditional save moves the version on too
+    assert await repo.load_versioned("t1", "k") == ({"n": 3}, 3)

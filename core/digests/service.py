@@ -35,7 +35,7 @@ from core.feedback import FeedbackService
 from core.ports import Outbound
 from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender
-from core.state import ConvState
+from core.state import load_conversation, save_conversation
 from core.store.store import Store
 
 log = logging.getLogger("recbot.digests")
@@ -304,11 +304,11 @@ class DigestService:
 
     async def _remember_shown(self, sub: Subscription, reply: Reply) -> None:
         """Make the digest the channel's last list, so "why the second one?" and "more" follow it."""
-        state = ConvState.from_json(await self.store.conversations.load_state(sub.tenant, sub.conv_key))
+        state = await load_conversation(self.store.conversations, sub.tenant, sub.conv_key)
         assert reply.rec_id is not None
         state.record_shown(reply.rec_id, [v.item_id for v in reply.items],
                            {v.item_id: v.reason for v in reply.items})
-        await self.store.conversations.save_state(sub.tenant, sub.conv_key, state.to_json())
+        await save_conversation(self.store.conversations, sub.tenant, sub.conv_key, state)
 
 
 def _reply(payload: dict[str, object], rec_id: str, sub: Subscription) -> Reply:

@@ -65,6 +65,11 @@ MIGRATIONS: list[list[str]] = [
             UNIQUE (sub_id, period))""",
         "CREATE INDEX deliveries_ready ON digest_deliveries (status, next_attempt)",
     ],
+    # 3: a version per conversation state, so two writers (two bot instances behind a load balancer,
+    # or a digest and a chat turn) never silently overwrite each other (ConversationRepo.save_state_if).
+    [
+        "ALTER TABLE conversations ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 
 

@@ -91,9 +91,28 @@ class ConversationRepo:
     async def save_state(self, tenant: str, conv_key: str, state: dict[str, object]) -> None:
         await self.db.execute(
             "INSERT INTO conversations (tenant, conv_key, state, updated) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (tenant, conv_key) DO UPDATE SET state = excluded.state, updated = excluded.updated",
+            "ON CONFLICT (tenant, conv_key) DO UPDATE SET state = excluded.state, updated = excluded.updated, "
+            "version = conversations.version + 1",
             (tenant, conv_key, json.dumps(state), time.time()),
         )
+
+    async def load_versioned(self, tenant: str, conv_key: str) -> tuple[dict[str, object] | None, int]:
+        """The state and its version (0 when there is none yet)."""
+        row = await self.db.fetchone(
+            "SELECT state, version FROM conversations WHERE tenant = ? AND conv_key = ?", (tenant, conv_key)
+        )
+        return (json.loads(row[0]), int(row[1])) if row else (None, 0)
+
+    async def save_state_if(self, tenant: str, conv_key: str, state: dict[str, object], version: int) -> bool:
+        """Write ``state`` only if the stored version is still ``version`` (compare-and-set); the version
+        goes up by one. False: somebody else saved in between (reload, merge, try again)."""
+        changed = await self.db.execute(
+            "INSERT INTO conversations (tenant, conv_key, state, updated, version) VALUES (?, ?, ?, ?, 1) "
+            "ON CONFLICT (tenant, conv_key) DO UPDATE SET state = excluded.state, updated = excluded.updated, "
+            "version = conversations.version + 1 WHERE conversations.version = ?",
+            (tenant, conv_key, json.dumps(state), time.time(), version),
+        )
+        return changed > 0
 
     async def add_turn(self, tenant: str, conv_key: str, user_id: str | None, role: str, text: str) -> None:
         await self.db.execute(
