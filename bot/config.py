@@ -80,6 +80,9 @@ class FeedbackSettings:
 class LimitsSettings:
     messages_per_minute: float = 20.0  # per user on Discord/Slack; 0 disables
     burst: int = 8  # messages a user may send at once before the per-minute rate applies
+    # Where the buckets live: "memory" (per process), "store" (the shared database, one bucket per person
+    # across instances), "auto" (store on PostgreSQL, memory on SQLite).
+    shared: str = "auto"
 
 
 @dataclass

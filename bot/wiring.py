@@ -22,6 +22,7 @@ from core.feedback import EmojiMap, FeedbackService
 from core.generation.base import Generator
 from core.nlu.types import Parser
 from core.ports import Outbound
+from core.ratelimit import Limiter, RateLimiter, StoreRateLimiter
 from core.recommend.catalog import Catalog, load_catalog
 from core.recommend.types import Recommender
 from core.store.store import Store
@@ -134,6 +135,16 @@ def build_generator(config: Config) -> Generator:
     return build_gen(settings)
 
 
+def build_limiter(config: Config, store: Store) -> Limiter:
+    """Per-person message limit: in the shared database where several instances may serve one person."""
+    limits = config.limits
+    if limits.shared not in ("auto", "memory", "store"):
+        raise ValueError(f"[limits] shared must be auto, memory or store, not {limits.shared!r}")
+    if limits.shared == "store" or (limits.shared == "auto" and store.db.dialect == "postgresql"):
+        return StoreRateLimiter(store.db, limits.messages_per_minute, limits.burst)
+    return RateLimiter(limits.messages_per_minute, limits.burst)
+
+
 async def build_app(config: Config) -> App:
     digest_cfg = digest_settings(config)  # before anything opens: a config error leaks nothing
     store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
@@ -153,7 +164,7 @@ async def build_app(config: Config) -> App:
             CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
                          multilingual=config.embedding.multilingual,
                          messages_per_minute=config.limits.messages_per_minute, burst=config.limits.burst),
-            feedback=feedback, digests=digests,
+            feedback=feedback, digests=digests, limiter=build_limiter(config, store),
         )
     except BaseException:
         await store.close()  # else aiosqlite's thread keeps the process alive after the error

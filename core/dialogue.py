@@ -26,7 +26,7 @@ from core.feedback import FeedbackService
 from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
-from core.ratelimit import RateLimiter
+from core.ratelimit import Limiter, RateLimiter
 from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
@@ -65,7 +65,8 @@ class CoreSettings:
 class DialogueCore:
     def __init__(self, store: Store, catalog: Catalog, parser: Parser, recommender: Recommender,
                  generator: Generator, settings: CoreSettings | None = None,
-                 feedback: FeedbackService | None = None, digests: DigestCommands | None = None) -> None:
+                 feedback: FeedbackService | None = None, digests: DigestCommands | None = None,
+                 limiter: Limiter | None = None) -> None:
         self.store = store
         self.catalog = catalog
         self.parser = parser
@@ -75,7 +76,7 @@ class DialogueCore:
         self.feedback = feedback or FeedbackService(store, catalog)
         self.digests = digests
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._limiter = RateLimiter(self.settings.messages_per_minute, self.settings.burst)
+        self._limiter = limiter or RateLimiter(self.settings.messages_per_minute, self.settings.burst)
 
     # ---- entry points -------------------------------------------------------------------------
     async def handle(self, event: AnyEvent, prose_sink: ProseSink | None = None) -> list[Reply]:
@@ -95,7 +96,7 @@ class DialogueCore:
             if not await self.store.events.claim(event.tenant, event.platform, event.event_id):
                 return []  # a retry or a duplicate delivery: already handled
             if (isinstance(event, Message | Command) and event.platform not in self.settings.unlimited_platforms
-                    and not self._limiter.allow(f"{event.tenant}:{event.user}")):
+                    and not await self._limiter.check(event.tenant, event.user)):
                 return [Reply(texts.SLOW_DOWN, key=event.key, ephemeral=True)]
             key = event.key.as_str()
             lock = self._locks.get(key)

@@ -225,3 +225,28 @@ async def test_concurrent_turns_in_one_channel_on_two_instances_lose_nothing_sho
                 await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             finally:
                 await conn.close()
+
+
+async def test_a_flood_split_across_two_instances_is_limited_once(tmp_path: Path) -> None:
+    """[limits] on PostgreSQL: both instances spend from one bucket per person (not burst each)."""
+    from core import texts
+
+    schema = f"so_{uuid.uuid4().hex[:12]}"
+    cfg = load_config(write_config(tmp_path, "[limits]\nmessages_per_minute = 1\nburst = 3\n"
+                                             f'[store]\nurl = "{pg_url_or_skip()}"\nschema = "{schema}"\n'))
+    a, b = await asyncio.gather(build_app(cfg), build_app(cfg))
+    try:
+        flood = [msg(f"recommend a movie #{n}", channel=f"c{n}", user="flooder") for n in range(10)]
+        replies = await asyncio.gather(*((a if n % 2 else b).core.handle(ev) for n, ev in enumerate(flood)))
+        slowed = [r for r in replies if r and r[0].text == texts.SLOW_DOWN]
+        assert len(slowed) == len(flood) - 3
+        other = await a.core.handle(msg("recommend a movie", channel="c99", user="someone-else"))
+        assert other[0].text != texts.SLOW_DOWN
+    finally:
+        await a.aclose()
+        await b.aclose()
+        conn = await asyncpg.connect(pg_url_or_skip())
+        try:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        finally:
+            await conn.close()

@@ -70,6 +70,12 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE conversations ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
     ],
+    # 4: per-person rate-limit buckets shared by all instances (core/ratelimit.StoreRateLimiter).
+    [
+        """CREATE TABLE rate_buckets (
+            tenant TEXT NOT NULL, user_id TEXT NOT NULL, tokens REAL NOT NULL, updated REAL NOT NULL,
+            allowed INTEGER NOT NULL, PRIMARY KEY (tenant, user_id))""",
+    ],
 ]
 
 

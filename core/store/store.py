@@ -18,6 +18,7 @@ USER_TABLES: dict[str, str] = {
     "users": "profile",
     "subscriptions": "digest subscriptions",
     "digest_deliveries": "digest deliveries",
+    "rate_buckets": "rate-limit bucket (how many messages you may send right now)",
 }
 
 
