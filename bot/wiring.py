@@ -162,8 +162,7 @@ async def build_app(config: Config) -> App:
         core = DialogueCore(
             store, catalog, parser, recommender, generator,
             CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
-                         multilingual=config.embedding.multilingual,
-                         messages_per_minute=config.limits.messages_per_minute, burst=config.limits.burst),
+                         multilingual=config.embedding.multilingual),
             feedback=feedback, digests=digests, limiter=build_limiter(config, store),
         )
     except BaseException:

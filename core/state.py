@@ -122,9 +122,6 @@ async def save_conversation(repo: ConversationRepo, tenant: str, conv_key: str, 
         if await repo.save_state_if(tenant, conv_key, state.to_json(), state.version):
             state.version += 1
             return
-        raw, version = await repo.load_versioned(tenant, conv_key)
-        stored = ConvState.from_json(raw)
-        stored.version = version
-        state.merge_concurrent(stored)
+        state.merge_concurrent(await load_conversation(repo, tenant, conv_key))
     log.warning("conversation state kept changing during %d attempts; saving over it", attempts)
     await repo.save_state(tenant, conv_key, state.to_json())

@@ -78,23 +78,20 @@ class UserRepo:
         return dict(zip(("user_id", "platform", "display_name", "created", "last_seen"), row, strict=True))
 
 
+# A new row starts at version 1 (0 means "no row"), an update adds one; save_state_if appends its WHERE.
+_SAVE_STATE = (
+    "INSERT INTO conversations (tenant, conv_key, state, updated, version) VALUES (?, ?, ?, ?, 1) "
+    "ON CONFLICT (tenant, conv_key) DO UPDATE SET state = excluded.state, updated = excluded.updated, "
+    "version = conversations.version + 1"
+)
+
+
 class ConversationRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def load_state(self, tenant: str, conv_key: str) -> dict[str, object] | None:
-        row = await self.db.fetchone(
-            "SELECT state FROM conversations WHERE tenant = ? AND conv_key = ?", (tenant, conv_key)
-        )
-        return json.loads(row[0]) if row else None
-
-    async def save_state(self, tenant: str, conv_key: str, state: dict[str, object]) -> None:
-        await self.db.execute(
-            "INSERT INTO conversations (tenant, conv_key, state, updated) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (tenant, conv_key) DO UPDATE SET state = excluded.state, updated = excluded.updated, "
-            "version = conversations.version + 1",
-            (tenant, conv_key, json.dumps(state), time.time()),
-        )
+        return (await self.load_versioned(tenant, conv_key))[0]
 
     async def load_versioned(self, tenant: str, conv_key: str) -> tuple[dict[str, object] | None, int]:
         """The state and its version (0 when there is none yet)."""
@@ -103,15 +100,15 @@ class ConversationRepo:
         )
         return (json.loads(row[0]), int(row[1])) if row else (None, 0)
 
+    async def save_state(self, tenant: str, conv_key: str, state: dict[str, object]) -> None:
+        """Write ``state`` whatever the stored version is (the version still goes up by one)."""
+        await self.db.execute(_SAVE_STATE, (tenant, conv_key, json.dumps(state), time.time()))
+
     async def save_state_if(self, tenant: str, conv_key: str, state: dict[str, object], version: int) -> bool:
         """Write ``state`` only if the stored version is still ``version`` (compare-and-set); the version
         goes up by one. False: somebody else saved in between (reload, merge, try again)."""
-        changed = await self.db.execute(
-            "INSERT INTO conversations (tenant, conv_key, state, updated, version) VALUES (?, ?, ?, ?, 1) "
-            "ON CONFLICT (tenant, conv_key) DO UPDATE SET state = excluded.state, updated = excluded.updated, "
-            "version = conversations.version + 1 WHERE conversations.version = ?",
-            (tenant, conv_key, json.dumps(state), time.time(), version),
-        )
+        changed = await self.db.execute(_SAVE_STATE + " WHERE conversations.version = ?",
+                                        (tenant, conv_key, json.dumps(state), time.time(), version))
         return changed > 0
 
     async def add_turn(self, tenant: str, conv_key: str, user_id: str | None, role: str, text: str) -> None:

@@ -35,13 +35,7 @@ class Store:
 
     @classmethod
     async def open_sqlite(cls, path: Path) -> Store:
-        db = await SqliteDatabase.open(path)
-        try:
-            await migrate(db)
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db)
+        return await cls._migrated(await SqliteDatabase.open(path))
 
     @classmethod
     async def open_url(cls, url: str, sqlite_path: Path, schema: str | None = None) -> Store:
@@ -49,14 +43,18 @@ class Store:
         if url.startswith(("postgresql://", "postgres://")):
             from core.store.pg import PostgresDatabase
 
-            db: Database = await PostgresDatabase.open(url, schema=schema)
-            try:
-                await migrate(db)
-            except BaseException:
-                await db.close()
-                raise
-            return cls(db)
+            return await cls._migrated(await PostgresDatabase.open(url, schema=schema))
         return await cls.open_sqlite(sqlite_path)
+
+    @classmethod
+    async def _migrated(cls, db: Database) -> Store:
+        """The store over ``db`` once its schema is current; a failed migration closes ``db``."""
+        try:
+            await migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db)
 
     async def close(self) -> None:
         await self.db.close()
