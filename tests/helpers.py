@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from pathlib import Path
 
 from core.events import ButtonAction, ButtonPress, Message, Reaction
@@ -37,3 +38,19 @@ def write_config(tmp_path: Path, body: str = "", *, engines: str = "simple") -> 
     path.write_text(f'[data]\ndir = "{tmp_path / "data"}"\n[generation]\nbackend = "template"\n'
                     f"{engine_cfg}{body}", encoding="utf-8")
     return path
+
+
+class ErrorLog(logging.Handler):
+    """Collects ERROR records: a traceback logged by a library or an adapter is a crash we hid."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def take(self) -> list[str]:
+        """The messages collected since the last take, and start afresh."""
+        found, self.records = self.records, []
+        return [r.getMessage() for r in found]

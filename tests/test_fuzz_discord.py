@@ -42,6 +42,7 @@ from adapters.discord_views import (
 from core.events import ButtonAction, ItemView, Reply
 from tests.discord_harness import ALICE, CHAN_A, CHAN_A2, DM_CHAN, Bot, make_config, make_fake, running_bot
 from tests.fake_discord import FakeDiscord, Recorded
+from tests.helpers import ErrorLog
 
 
 def pings_nobody(body: dict[str, Any]) -> bool:
@@ -123,25 +124,12 @@ def test_custom_id_parsing_yields_a_button_action_or_nothing(value: str) -> None
 
 # ---- the live client under fire ------------------------------------------------------------------------
 
-class _Errors(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def take(self) -> list[str]:
-        found, self.records = self.records, []
-        return [r.getMessage() for r in found]
-
-
 @dataclass
 class Live:
     loop: asyncio.AbstractEventLoop
     fake: FakeDiscord
     bot: Bot
-    errors: _Errors
+    errors: ErrorLog
 
     def run(self, coro: Any) -> Any:
         return self.loop.run_until_complete(coro)
@@ -167,7 +155,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
     """Fake Discord + bot (real adapter, discord.py client and core) on a loop of the test's own, so that
     hypothesis can drive it from plain functions."""
     loop = asyncio.new_event_loop()
-    errors = _Errors()
+    errors = ErrorLog()
     loggers = [logging.getLogger(n) for n in ("adapters.discord", "discord", "aiohttp.server")]
     for lg in loggers:
         lg.addHandler(errors)

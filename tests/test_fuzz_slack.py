@@ -32,6 +32,7 @@ from adapters.slack_blocks import button_id, clean_incoming, mentions, parse_but
 from adapters.slack_payload import check_payload
 from bot.wiring import App
 from core.events import ButtonAction, ItemView, Reply
+from tests.helpers import ErrorLog
 from tests.slack_mock import MockSlack, Workspace, build_test_app, event_body, message_ts
 
 SECRET = "fuzz-signing-secret-0123456789ab"
@@ -53,17 +54,6 @@ LIVE_PINGS = ("<!everyone", "<!channel", "<!here", "<@U", "<@W")
 
 # ---- a served adapter on its own loop (hypothesis drives sync functions) -------------------------
 
-class _Errors(logging.Handler):
-    """Collects ERROR records: a traceback logged by bolt, aiohttp or the adapter is a crash we hid."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @dataclass
 class Served:
     loop: asyncio.AbstractEventLoop
@@ -71,7 +61,7 @@ class Served:
     mock: MockSlack
     adapter: SlackAdapter
     session: aiohttp.ClientSession
-    errors: _Errors
+    errors: ErrorLog
     _stamp: int = field(default=0)
 
     def run(self, coro: Any) -> Any:
@@ -121,7 +111,7 @@ def raw_signature(secret: str, body: bytes, ts: str) -> dict[str, str]:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     loop = asyncio.new_event_loop()
-    errors = _Errors()
+    errors = ErrorLog()
     loggers = [logging.getLogger(n) for n in ("recbot.slack", "slack_bolt", "aiohttp.server", "asyncio")]
     for lg in loggers:
         lg.addHandler(errors)

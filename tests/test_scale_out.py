@@ -12,6 +12,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -24,22 +25,32 @@ from tests.conftest import ROOT, pg_url_or_skip, write_config
 from tests.helpers import button, msg, reaction
 
 
+@asynccontextmanager
+async def _two_apps(tmp_path: Path, body: str, backend: str = "postgresql") -> AsyncIterator[tuple[App, App]]:
+    """Two build_app instances on one store (a fresh PostgreSQL schema, or one SQLite file), started
+    at the same moment as a fresh deployment would be; closed, and the schema dropped, afterwards."""
+    schema = f"so_{uuid.uuid4().hex[:12]}"
+    url = pg_url_or_skip() if backend == "postgresql" else ""
+    store = f'[store]\nurl = "{url}"\nschema = "{schema}"\n' if url else ""
+    cfg = load_config(write_config(tmp_path, body + store))
+    a, b = await asyncio.gather(build_app(cfg), build_app(cfg))
+    try:
+        yield a, b
+    finally:
+        await a.aclose()
+        await b.aclose()
+        if url:
+            conn = await asyncpg.connect(url)
+            try:
+                await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            finally:
+                await conn.close()
+
+
 @pytest.fixture
 async def two_instances(tmp_path: Path) -> AsyncIterator[tuple[App, App]]:
-    url = pg_url_or_skip()
-    schema = f"so_{uuid.uuid4().hex[:12]}"
-    cfg = load_config(write_config(
-        tmp_path, f'[limits]\nmessages_per_minute = 0\n[store]\nurl = "{url}"\nschema = "{schema}"\n'))
-    # Both start at the same moment on a schema that does not exist yet, as a fresh deployment would.
-    a, b = await asyncio.gather(build_app(cfg), build_app(cfg))
-    yield a, b
-    await a.aclose()
-    await b.aclose()
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    finally:
-        await conn.close()
+    async with _two_apps(tmp_path, "[limits]\nmessages_per_minute = 0\n") as apps:
+        yield apps
 
 
 async def _count(app: App, sql: str, *params: object) -> int:
@@ -199,12 +210,7 @@ async def test_concurrent_turns_in_one_channel_on_two_instances_lose_nothing_sho
     state holds everything either one showed."""
     from core.state import load_conversation
 
-    store = ""
-    if backend == "postgresql":
-        store = f'[store]\nurl = "{pg_url_or_skip()}"\nschema = "so_{uuid.uuid4().hex[:12]}"\n'
-    cfg = load_config(write_config(tmp_path, f"[limits]\nmessages_per_minute = 0\n{store}"))
-    a, b = await asyncio.gather(build_app(cfg), build_app(cfg))
-    try:
+    async with _two_apps(tmp_path, "[limits]\nmessages_per_minute = 0\n", backend) as (a, b):
         pairs = [("recommend me a funny movie", "recommend a scary movie"),
                  ("a sci-fi movie please", "a romantic movie"), ("a crime thriller", "an animated film")]
         for n, (ask_a, ask_b) in enumerate(pairs):
@@ -215,38 +221,16 @@ async def test_concurrent_turns_in_one_channel_on_two_instances_lose_nothing_sho
             state = await load_conversation(a.store.conversations, ev_a.tenant, ev_a.key.as_str())
             assert shown <= set(state.shown)
             assert state.version == 2  # two saves, neither lost
-    finally:
-        await a.aclose()
-        await b.aclose()
-        if backend == "postgresql":
-            conn = await asyncpg.connect(pg_url_or_skip())
-            try:
-                schema = store.split('schema = "')[1].split('"')[0]
-                await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-            finally:
-                await conn.close()
 
 
 async def test_a_flood_split_across_two_instances_is_limited_once(tmp_path: Path) -> None:
     """[limits] on PostgreSQL: both instances spend from one bucket per person (not burst each)."""
     from core import texts
 
-    schema = f"so_{uuid.uuid4().hex[:12]}"
-    cfg = load_config(write_config(tmp_path, "[limits]\nmessages_per_minute = 1\nburst = 3\n"
-                                             f'[store]\nurl = "{pg_url_or_skip()}"\nschema = "{schema}"\n'))
-    a, b = await asyncio.gather(build_app(cfg), build_app(cfg))
-    try:
+    async with _two_apps(tmp_path, "[limits]\nmessages_per_minute = 1\nburst = 3\n") as (a, b):
         flood = [msg(f"recommend a movie #{n}", channel=f"c{n}", user="flooder") for n in range(10)]
         replies = await asyncio.gather(*((a if n % 2 else b).core.handle(ev) for n, ev in enumerate(flood)))
         slowed = [r for r in replies if r and r[0].text == texts.SLOW_DOWN]
         assert len(slowed) == len(flood) - 3
         other = await a.core.handle(msg("recommend a movie", channel="c99", user="someone-else"))
         assert other[0].text != texts.SLOW_DOWN
-    finally:
-        await a.aclose()
-        await b.aclose()
-        conn = await asyncpg.connect(pg_url_or_skip())
-        try:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        finally:
-            await conn.close()
