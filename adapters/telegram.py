@@ -140,7 +140,7 @@ class TelegramAdapter:
         """The message as plain text without the bot's @mention, and whether it mentioned the bot."""
         text = msg.text or ""
         mentioned = False
-        for ent, value in sorted(msg.parse_entities(["mention"]).items(), key=lambda kv: -kv[0].offset):
+        for value in msg.parse_entities(["mention"]).values():
             if value.lower() == f"@{self.username}":
                 mentioned = True
                 text = text.replace(value, " ", 1)

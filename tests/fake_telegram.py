@@ -188,9 +188,9 @@ class FakeTelegram:
     def sent(self, method: str = "sendMessage") -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, method: str, count: int, timeout: float = 15.0) -> list[Call]:
+    async def wait_for(self, method: str, count: int, within_s: float = 15.0) -> list[Call]:
         """Wait until the bot made ``count`` calls of ``method`` in all."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within_s
         while len(self.sent(method)) < count:
             if time.monotonic() > deadline:
                 raise AssertionError(f"expected {count} {method} calls, got {len(self.sent(method))}: "

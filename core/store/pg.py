@@ -1,7 +1,9 @@
 """PostgreSQL behind the same Database interface (asyncpg pool).
 
 Repositories keep writing portable SQL with ``?`` placeholders; this module rewrites them to ``$n``
-once per statement (cached) and turns asyncpg's status strings into row counts. Several bot instances
+once per statement (cached) and turns asyncpg's status strings into row counts. Both rewrites work on
+sqlparse's tokens, so a ``?`` or a type name inside a string literal, a quoted identifier or a comment
+is left alone. Several bot instances
 share one database: uniqueness (event ids, digest periods) is decided by constraints, not by locks in
 a process.
 """
@@ -15,22 +17,54 @@ from functools import lru_cache
 from typing import Any
 
 import asyncpg
+from sqlparse import tokens as T
+from sqlparse.lexer import Lexer
 
 from core.store.db import Row
 
-_QMARK = re.compile(r"\?")
+
+def _tokens(sql: str) -> list[tuple[Any, str]]:
+    return list(Lexer.get_default_instance().get_tokens(sql))
 
 
 @lru_cache(maxsize=512)
 def to_pg(sql: str) -> str:
-    counter = iter(range(1, 10_000))
-    return _QMARK.sub(lambda _m: f"${next(counter)}", sql)
+    """``?`` placeholders -> ``$1, $2, ...``; a ``?`` in a literal, identifier or comment is text."""
+    out: list[str] = []
+    n = 0
+    for ttype, value in _tokens(sql):
+        if ttype in T.Name.Placeholder and value == "?":
+            n += 1
+            value = f"${n}"
+        out.append(value)
+    return "".join(out)
+
+
+# SQLite column types of migrations.py and their PostgreSQL spelling.
+_PG_TYPES = {"REAL": "DOUBLE PRECISION"}
 
 
 def pg_ddl(stmt: str) -> str:
-    """Translate the SQLite-flavoured DDL of migrations.py to PostgreSQL."""
-    stmt = stmt.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
-    return re.sub(r"\bREAL\b", "DOUBLE PRECISION", stmt)
+    """Translate the SQLite-flavoured DDL of migrations.py to PostgreSQL, token by token.
+
+    ``INTEGER PRIMARY KEY AUTOINCREMENT`` becomes ``BIGSERIAL PRIMARY KEY``; the type ``REAL`` becomes
+    ``DOUBLE PRECISION``. Literals, quoted identifiers and comments are separate tokens and never match.
+    """
+    toks = [(t, v) for t, v in _tokens(stmt)]
+    # (index, upper-case word) of the bare words: keywords, type names and unquoted names.
+    words = [(i, v.upper()) for i, (t, v) in enumerate(toks)
+             if t in T.Keyword or t in T.Name.Builtin or t is T.Name]
+    out = {i: v for i, (_t, v) in enumerate(toks)}
+    for k in range(len(words) - 2):
+        (a, w1), (_b, w2), (c, w3) = words[k:k + 3]
+        if (w1, w2, w3) == ("INTEGER", "PRIMARY KEY", "AUTOINCREMENT") and toks[a][0] in T.Name.Builtin:
+            out[a] = "BIGSERIAL"
+            for j in range(_b + 1, c + 1):  # the space before AUTOINCREMENT and the word itself
+                out[j] = ""
+    for i, (t, v) in enumerate(toks):
+        if t in T.Name.Builtin and v.upper() in _PG_TYPES:
+            out[i] = _PG_TYPES[v.upper()]
+    return "".join(out[i] for i in range(len(toks)))
 
 
 def _args(params: Sequence[Any]) -> tuple[Any, ...]:
