@@ -180,9 +180,9 @@ def test_prefix_cached_prefill_and_steps_give_the_same_logits(tiny: tuple[Any, A
     prompts = [prompt_ids(tok, dataclasses.replace(REQ, user_text=a)) for a in asks]
 
     def run(prefix_cache: bool) -> tuple[list[torch.Tensor], StepRunner]:
+        ignore = SimpleNamespace(on_token=lambda *a: None, finish=lambda *a: None)
         runner = StepRunner(model, tok, {tok.eos_token_id}, tok.pad_token_id,
-                            Sampler(set(), temperature=0.0, repetition_penalty=1.3), 4096, prefix_cache)
-        runner.on_token = runner.finish = lambda *a: None
+                            Sampler(set(), temperature=0.0, repetition_penalty=1.3), 4096, ignore, prefix_cache)
         logits: list[torch.Tensor] = []
         sample = runner.sampler.sample
         runner.sampler.sample = lambda x, *a: (logits.append(x.clone()), sample(x, *a))[1]  # type: ignore[method-assign]

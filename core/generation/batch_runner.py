@@ -12,14 +12,17 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from core.generation.local_pool import Job
+    from core.generation.job import Job
+    from core.generation.runner import RunnerEvents
 
 
 class _Rows:
     """Per-row decoding state of one batch, shared by the stopping criterion and the streamer."""
 
-    def __init__(self, jobs: list[Job], tokenizer: Any, eos_ids: set[int], prompt_len: int) -> None:
+    def __init__(self, jobs: list[Job], tokenizer: Any, eos_ids: set[int], prompt_len: int,
+                 events: RunnerEvents) -> None:
         self.jobs = jobs
+        self.events = events
         self.prompt_len = prompt_len
         self.tokenizer = tokenizer
         self.eos_ids = eos_ids
@@ -59,14 +62,14 @@ class _Rows:
                 self.done[i] = True
                 continue
             job = self.jobs[i]
-            if job.t_first_token is None:
-                job.t_first_token = now
+            if self.generated[i] == 1:
+                self.events.on_token(job, now)
             if job.stream and not job.cancelled:
                 self.tokens[i].append(tok)
                 text = self.tokenizer.decode(self.tokens[i], skip_special_tokens=True)
                 # A trailing U+FFFD is half a multi-byte character: wait for the rest.
                 if text.startswith(self.sent[i]) and not text.endswith("\ufffd") and len(text) > len(self.sent[i]):
-                    job._deliver(text[len(self.sent[i]):])
+                    job.deliver(text[len(self.sent[i]):])
                     self.sent[i] = text
 
     def end(self) -> None:
@@ -75,16 +78,19 @@ class _Rows:
 
 class BatchRunner:
     def __init__(self, model: Any, tokenizer: Any, eos_ids: set[int], pad_id: int,
-                 gen_kwargs: dict[str, Any]) -> None:
+                 gen_kwargs: dict[str, Any], events: RunnerEvents) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.eos_ids = eos_ids
         self.pad_id = pad_id
         self.gen_kwargs = gen_kwargs
-        self.on_token: Any = None
-        self.finish: Any = None
+        self.events = events
 
     active = 0  # the whole batch runs inside admit()
+    prefill_budget: int | None = None  # admit() takes whatever the pool's max_batch allows
+
+    def prefill_cost(self, prompt: list[int]) -> int:
+        return len(prompt)
 
     def step(self) -> None:
         return None
@@ -106,7 +112,7 @@ class BatchRunner:
         for i, job in enumerate(batch):  # left padding: every row's next token lands in the same column
             ids[i, width - len(job.prompt_ids):] = torch.tensor(job.prompt_ids, dtype=torch.long)
             mask[i, width - len(job.prompt_ids):] = 1
-        rows = _Rows(batch, self.tokenizer, self.eos_ids, width)
+        rows = _Rows(batch, self.tokenizer, self.eos_ids, width, self.events)
         longest = max(j.max_new_tokens for j in batch)
         kwargs = dict(self.gen_kwargs)
         if "min_new_tokens" in kwargs:
@@ -126,4 +132,4 @@ class BatchRunner:
             toks = new[i][: rows.stop_after[i]] if rows.stop_after[i] is not None else new[i]
             cut = next((k for k, t in enumerate(toks) if t in self.eos_ids), None)
             truncated = cut is None and len(toks) >= job.max_new_tokens
-            self.finish(job, toks[:cut] if cut is not None else toks, truncated)
+            self.events.finish(job, toks[:cut] if cut is not None else toks, truncated)

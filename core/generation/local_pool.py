@@ -17,119 +17,23 @@ asyncio event loop never runs model code: results cross over with ``call_soon_th
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.generation.base import GenerationError
 from core.generation.batch_runner import BatchRunner
+from core.generation.job import Job, JobEnd, JobResult
+from core.generation.runner import Runner
 from core.generation.sampling import Sampler
 from core.generation.step_runner import StepRunner, supports_step_batching
 
 log = logging.getLogger("recbot.generation")
-_ids = itertools.count(1)
 
-
-@dataclass(frozen=True, slots=True)
-class JobResult:
-    text: str
-    tokens: int
-    truncated: bool  # stopped by the token limit rather than end-of-sequence
-
-
-@dataclass(frozen=True, slots=True)
-class _End:
-    result: JobResult | None
-    error: GenerationError | None
-
-
-class Job:
-    """One request in the pool. Created and awaited on the event loop; fed by the worker thread."""
-
-    def __init__(self, pool: GenerationPool, prompt_ids: list[int], max_new_tokens: int, deadline_s: float,
-                 channel_key: str, stream: bool, loop: asyncio.AbstractEventLoop) -> None:
-        self.id = next(_ids)
-        self.pool = pool
-        self.prompt_ids = prompt_ids
-        self.max_new_tokens = max(1, max_new_tokens)
-        self.t_submit = time.monotonic()
-        self.deadline = self.t_submit + deadline_s
-        self.channel_key = channel_key
-        self.stream = stream
-        self.loop = loop
-        self.cancel_reason: str | None = None  # set once; read by the worker every step
-        self.t_first_token: float | None = None
-        self.t_done: float | None = None
-        self.batch_size = 0
-        self.outcome: JobResult | None = None
-        self._queue: asyncio.Queue[str | _End] = asyncio.Queue()
-        self._ended = False
-
-    @property
-    def cancelled(self) -> bool:
-        return self.cancel_reason is not None
-
-    def cancel(self, reason: str = "cancelled") -> None:
-        """Thread-safe. A queued job leaves the queue; a running one stops at the next decoding step."""
-        if self.cancel_reason is None and not self._ended:
-            self.cancel_reason = reason
-            self.pool._forget(self)
-            self._deliver(_End(None, GenerationError(reason)))
-
-    # -- worker side ----------------------------------------------------------------------------
-    def _deliver(self, item: str | _End) -> None:
-        try:
-            self.loop.call_soon_threadsafe(self._put, item)
-        except RuntimeError:  # the loop is closed: nobody is waiting any more
-            self.cancel_reason = self.cancel_reason or "event loop closed"
-
-    def _put(self, item: str | _End) -> None:
-        if self._ended:
-            return
-        if isinstance(item, _End):
-            self._ended = True
-            self.t_done = time.monotonic()
-            self.outcome = item.result
-        self._queue.put_nowait(item)
-
-    # -- caller side ----------------------------------------------------------------------------
-    async def _next(self) -> str | _End:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0 and self._queue.empty():
-            self.cancel("deadline")
-        try:
-            return await asyncio.wait_for(self._queue.get(), timeout=max(remaining, 0.0) + 0.05)
-        except TimeoutError:
-            self.cancel("deadline")
-            return await self._queue.get()
-        except asyncio.CancelledError:
-            self.cancel("caller cancelled")
-            raise
-
-    async def result(self) -> JobResult:
-        """The whole generated text; raises GenerationError on failure, deadline, cancellation."""
-        while True:
-            item = await self._next()
-            if isinstance(item, _End):
-                if item.error is not None:
-                    raise item.error
-                assert item.result is not None
-                return item.result
-
-    async def pieces(self) -> AsyncIterator[str]:
-        """Raw text pieces as they are decoded (submit with stream=True); ends like ``result``."""
-        while True:
-            item = await self._next()
-            if isinstance(item, _End):
-                if item.error is not None:
-                    raise item.error
-                return
-            yield item
+__all__ = ["GenerationPool", "Job", "JobResult", "PoolStats"]
 
 
 @dataclass
@@ -174,24 +78,23 @@ class GenerationPool:
         if scheduler == "auto":
             scheduler = "step" if supports_step_batching(model) else "batch"
         self.scheduler = scheduler
-        self.runner: StepRunner | BatchRunner
+        self.runner: Runner
         if scheduler == "step":
             # Prefill tokens admitted per iteration: bounds how long a burst of new prompts pauses the
             # rows already decoding (~0.5 s of prefill on 2 CPU cores; a GPU takes far more at once).
             budget = prefill_budget or (8192 if getattr(self.device, "type", "cpu") == "cuda" else 1024)
             sampler = Sampler(self.eos_ids, temperature, top_p, repetition_penalty,
                               int(extra.get("min_new_tokens", 0)))
-            self.runner = StepRunner(model, tokenizer, self.eos_ids, self.pad_id, sampler, budget, prefix_cache)
+            self.runner = StepRunner(model, tokenizer, self.eos_ids, self.pad_id, sampler, budget, self,
+                                     prefix_cache)
         elif scheduler == "batch":
             gen_kwargs: dict[str, Any] = {"do_sample": temperature > 0, "repetition_penalty": repetition_penalty}
             if temperature > 0:
                 gen_kwargs.update(temperature=temperature, top_p=top_p)
             gen_kwargs.update(extra)
-            self.runner = BatchRunner(model, tokenizer, self.eos_ids, self.pad_id, gen_kwargs)
+            self.runner = BatchRunner(model, tokenizer, self.eos_ids, self.pad_id, gen_kwargs, self)
         else:
             raise ValueError(f"unknown scheduler {scheduler!r} (step, batch or auto)")
-        self.runner.on_token = self._on_token
-        self.runner.finish = self._finish
         self.stats = PoolStats()
         self._cv = threading.Condition(threading.RLock())
         self._queue: deque[Job] = deque()
@@ -220,8 +123,8 @@ class GenerationPool:
     def submit(self, prompt_ids: list[int], *, max_new_tokens: int, deadline_s: float, channel_key: str = "",
                stream: bool = False) -> Job:
         """Queue a request. Raises GenerationError at once when the queue is full or the pool is closed."""
-        job = Job(self, list(prompt_ids), max_new_tokens, deadline_s, channel_key, stream,
-                  asyncio.get_running_loop())
+        job = Job(list(prompt_ids), max_new_tokens, deadline_s, channel_key, stream, asyncio.get_running_loop(),
+                  self._forget)
         with self._cv:
             if self._closed:
                 raise GenerationError("the generation pool is closed")
@@ -257,17 +160,17 @@ class GenerationPool:
         if self._started:
             await asyncio.to_thread(self._thread.join, 30.0)
 
-    # -- worker thread --------------------------------------------------------------------------
-    def _on_token(self, job: Job, now: float) -> None:
+    # -- worker thread: RunnerEvents (the runner calls these) -------------------------------------
+    def on_token(self, job: Job, now: float) -> None:
         job.t_first_token = now
 
-    def _finish(self, job: Job, tokens: list[int], truncated: bool) -> None:
+    def finish(self, job: Job, tokens: list[int], truncated: bool) -> None:
         if job.cancelled:
             return
         text = self.tokenizer.decode(tokens, skip_special_tokens=True)
         self.stats.served += 1
         self.stats.generated_tokens += len(tokens)
-        job._deliver(_End(JobResult(text, len(tokens), truncated), None))
+        job.deliver(JobEnd(JobResult(text, len(tokens), truncated), None))
         self._forget(job)
 
     def _take(self) -> list[Job] | None:
@@ -283,8 +186,8 @@ class GenerationPool:
         room = self.max_batch - self.runner.active
         if idle and self.batch_window_s > 0 and self.queued() < room:
             time.sleep(self.batch_window_s)  # requests of one burst arrive microseconds apart: let them join
-        budget = getattr(self.runner, "prefill_budget", None)
-        cost = getattr(self.runner, "prefill_cost", len)
+        budget = self.runner.prefill_budget
+        cost = self.runner.prefill_cost
         taken: list[Job] = []
         tokens = 0
         now = time.monotonic()

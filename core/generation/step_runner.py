@@ -26,7 +26,8 @@ from core.generation.prefix_cache import PrefixCache
 from core.generation.sampling import Sampler
 
 if TYPE_CHECKING:
-    from core.generation.local_pool import Job
+    from core.generation.job import Job
+    from core.generation.runner import RunnerEvents
 
 
 class _Row:
@@ -59,13 +60,13 @@ def supports_step_batching(model: Any) -> bool:
 
 class StepRunner:
     def __init__(self, model: Any, tokenizer: Any, eos_ids: set[int], pad_id: int, sampler: Sampler,
-                 prefill_budget: int, prefix_cache: bool = True) -> None:
+                 prefill_budget: int, events: RunnerEvents, prefix_cache: bool = True) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.eos_ids = eos_ids
         self.pad_id = pad_id
         self.sampler = sampler
-        self.prefill_budget = prefill_budget
+        self.prefill_budget: int | None = prefill_budget
         self.prefix = PrefixCache() if prefix_cache else None
         self.device = model.device
         params = inspect.signature(model.forward).parameters
@@ -77,8 +78,7 @@ class StepRunner:
         self.last: torch.Tensor | None = None  # (B,) token sampled last step, not yet fed
         self.pos: torch.Tensor | None = None  # (B,) position id of `last`
         self.seen: torch.Tensor | None = None  # (B, V) tokens in prompt+reply, for the repetition penalty
-        self.on_token: Any = None  # set by the pool: called (job, now) on every row's first token
-        self.finish: Any = None  # set by the pool: called (job, tokens, truncated) when a row is done
+        self.events = events  # first token of a row, and a finished row, are reported here
 
     @property
     def active(self) -> int:
@@ -175,22 +175,22 @@ class StepRunner:
                 done.append(i)
                 continue
             if tok in self.eos_ids:
-                self.finish(job, row.tokens, False)
+                self.events.finish(job, row.tokens, False)
                 done.append(i)
                 continue
             row.tokens.append(tok)
             if len(row.tokens) == 1:
-                self.on_token(job, now)
+                self.events.on_token(job, now)
             if job.stream:
                 text = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
                 if text.startswith(row.sent) and not text.endswith("\ufffd") and len(text) > len(row.sent):
-                    job._deliver(text[len(row.sent):])
+                    job.deliver(text[len(row.sent):])
                     row.sent = text
             if now > job.deadline:
                 job.cancel("deadline passed while generating")
                 done.append(i)
             elif len(row.tokens) >= job.max_new_tokens:
-                self.finish(job, row.tokens, True)
+                self.events.finish(job, row.tokens, True)
                 done.append(i)
         if done:
             self._retire(done)
