@@ -15,11 +15,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.config import Config
+from bot.config import PG_PREFIXES, Config
+from bot.environment import redact
 from core.store.copy import CopyError, TableCount, copy_store, verify_counts
 from core.store.store import Store
-
-PG_PREFIXES = ("postgresql://", "postgres://")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,12 +38,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                            help="replace whatever the target already holds (deleted in the same transaction)")
 
 
-def redact(url: str) -> str:
-    """The URL without its credentials, for messages."""
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
-
-
 def run(config: Config, args: argparse.Namespace) -> int:
     to_url = args.to_url or config.store.resolved_url()
     if not to_url.startswith(PG_PREFIXES):
@@ -55,7 +48,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
         # Opening would create an empty database and then "migrate" nothing: say so instead.
         print(f"recbot: store: no SQLite store at {src_path}", file=sys.stderr)
         return 2
-    schema = args.schema if args.schema is not None else (config.store.schema or None)
+    schema = args.schema if args.schema is not None else (config.store.db_schema or None)
     return asyncio.run(_run(args.store_cmd, src_path, to_url, schema, args))
 
 
