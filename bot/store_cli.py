@@ -55,7 +55,11 @@ def run(config: Config, args: argparse.Namespace) -> int:
 async def _run(cmd: str, src_path: Path, to_url: str, schema: str | None, args: argparse.Namespace) -> int:
     err = Console(stderr=True)
     where = redact(to_url) + (f" (schema {schema})" if schema else "")
-    src = await Store.open_sqlite(src_path)
+    try:
+        src = await Store.open_sqlite(src_path)
+    except Exception as e:  # garbage, truncated or newer-schema file: one clear line
+        print(f"recbot: store: cannot open the SQLite store {src_path}: {e}", file=sys.stderr)
+        return 1
     try:
         dst = await Store.open_url(to_url, src_path, schema)
     except Exception as e:  # unreachable server, bad credentials, schema name: one clear line
