@@ -3,6 +3,7 @@ slack-bolt (an optional extra: `pip install recbot[slack]`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -29,3 +30,15 @@ class SlackSettings(Settings):
     # Slack slash command -> recbot command (as in the terminal: /recommend, /why, /prefs ...).
     commands: dict[Annotated[str, Field(pattern=r"^/")], CoreCommand] = Field(default_factory=lambda: {
         "/recommend": "recommend", "/digest": "digest", "/forget": "forget", "/prefs": "prefs"})
+
+    def missing_secrets(self, env: Mapping[str, str]) -> list[str]:
+        """What the environment lacks for this mode, one phrase each (checked before anything starts;
+        the adapter checks again when it reads them)."""
+        missing = []
+        if not env.get(self.bot_token_env) and not env.get(self.bot_tokens_env):
+            missing.append(f"a bot token in {self.bot_token_env} (or {self.bot_tokens_env} for several workspaces)")
+        if self.mode == "socket" and not env.get(self.app_token_env):
+            missing.append(f"an app-level token in {self.app_token_env} (Socket Mode)")
+        if self.mode == "http" and not env.get(self.signing_secret_env):
+            missing.append(f"the signing secret in {self.signing_secret_env} (HTTP mode)")
+        return missing

@@ -32,12 +32,13 @@ def check_platforms(config: Config, env: Mapping[str, str]) -> None:
     """Before anything loads: every configured platform has its extra installed and its secrets set."""
     if config.discord is not None:
         require(("discord",), "[discord]")
-        missing = config.discord.missing_secrets(env)
-        if missing:
+        if missing := config.discord.missing_secrets(env):
             raise ConfigError(f"[discord] needs the bot token: set the {missing[0]} environment variable "
                               "(or token_env to the variable that holds it)")
     if config.slack is not None:
         require(("slack_bolt", "slack_sdk"), "[slack]")
+        if missing := config.slack.missing_secrets(env):
+            raise ConfigError(f"[slack] needs {' and '.join(missing)}: set the environment variable(s)")
 
 
 def build_adapters(app: App) -> list[Runnable]:

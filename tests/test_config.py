@@ -151,3 +151,8 @@ def test_engine_settings_come_from_the_app_section() -> None:
         RecSettings.from_mapping({"w_popp": 0.3})
     with pytest.raises(ConfigError, match=r"\[recommend.cf\] use_alss: unknown setting"):
         RecSettings.from_mapping({"cf": {"use_alss": False}})
+
+
+def test_choice_case_that_always_worked_still_works() -> None:
+    assert parse_config({"generation": {"backend": "Template"}}).generation.backend == "template"
+    assert parse_config({"logging": {"level": "info"}}).logging.level == "INFO"

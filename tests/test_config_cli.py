@@ -145,3 +145,15 @@ def test_database_from_a_newer_recbot(tmp_path: Path) -> None:
     conn.close()
     assert_clean_failure(recbot(tmp_path / "recbot.toml", "chat"), 1,
                          "database schema v999 is newer than this recbot", "upgrade recbot")
+
+
+@pytest.mark.parametrize("mode,fragments", [
+    ("socket", ["a bot token in RECBOT_T_BOT", "an app-level token in RECBOT_T_APP"]),
+    ("http", ["the signing secret in RECBOT_T_SIGN"]),
+])
+def test_slack_without_its_secrets(tmp_path: Path, mode: str, fragments: list[str]) -> None:
+    path = config(tmp_path, f'[slack]\nmode = "{mode}"\nbot_token_env = "RECBOT_T_BOT"\n'
+                            'app_token_env = "RECBOT_T_APP"\nsigning_secret_env = "RECBOT_T_SIGN"\n')
+    env = {"RECBOT_T_BOT": "xoxb-1"} if mode == "http" else {}
+    assert_clean_failure(recbot(path, "run", env=env), 2, "[slack] needs", *fragments)
+    assert not (tmp_path / "data" / "recbot.db").exists()  # checked before anything was opened

@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from core.generation.base import GenerationError, GenerationRequest, Generator
 from core.generation.template import TemplateGenerator, template_text
@@ -25,7 +25,9 @@ BACKENDS = ("transformers", "openai", "template")
 class GenerationSettings(Settings):
     """[generation] (how to add a setting: core/settings.py)."""
 
-    backend: Literal["transformers", "openai", "template"] = "transformers"
+    # Case-insensitive, as it always was ("Template" = "template").
+    backend: Annotated[Literal["transformers", "openai", "template"],
+                       BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v)] = "transformers"
     model: str = ""  # "" = bundled SmolLM2-135M-Instruct; else a local dir, a .gguf path or a hub name
     # "auto" = CUDA+bf16 when available, else CPU fp32; or "cpu", "cuda", "cuda:1", "mps".
     device: Device = "auto"
