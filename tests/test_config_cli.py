@@ -157,3 +157,11 @@ def test_slack_without_its_secrets(tmp_path: Path, mode: str, fragments: list[st
     env = {"RECBOT_T_BOT": "xoxb-1"} if mode == "http" else {}
     assert_clean_failure(recbot(path, "run", env=env), 2, "[slack] needs", *fragments)
     assert not (tmp_path / "data" / "recbot.db").exists()  # checked before anything was opened
+
+
+def test_catalog_import_into_a_data_dir_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "items.csv").write_text("id,title\nh1,Heat\n", encoding="utf-8")
+    path = config(tmp_path, "", data=tmp_path / "afile")
+    r = recbot(path, "catalog", "import", str(tmp_path / "items.csv"))
+    assert_clean_failure(r, 1, f"the data directory {tmp_path / 'afile'} is a file")
