@@ -18,7 +18,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from adapters.discord_settings import DiscordSettings
 from adapters.slack_settings import SlackSettings
@@ -64,6 +64,12 @@ class StoreSettings(Settings):
         if url and not url.startswith(("sqlite:///", *PG_PREFIXES)):
             raise ValueError('must be empty, "sqlite:///path" or "postgresql://user@host/db"')
         return url
+
+    @model_validator(mode="after")
+    def _one_source(self) -> StoreSettings:
+        if self.url and self.url_env:
+            raise ValueError("set url or url_env, not both")
+        return self
 
     def resolved_url(self) -> str:
         return os.environ.get(self.url_env, "") if self.url_env else self.url

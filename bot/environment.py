@@ -73,6 +73,10 @@ def store_target(config: Config) -> tuple[str, Path, str]:
     """(url, SQLite path, how to name it in messages), with the SQLite file's place checked first."""
     url = config.store.resolved_url()
     path = config.sqlite_path
+    if config.store.url_env and not url:
+        # Falling back to a local SQLite file here would split a multi-instance deployment silently.
+        raise EnvironmentProblem(f"[store] url_env names {config.store.url_env}, which is not set "
+                                 "(set it to the database url, or remove url_env to use SQLite)")
     if url.startswith(PG_PREFIXES):
         return url, path, f"PostgreSQL at {redact(url)}"
     if url.startswith("sqlite:///"):

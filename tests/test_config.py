@@ -81,6 +81,7 @@ def test_feedback_defaults_reach_the_app() -> None:
     ("[recomend]\nk = 1\n", ["did you mean 'recommend'"]),
     ("recommend = 5\n", ["[recommend]", "must be a table"]),
     ('[store]\nurl = "mysql://u:hunter2@h/db"\n', ["[store] url", "postgresql://"]),
+    ('[store]\nurl = "sqlite:///x.db"\nurl_env = "DB"\n', ["[store] set url or url_env, not both"]),
     ('[store]\nschema = "Bad-Name"\n', ["[store] schema", "not a schema name"]),
     ('[embedding]\ndevice = "gpu"\n', ["[embedding] device", "cuda:N"]),
     ('[logging]\nlevel = "verbose"\n', ["[logging] level", "DEBUG, INFO, WARNING"]),

@@ -165,3 +165,10 @@ def test_catalog_import_into_a_data_dir_that_is_a_file(tmp_path: Path) -> None:
     path = config(tmp_path, "", data=tmp_path / "afile")
     r = recbot(path, "catalog", "import", str(tmp_path / "items.csv"))
     assert_clean_failure(r, 1, f"the data directory {tmp_path / 'afile'} is a file")
+
+
+def test_store_url_env_that_is_not_set(tmp_path: Path) -> None:
+    # Quietly using a local SQLite file instead would split a multi-instance deployment.
+    path = config(tmp_path, '[store]\nurl_env = "RECBOT_TEST_UNSET_DB_URL"\n')
+    assert_clean_failure(recbot(path, "chat"), 1, "url_env names RECBOT_TEST_UNSET_DB_URL, which is not set")
+    assert not (tmp_path / "data" / "recbot.db").exists()
