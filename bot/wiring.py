@@ -105,7 +105,12 @@ def build_embedder(config: Config) -> Embedder | None:
             f'"{config.recommend.engine}" (sentence embeddings)', 'set both to "simple"')
     from core.embedding import SentenceEmbedder
 
-    return SentenceEmbedder(config.embedding.model or None, device=config.embedding.device)
+    device = config.embedding.device
+    if device == "auto":  # sentence-transformers has no "auto": pick as [generation] device does
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    return SentenceEmbedder(config.embedding.model or None, device=device)
 
 
 def build_parser(config: Config, catalog: Catalog, embedder: Embedder | None) -> Parser:
