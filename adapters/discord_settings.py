@@ -39,5 +39,5 @@ class DiscordSettings(Settings):
         return self
 
     def missing_secrets(self, env: Mapping[str, str]) -> list[str]:
-        """The env vars this section needs that are unset (checked before anything starts)."""
-        return [] if env.get(self.token_env, "").strip() else [self.token_env]
+        """What the environment lacks, one phrase each (checked before anything starts)."""
+        return [] if env.get(self.token_env, "").strip() else [f"the bot token in {self.token_env}"]

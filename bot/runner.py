@@ -28,17 +28,20 @@ class Runnable(Protocol):
     async def stop(self) -> None: ...
 
 
+# Platform section -> the modules its adapter needs (installed by the extra of the same name).
+PLATFORM_MODULES = {"discord": ("discord",), "slack": ("slack_bolt", "slack_sdk")}
+
+
 def check_platforms(config: Config, env: Mapping[str, str]) -> None:
     """Before anything loads: every configured platform has its extra installed and its secrets set."""
-    if config.discord is not None:
-        require(("discord",), "[discord]")
-        if missing := config.discord.missing_secrets(env):
-            raise ConfigError(f"[discord] needs the bot token: set the {missing[0]} environment variable "
-                              "(or token_env to the variable that holds it)")
-    if config.slack is not None:
-        require(("slack_bolt", "slack_sdk"), "[slack]")
-        if missing := config.slack.missing_secrets(env):
-            raise ConfigError(f"[slack] needs {' and '.join(missing)}: set the environment variable(s)")
+    for name, modules in PLATFORM_MODULES.items():
+        settings = getattr(config, name)
+        if settings is None:
+            continue
+        require(modules, f"[{name}]")
+        if missing := settings.missing_secrets(env):
+            raise ConfigError(f"[{name}] needs {' and '.join(missing)}: set the environment variable "
+                              "(the *_env settings name which one)")
 
 
 def build_adapters(app: App) -> list[Runnable]:
