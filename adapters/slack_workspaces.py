@@ -7,32 +7,14 @@ stay inside this object: no log line or repr shows them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from logging import Logger
-from typing import Any, Literal
+from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-
-@dataclass
-class SlackSettings:
-    mode: Literal["socket", "http"] = "socket"
-    bot_token_env: str = "SLACK_BOT_TOKEN"
-    # Optional "T0001=xoxb-...,T0002=xoxb-..." for several workspaces with their own installs.
-    bot_tokens_env: str = "SLACK_BOT_TOKENS"
-    signing_secret_env: str = "SLACK_SIGNING_SECRET"
-    app_token_env: str = "SLACK_APP_TOKEN"
-    host: str = "0.0.0.0"
-    port: int = 3000
-    path: str = "/slack/events"
-    api_base_url: str | None = None  # None = https://slack.com/api/; tests point it at a mock
-    team_id: str | None = None  # single-workspace install: events from other workspaces are refused
-    # Answer a channel mention in a thread under it, so follow-ups share one conversation.
-    reply_in_thread: bool = True
-    commands: dict[str, str] = field(default_factory=lambda: {
-        "/recommend": "recommend", "/digest": "digest", "/forget": "forget", "/prefs": "prefs"})
+from adapters.slack_settings import SlackSettings
 
 
 def parse_tokens(raw: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.progress import Progress
 
 from bot.config import Config
+from bot.environment import check_data_dir
 from bot.wiring import build_catalog
 from core.recommend.catalog_import import read_catalog_file, write_catalog
 
@@ -33,7 +34,9 @@ def catalog_import(config: Config, path: Path, fmt: str | None, name: str | None
         print(f"recbot: {len(result.errors)} bad row(s); nothing imported "
               "(fix them, or pass --skip-bad to import the good rows)", file=sys.stderr)
         return 1
+    check_data_dir(config.data_dir)  # a file or read-only folder in the way: one line, not a traceback
     dest = config.data_dir / "catalogs" / f"{name}.jsonl"
+    check_data_dir(dest.parent)
     write_catalog(result.items, dest)
     skipped = f", skipped {len(result.errors)} bad row(s)" if result.errors else ""
     print(f"imported {len(result.items)} items into catalog '{name}' ({dest}){skipped}")

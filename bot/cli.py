@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
+from bot.environment import EnvironmentProblem, open_store
 from bot.logs import setup_logging
 from bot.store_cli import add_parser as add_store_parser
 
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"recbot: config error: {e}", file=sys.stderr)
         return 2
-    setup_logging(config.logging.level, config.logging.json)
+    setup_logging(config.logging.level, config.logging.as_json)
     try:
         if args.cmd == "chat":
             return asyncio.run(_chat(config, args.channel, args.user))
@@ -90,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"recbot: config error: {e}", file=sys.stderr)
         return 2
+    except EnvironmentProblem as e:
+        print(f"recbot: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0
@@ -124,27 +128,23 @@ async def _chat(config: Config, channel: str, user: str) -> int:
 async def _discord_sync(config: Config, guilds: list[int] | None) -> int:
     import os
 
-    from adapters.discord import DiscordSettings, sync_commands
-    from bot.runner import settings_from
+    from bot.runner import check_platforms
 
     if config.discord is None:
         raise ConfigError("[discord] is not configured")
-    try:
-        settings = settings_from(DiscordSettings, "discord", config.discord)
-    except (TypeError, ValueError) as e:
-        raise ConfigError(str(e)) from e
-    done = await sync_commands(settings, os.environ, guilds)
+    check_platforms(config, os.environ)
+    from adapters.discord import sync_commands
+
+    done = await sync_commands(config.discord, os.environ, guilds)
     for where, n in done.items():
         print(f"synced {n} commands to {where}")
     return 0
 
 
 async def _user_data(config: Config, cmd: str, tenant: str, user: str) -> int:
-    from core.store.store import Store
-
     # The configured store, not always the SQLite file: on a PostgreSQL deployment forget-user must
     # delete from the shared database every instance reads.
-    store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
+    store = await open_store(config)
     try:
         if cmd == "export-user":
             print(json.dumps(await store.export_user(tenant, user), indent=2, ensure_ascii=False))

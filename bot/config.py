@@ -1,24 +1,36 @@
-"""Configuration: TOML file (optional) over embedded defaults; secrets only through env var *names*.
+"""Configuration: a TOML file (optional) validated by one typed model per section; secrets only by env name.
 
-Every setting is documented in config.example.toml. Unknown keys and wrong types are errors with the
-section and key named, so a typo never silently falls back to a default.
+Each section is a ``core.settings.Settings`` model; the ones the core reads are defined next to the code
+that uses them (``[recommend]`` in core/recommend/settings.py, ``[generation]`` in
+core/generation/factory.py, ``[digests]`` in core/digests/settings.py, ``[feedback]`` in core/feedback.py),
+the platform sections next to their adapters (adapters/discord_settings.py, adapters/slack_settings.py),
+the application's own sections here. To add a setting, add one line to its section's class (see
+core/settings.py) and a commented line to config.example.toml; to add a section, add one field to
+``Config``. Unknown sections and keys, wrong types, out-of-range values and unknown choices are errors
+naming the key and what is valid, so a typo never silently falls back to a default.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-import types
-import typing
-from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Literal
 
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from adapters.discord_settings import DiscordSettings
+from adapters.slack_settings import SlackSettings
+from core.digests.settings import DigestSettings
+from core.feedback import FeedbackSettings
 from core.generation.factory import GenerationSettings
+from core.recommend.settings import RecommendSettings
+from core.settings import Device, Settings, SettingsError, parse_section
 
+ConfigError = SettingsError  # one error type for every section, core or platform
 
-class ConfigError(ValueError):
-    pass
+PG_PREFIXES = ("postgresql://", "postgres://")
 
 
 def default_data_dir() -> Path:
@@ -28,88 +40,98 @@ def default_data_dir() -> Path:
     return Path(base) / "recbot"
 
 
-@dataclass
-class DataSettings:
+class DataSettings(Settings):
     dir: str = ""  # empty: $RECBOT_DATA_DIR, else ~/.local/share/recbot
 
 
-@dataclass
-class StoreSettings:
+class StoreSettings(Settings):
     url: str = ""  # empty: sqlite file <data dir>/recbot.db; "sqlite:///path" or "postgresql://..."
     url_env: str = ""  # or: the env var holding the URL (keeps a password out of the file)
-    schema: str = ""  # PostgreSQL schema (empty: the server's default search_path)
+    # PostgreSQL schema (empty: the server's default search_path). Named db_schema in code because
+    # pydantic models have a `schema` attribute of their own.
+    db_schema: str = Field("", alias="schema")
+
+    @field_validator("db_schema")
+    @classmethod
+    def _identifier(cls, name: str) -> str:
+        if name and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+            raise ValueError(f"{name!r} is not a schema name: lowercase letters, digits and _, up to 63")
+        return name
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, url: str) -> str:
+        if url and not url.startswith(("sqlite:///", *PG_PREFIXES)):
+            raise ValueError('must be empty, "sqlite:///path" or "postgresql://user@host/db"')
+        return url
+
+    @model_validator(mode="after")
+    def _one_source(self) -> StoreSettings:
+        if self.url and self.url_env:
+            raise ValueError("set url or url_env, not both")
+        return self
 
     def resolved_url(self) -> str:
         return os.environ.get(self.url_env, "") if self.url_env else self.url
 
 
-@dataclass
-class CatalogSettings:
+class CatalogSettings(Settings):
     bundled: bool = True  # include the bundled demo catalog (movies and books)
-    files: list[str] = field(default_factory=list)  # extra JSONL catalogs (as written by `catalog import`)
+    files: list[str] = Field(default_factory=list)  # extra JSONL catalogs (as written by `catalog import`)
 
 
-@dataclass
-class NluSettings:
-    parser: str = "full"  # "full" (rapidfuzz + VADER + embeddings) or "simple" (keywords only)
+class NluSettings(Settings):
+    parser: Literal["full", "simple"] = "full"  # full: rapidfuzz + VADER + embeddings; simple: keywords
 
 
-@dataclass
-class EmbeddingSettings:
+class EmbeddingSettings(Settings):
     model: str = ""  # empty: bundled all-MiniLM-L6-v2; or a local path / hub name
-    device: str = "cpu"
+    device: Device = "cpu"
     multilingual: bool = False  # set true with a multilingual model to accept non-English chats
 
 
-@dataclass
-class RecommendSettings:
-    engine: str = "hybrid"  # "hybrid" or "simple"
-    k: int = 5
-    ratings_prior: str = ""  # optional MovieLens-style ratings.csv used as a CF prior
-    half_life_days: float = 60.0
-    retrain_minutes: float = 30.0
-
-
-@dataclass
-class FeedbackSettings:
-    positive: list[str] = field(default_factory=lambda: ["👍", "❤️", "⭐", "+1", "thumbsup", "heart", "star"])
-    negative: list[str] = field(default_factory=lambda: ["👎", "-1", "thumbsdown"])
-
-
-@dataclass
-class LimitsSettings:
-    messages_per_minute: float = 20.0  # per user on Discord/Slack; 0 disables
-    burst: int = 8  # messages a user may send at once before the per-minute rate applies
+class LimitsSettings(Settings):
+    messages_per_minute: Annotated[float, Field(ge=0)] = 20.0  # per user on Discord/Slack; 0 disables
+    burst: Annotated[int, Field(ge=1)] = 8  # messages a user may send at once before the rate applies
     # Where the buckets live: "memory" (per process), "store" (the shared database, one bucket per person
     # across instances), "auto" (store on PostgreSQL, memory on SQLite).
-    shared: str = "auto"
+    shared: Literal["auto", "memory", "store"] = "auto"
 
 
-@dataclass
-class LoggingSettings:
-    level: str = "WARNING"
-    json: bool = False
+class PrivacySettings(Settings):
+    turn_retention_days: Annotated[float, Field(ge=0)] = 0.0  # delete turns older than this; 0 = keep
+    retention_check_hours: Annotated[float, Field(gt=0)] = 24.0
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, object] | None) -> PrivacySettings:
+        return parse_section(cls, "privacy", raw)
 
 
-@dataclass
-class Config:
-    data: DataSettings = field(default_factory=DataSettings)
-    store: StoreSettings = field(default_factory=StoreSettings)
-    catalog: CatalogSettings = field(default_factory=CatalogSettings)
-    nlu: NluSettings = field(default_factory=NluSettings)
-    embedding: EmbeddingSettings = field(default_factory=EmbeddingSettings)
-    recommend: RecommendSettings = field(default_factory=RecommendSettings)
-    # The generation section is the generator's own settings type: one definition, no copy.
-    generation: GenerationSettings = field(default_factory=GenerationSettings)
-    feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
-    limits: LimitsSettings = field(default_factory=LimitsSettings)
-    logging: LoggingSettings = field(default_factory=LoggingSettings)
-    # Platform sections are kept raw here and parsed by their adapters' own settings classes.
-    # None: the platform is off; a table (even an empty one) turns it on for `recbot run`.
-    discord: dict[str, Any] | None = None
-    slack: dict[str, Any] | None = None
-    digests: dict[str, Any] = field(default_factory=dict)
-    privacy: dict[str, Any] = field(default_factory=dict)
+class LoggingSettings(Settings):
+    # Case-insensitive, as Python's logging takes it ("info" = "INFO").
+    level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+                     BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)] = "WARNING"
+    as_json: bool = Field(False, alias="json")  # JSON lines instead of plain text
+
+
+class Config(Settings):
+    """The whole file. A section left out takes its model's defaults."""
+
+    data: DataSettings = Field(default_factory=DataSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    nlu: NluSettings = Field(default_factory=NluSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    recommend: RecommendSettings = Field(default_factory=RecommendSettings)
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    digests: DigestSettings = Field(default_factory=DigestSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    # Platforms: None = off; a table (even an empty one) turns the platform on for `recbot run`.
+    discord: DiscordSettings | None = None
+    slack: SlackSettings | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -118,48 +140,18 @@ class Config:
     @property
     def sqlite_path(self) -> Path:
         url = self.store.url
-        if not url or url.startswith(("postgresql://", "postgres://")):
-            return self.data_dir / "recbot.db"
         if url.startswith("sqlite:///"):
             return Path(url.removeprefix("sqlite:///")).expanduser()
-        raise ConfigError(f"[store] url: not a SQLite url: {url.split('@')[-1]!r}")
+        return self.data_dir / "recbot.db"
 
 
-def _coerce(section: str, key: str, typ: Any, value: Any) -> Any:
-    origin = typing.get_origin(typ)
-    if typ is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if origin in (list, dict):
-        if not isinstance(value, origin):
-            raise ConfigError(f"[{section}] {key}: expected a {origin.__name__}, got {type(value).__name__}")
-        return value
-    if origin in (typing.Union, types.UnionType):
-        return value
-    if isinstance(typ, type) and not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
-        raise ConfigError(f"[{section}] {key}: expected {getattr(typ, '__name__', typ)}, got {value!r}")
-    return value
-
-
-def _build(cls: type, section: str, raw: dict[str, Any]) -> Any:
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(f"[{section}] unknown setting(s): {', '.join(unknown)}")
-    kwargs = {}
-    for name, value in raw.items():
-        typ = hints[name]
-        if isinstance(typ, type) and is_dataclass(typ):
-            if not isinstance(value, dict):
-                raise ConfigError(f"[{name}] must be a table")
-            kwargs[name] = _build(typ, name, value)
-        else:
-            kwargs[name] = _coerce(section, name, typ, value)
-    return cls(**kwargs)
+def parse_config(raw: dict[str, object]) -> Config:
+    """A parsed TOML document as a Config; every problem in it in one SettingsError."""
+    return parse_section(Config, "", raw)
 
 
 def load_config(path: Path | None = None) -> Config:
-    """Load a TOML file over the defaults; no file (None, or the default path missing) means defaults."""
+    """Load a TOML file over the defaults; no file (None and no $RECBOT_CONFIG) means defaults."""
     if path is None:
         env = os.environ.get("RECBOT_CONFIG")
         path = Path(env) if env else None
@@ -167,8 +159,10 @@ def load_config(path: Path | None = None) -> Config:
         return Config()
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise ConfigError(f"config file not found: {path}") from e
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read the config file {path}: {e}") from None
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: invalid TOML: {e}") from e
-    return _build(Config, "config", raw)
+        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    return parse_config(raw)

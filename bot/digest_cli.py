@@ -7,9 +7,9 @@ import sys
 from datetime import UTC, datetime
 
 from bot.config import Config
+from bot.environment import open_store
 from core.digests.repo import DeliveryRepo, SubscriptionRepo
 from core.digests.schedule import next_due, zone
-from core.store.store import Store
 
 
 async def digest_main(config: Config, args: argparse.Namespace) -> int:
@@ -19,7 +19,7 @@ async def digest_main(config: Config, args: argparse.Namespace) -> int:
 
 
 async def digest_list(config: Config, tenant: str | None) -> int:
-    store = await Store.open_sqlite(config.sqlite_path)
+    store = await open_store(config)  # the configured store: SQLite or the shared PostgreSQL
     try:
         subs = await SubscriptionRepo(store.db).active(tenant)
         deliveries = DeliveryRepo(store.db)

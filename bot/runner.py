@@ -7,13 +7,14 @@ reconnect backoff of each platform belongs to its client library (discord.py, sl
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import os
 import signal
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Protocol
 
 from bot.config import Config, ConfigError
+from bot.environment import require
 from bot.wiring import App, build_app
 
 log = logging.getLogger("recbot.run")
@@ -27,12 +28,20 @@ class Runnable(Protocol):
     async def stop(self) -> None: ...
 
 
-def settings_from(cls: type, section: str, raw: dict[str, Any]) -> Any:
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - names)
-    if unknown:
-        raise ConfigError(f"[{section}] unknown setting(s): {', '.join(unknown)}")
-    return cls(**raw)
+# Platform section -> the modules its adapter needs (installed by the extra of the same name).
+PLATFORM_MODULES = {"discord": ("discord",), "slack": ("slack_bolt", "slack_sdk")}
+
+
+def check_platforms(config: Config, env: Mapping[str, str]) -> None:
+    """Before anything loads: every configured platform has its extra installed and its secrets set."""
+    for name, modules in PLATFORM_MODULES.items():
+        settings = getattr(config, name)
+        if settings is None:
+            continue
+        require(modules, f"[{name}]")
+        if missing := settings.missing_secrets(env):
+            raise ConfigError(f"[{name}] needs {' and '.join(missing)}: set the environment variable "
+                              "(the *_env settings name which one)")
 
 
 def build_adapters(app: App) -> list[Runnable]:
@@ -40,22 +49,21 @@ def build_adapters(app: App) -> list[Runnable]:
     adapters: list[Runnable] = []
     try:
         if cfg.discord is not None:
-            from adapters.discord import DiscordAdapter, DiscordSettings
+            from adapters.discord import DiscordAdapter
 
-            adapters.append(DiscordAdapter(app.core, settings_from(DiscordSettings, "discord", cfg.discord),
-                                           os.environ))
+            adapters.append(DiscordAdapter(app.core, cfg.discord, os.environ))
         if cfg.slack is not None:
-            from adapters.slack import SlackAdapter, SlackSettings
+            from adapters.slack import SlackAdapter
 
-            adapters.append(SlackAdapter(app.core, settings_from(SlackSettings, "slack", cfg.slack),
-                                         os.environ))
+            adapters.append(SlackAdapter(app.core, cfg.slack, os.environ))
     except (TypeError, ValueError) as e:
-        # Missing secrets or malformed settings: the messages name env vars, never their values.
+        # Missing secrets: the messages name env vars, never their values.
         raise ConfigError(str(e)) from e
     return adapters
 
 
 async def run(config: Config, stop: asyncio.Event | None = None) -> int:
+    check_platforms(config, os.environ)
     app = await build_app(config)
     try:
         adapters = build_adapters(app)
@@ -79,8 +87,9 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
             await adapter.start()
             started.append(adapter)
             app.outbound[adapter.platform] = adapter  # type: ignore[assignment]
-        except Exception:
-            log.exception("could not start the %s adapter", getattr(adapter, "platform", "?"))
+        except Exception as e:  # e.g. a token the platform refuses: one line; the traceback at DEBUG
+            log.error("could not start the %s adapter: %s: %s", adapter.platform, type(e).__name__, e)
+            log.debug("start failure of the %s adapter", adapter.platform, exc_info=True)
     if not started:
         await app.aclose()
         return 1

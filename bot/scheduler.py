@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import logging
 import weakref
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import Config, ConfigError
+from bot.config import Config, PrivacySettings
 from core.digests.repo import Subscription
 from core.digests.service import Clock, DigestService, utcnow
-from core.digests.settings import DigestConfigError, DigestSettings
+from core.digests.settings import DigestSettings
 from core.feedback import FeedbackService
 from core.ports import Outbound
 from core.recommend.catalog import Catalog
@@ -37,36 +36,9 @@ log = logging.getLogger("recbot.scheduler")
 _LIVE: weakref.WeakValueDictionary[str, DigestScheduler] = weakref.WeakValueDictionary()
 
 
-@dataclass(frozen=True)
-class PrivacySettings:
-    """The part of [privacy] the scheduler runs; other keys of the section belong to other modules."""
-
-    turn_retention_days: float = 0.0  # delete conversation turns older than this; 0 = keep them
-    retention_check_hours: float = 24.0
-
-    @classmethod
-    def from_mapping(cls, raw: dict[str, Any] | None) -> PrivacySettings:
-        raw = raw or {}
-        values: dict[str, float] = {}
-        for key in ("turn_retention_days", "retention_check_hours"):
-            if key in raw:
-                v = raw[key]
-                if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-                    raise ConfigError(f"[privacy] {key}: expected a number >= 0, got {v!r}")
-                values[key] = float(v)
-        out = cls(**values)
-        if out.retention_check_hours <= 0:
-            raise ConfigError("[privacy] retention_check_hours: must be > 0")
-        return out
-
-
 def digest_settings(config: Config) -> DigestSettings:
-    """[digests], parsed; [privacy]'s scheduler keys are checked too, so both fail before anything opens."""
-    PrivacySettings.from_mapping(config.privacy)
-    try:
-        return DigestSettings.from_mapping(config.digests)
-    except DigestConfigError as e:
-        raise ConfigError(str(e)) from e
+    """[digests] (validated with the rest of the file when it was loaded)."""
+    return config.digests
 
 
 def build_digest_service(settings: DigestSettings, store: Store, catalog: Catalog, recommender: Recommender,
@@ -124,7 +96,7 @@ class DigestScheduler:
     @classmethod
     def for_config(cls, config: Config, service: DigestService, store: Store) -> DigestScheduler:
         url = service.settings.jobstore or f"sqlite:///{config.data_dir / 'scheduler.db'}"
-        return cls(service, store, url, PrivacySettings.from_mapping(config.privacy))
+        return cls(service, store, url, config.privacy)
 
     async def start(self) -> None:
         from apscheduler.jobstores.memory import MemoryJobStore

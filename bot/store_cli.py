@@ -15,11 +15,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.config import Config
+from bot.config import PG_PREFIXES, Config
+from bot.environment import redact
 from core.store.copy import CopyError, TableCount, copy_store, verify_counts
 from core.store.store import Store
-
-PG_PREFIXES = ("postgresql://", "postgres://")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,12 +38,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                            help="replace whatever the target already holds (deleted in the same transaction)")
 
 
-def redact(url: str) -> str:
-    """The URL without its credentials, for messages."""
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
-
-
 def run(config: Config, args: argparse.Namespace) -> int:
     to_url = args.to_url or config.store.resolved_url()
     if not to_url.startswith(PG_PREFIXES):
@@ -55,14 +48,18 @@ def run(config: Config, args: argparse.Namespace) -> int:
         # Opening would create an empty database and then "migrate" nothing: say so instead.
         print(f"recbot: store: no SQLite store at {src_path}", file=sys.stderr)
         return 2
-    schema = args.schema if args.schema is not None else (config.store.schema or None)
+    schema = args.schema if args.schema is not None else (config.store.db_schema or None)
     return asyncio.run(_run(args.store_cmd, src_path, to_url, schema, args))
 
 
 async def _run(cmd: str, src_path: Path, to_url: str, schema: str | None, args: argparse.Namespace) -> int:
     err = Console(stderr=True)
     where = redact(to_url) + (f" (schema {schema})" if schema else "")
-    src = await Store.open_sqlite(src_path)
+    try:
+        src = await Store.open_sqlite(src_path)
+    except Exception as e:  # garbage, truncated or newer-schema file: one clear line
+        print(f"recbot: store: cannot open the SQLite store {src_path}: {e}", file=sys.stderr)
+        return 1
     try:
         dst = await Store.open_url(to_url, src_path, schema)
     except Exception as e:  # unreachable server, bad credentials, schema name: one clear line

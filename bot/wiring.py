@@ -6,7 +6,6 @@ The only place that picks implementations; everything it builds is passed explic
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import gc
 import logging
 import os
@@ -14,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Config
+from bot.environment import check_data_dir, open_store, require
 from bot.scheduler import DigestScheduler, build_digest_service, digest_settings
 from core.dialogue import CoreSettings, DialogueCore
 from core.digests.service import DigestService
 from core.embedding import Embedder
-from core.feedback import EmojiMap, FeedbackService
+from core.feedback import FeedbackService
 from core.generation.base import Generator
 from core.nlu.types import Parser
 from core.ports import Outbound
@@ -101,9 +101,16 @@ def build_embedder(config: Config) -> Embedder | None:
     needs = config.nlu.parser == "full" or config.recommend.engine == "hybrid"
     if not needs:
         return None
+    require(("sentence_transformers",), f'[nlu] parser = "{config.nlu.parser}" with [recommend] engine = '
+            f'"{config.recommend.engine}" (sentence embeddings)', 'set both to "simple"')
     from core.embedding import SentenceEmbedder
 
-    return SentenceEmbedder(config.embedding.model or None, device=config.embedding.device)
+    device = config.embedding.device
+    if device == "auto":  # sentence-transformers has no "auto": pick as [generation] device does
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    return SentenceEmbedder(config.embedding.model or None, device=device)
 
 
 def build_parser(config: Config, catalog: Catalog, embedder: Embedder | None) -> Parser:
@@ -120,7 +127,7 @@ def build_recommender(config: Config, catalog: Catalog, embedder: Embedder | Non
     if config.recommend.engine == "hybrid":
         from core.recommend.engine import build_recommender as build_hybrid
 
-        return build_hybrid(catalog, embedder, config.data_dir / "cache", config.recommend)
+        return build_hybrid(catalog, embedder, config.data_dir / "cache", config.recommend.engine_settings())
     from core.recommend.simple import SimpleRecommender
 
     return SimpleRecommender(catalog)
@@ -130,24 +137,26 @@ def build_generator(config: Config) -> Generator:
     from core.generation.factory import build_generator as build_gen
 
     settings = config.generation
+    if settings.backend == "transformers":
+        require(("torch", "transformers"), '[generation] backend = "transformers"',
+                'set backend = "template" (or "openai" with a model server)')
     if not settings.cache_dir:
-        settings = dataclasses.replace(settings, cache_dir=str(config.data_dir / "models"))
+        settings = settings.model_copy(update={"cache_dir": str(config.data_dir / "models")})
     return build_gen(settings)
 
 
 def build_limiter(config: Config, store: Store) -> Limiter:
     """Per-person message limit: in the shared database where several instances may serve one person."""
-    limits = config.limits
-    if limits.shared not in ("auto", "memory", "store"):
-        raise ValueError(f"[limits] shared must be auto, memory or store, not {limits.shared!r}")
+    limits = config.limits  # `shared` is one of auto|memory|store: checked when the config was loaded
     if limits.shared == "store" or (limits.shared == "auto" and store.db.dialect == "postgresql"):
         return StoreRateLimiter(store.db, limits.messages_per_minute, limits.burst)
     return RateLimiter(limits.messages_per_minute, limits.burst)
 
 
 async def build_app(config: Config) -> App:
-    digest_cfg = digest_settings(config)  # before anything opens: a config error leaks nothing
-    store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
+    digest_cfg = digest_settings(config)
+    check_data_dir(config.data_dir)  # caches, converted models and exports live there whatever the store
+    store = await open_store(config)
     try:
         catalog = build_catalog(config)
         embedder = build_embedder(config)
@@ -155,8 +164,7 @@ async def build_app(config: Config) -> App:
         recommender = build_recommender(config, catalog, embedder)
         await retrain(store, recommender)
         generator = build_generator(config)
-        emoji = EmojiMap(tuple(config.feedback.positive), tuple(config.feedback.negative))
-        feedback = FeedbackService(store, catalog, emoji, config.recommend.half_life_days)
+        feedback = FeedbackService(store, catalog, config.feedback.emoji_map(), config.recommend.half_life_days)
         outbound: dict[str, Outbound] = {}
         digests = build_digest_service(digest_cfg, store, catalog, recommender, feedback, outbound)
         core = DialogueCore(

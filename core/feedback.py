@@ -9,15 +9,40 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import Field, Strict, model_validator
 
 from core.events import ButtonAction, ButtonPress, Reaction
 from core.recommend.catalog import Catalog
+from core.recommend.settings import HALF_LIFE_DAYS
 from core.recommend.types import Signal
+from core.settings import Settings
 from core.store.repos import PrefRow
 from core.store.store import Store
 
+# The one definition of the default reaction emoji ([feedback] in the config starts from these).
 POSITIVE_DEFAULT = ("👍", "❤️", "⭐", "+1", "thumbsup", "heart", "star", "star2", "❤")
 NEGATIVE_DEFAULT = ("👎", "-1", "thumbsdown")
+
+EmojiList = Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Strict(False)]  # TOML list -> tuple
+
+
+class FeedbackSettings(Settings):
+    """[feedback]: emoji (unicode, or Slack/Discord names) that count as positive / negative reactions."""
+
+    positive: EmojiList = POSITIVE_DEFAULT
+    negative: EmojiList = NEGATIVE_DEFAULT
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> FeedbackSettings:
+        both = sorted(set(self.positive) & set(self.negative))
+        if both:
+            raise ValueError(f"positive and negative both list {', '.join(both)}")
+        return self
+
+    def emoji_map(self) -> EmojiMap:
+        return EmojiMap(self.positive, self.negative)
 
 
 @dataclass(frozen=True)
@@ -40,7 +65,7 @@ class FeedbackService:
     store: Store
     catalog: Catalog
     emoji: EmojiMap = field(default_factory=EmojiMap)
-    half_life_days: float = 60.0  # the same decay the recommender's preference model uses
+    half_life_days: float = HALF_LIFE_DAYS  # the same decay the recommender's preference model uses
 
     async def on_reaction(self, ev: Reaction) -> bool:
         """Record a reaction on one of our messages; False when the event was already processed."""
@@ -85,7 +110,7 @@ class FeedbackService:
         return it.label() if it else item_id
 
 
-def aggregate(rows: list[PrefRow], half_life_days: float = 60.0, now: float | None = None) -> dict[str, float]:
+def aggregate(rows: list[PrefRow], half_life_days: float = HALF_LIFE_DAYS, now: float | None = None) -> dict[str, float]:
     now = now or time.time()
     totals: dict[str, float] = {}
     for r in rows:

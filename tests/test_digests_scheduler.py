@@ -125,8 +125,10 @@ async def test_retention_prunes_old_turns(tmp_path: Path, harness: Harness) -> N
 
 
 def test_settings_sections_are_checked() -> None:
-    shared = {"turn_retention_days": 14, "other_module_key": "x"}  # [privacy] is shared with other modules
-    assert PrivacySettings.from_mapping(shared).turn_retention_days == 14
+    assert PrivacySettings.from_mapping({"turn_retention_days": 14}).turn_retention_days == 14
+    # A typo used to be accepted silently (and retention never ran): it is an error naming the key.
+    with pytest.raises(ConfigError, match=r"\[privacy\] turn_retention_day: unknown setting.*turn_retention_days"):
+        PrivacySettings.from_mapping({"turn_retention_day": 30})
     for raw in ({"turn_retention_days": "14"}, {"turn_retention_days": -1}, {"retention_check_hours": 0}):
         with pytest.raises(ConfigError, match=r"\[privacy\]"):
             PrivacySettings.from_mapping(raw)
@@ -142,7 +144,7 @@ async def test_wiring_builds_the_service_from_the_config(tmp_path: Path) -> None
     bad = '[catalog]\nbundled = false\n[digests]\nmax_per_tenant = "lots"\n'
     (fresh := tmp_path / "bad").mkdir()
     with pytest.raises(ConfigError, match=r"\[digests\] max_per_tenant"):
-        await build_app(load_config(write_config(fresh, bad)))  # refused before the store is opened
+        load_config(write_config(fresh, bad))  # refused with the file, before anything is opened
     assert not (fresh / "data" / "recbot.db").exists()
     assert build_digest_service(digest_settings(load_config(write_config(tmp_path, body))),
                                 None, None, None, None) is None  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
+from bot.config import ConfigError, load_config
 from bot.wiring import build_limiter
 from core.ratelimit import RateLimiter, StoreRateLimiter
 from tests.conftest import write_config
@@ -84,7 +84,6 @@ async def test_wiring_picks_the_limiter(tmp_path: Path, store_factory, shared: s
     assert isinstance(limiter, expected)
 
 
-def test_wiring_refuses_an_unknown_mode(tmp_path: Path) -> None:
-    cfg = load_config(write_config(tmp_path, '[limits]\nshared = "redis"\n'))
-    with pytest.raises(ValueError, match="shared must be"):
-        build_limiter(cfg, None)  # type: ignore[arg-type]
+def test_config_refuses_an_unknown_mode(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\[limits\] shared: 'redis' is not one of: auto, memory, store"):
+        load_config(write_config(tmp_path, '[limits]\nshared = "redis"\n'))

@@ -9,33 +9,46 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
 
 from core.generation.base import GenerationError, GenerationRequest, Generator
 from core.generation.template import TemplateGenerator, template_text
+from core.settings import Device, Settings
 
 log = logging.getLogger("recbot.generation")
 
 BACKENDS = ("transformers", "openai", "template")
 
 
-@dataclass
-class GenerationSettings:
-    backend: str = "transformers"  # "transformers" | "openai" | "template"
+class GenerationSettings(Settings):
+    """[generation] (how to add a setting: core/settings.py)."""
+
+    # Case-insensitive, as it always was ("Template" = "template").
+    backend: Annotated[Literal["transformers", "openai", "template"],
+                       BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v)] = "transformers"
     model: str = ""  # "" = bundled SmolLM2-135M-Instruct; else a local dir, a .gguf path or a hub name
-    device: str = "auto"  # "auto" = CUDA+bf16 when available, else CPU fp32; or "cpu", "cuda", "cuda:1"
-    max_batch: int = 8
-    queue_size: int = 64
-    deadline_s: float = 20.0
-    max_new_tokens: int = 96
+    # "auto" = CUDA+bf16 when available, else CPU fp32; or "cpu", "cuda", "cuda:1", "mps".
+    device: Device = "auto"
+    max_batch: Annotated[int, Field(ge=1)] = 8
+    queue_size: Annotated[int, Field(ge=1)] = 64
+    deadline_s: Annotated[float, Field(gt=0)] = 20.0
+    max_new_tokens: Annotated[int, Field(ge=1)] = 96
     openai_base_url: str = ""
     openai_model: str = ""
     openai_api_key_env: str = "OPENAI_API_KEY"
     cache_dir: str = ""  # converted models; "" = $RECBOT_DATA_DIR/models or ~/.cache/recbot/models
-    temperature: float = 0.7
-    batch_window_s: float = 0.005
-    scheduler: str = "auto"  # "step" (iteration-level), "batch" (one generate() per batch), "auto"
-    cpu_threads: int = 0  # >0: torch CPU threads (process-wide); 0: torch's default
+    temperature: Annotated[float, Field(ge=0, le=2)] = 0.7
+    batch_window_s: Annotated[float, Field(ge=0)] = 0.005
+    scheduler: Literal["auto", "step", "batch"] = "auto"  # step: iteration-level; batch: one generate()
+    cpu_threads: Annotated[int, Field(ge=0)] = 0  # >0: torch CPU threads (process-wide); 0: torch's default
+
+    @model_validator(mode="after")
+    def _openai_needs_a_server(self) -> GenerationSettings:
+        if self.backend == "openai" and not (self.openai_base_url and self.openai_model):
+            raise ValueError('backend = "openai" needs openai_base_url and openai_model')
+        return self
 
 
 class FallbackGenerator:
@@ -90,7 +103,7 @@ class FallbackGenerator:
 
 def build_backend(settings: GenerationSettings) -> Generator:
     """The bare backend (no fallback wrapper)."""
-    backend = settings.backend.lower()
+    backend = settings.backend
     if backend == "template":
         return TemplateGenerator()
     if backend == "openai":

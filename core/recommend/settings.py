@@ -1,20 +1,24 @@
-"""The recommender's weights and knobs (RecSettings), and how the app's [recommend] section maps onto them.
+"""The recommender's weights and knobs (RecSettings), and the app's [recommend] section (RecommendSettings).
 
 What each weight does is in core/recommend/engine.py's docstring and docs/recommender.md.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from core.recommend.cf import CFConfig
 from core.recommend.preferences import PreferenceConfig
+from core.settings import Settings, SettingsError, unknown_key
 
-log = logging.getLogger("core.recommend.engine")  # the name these warnings always had
+# How fast the app forgets preference evidence (half its weight after this many days). The recommender
+# and core/feedback.py's taste summary both decay with it, so it is defined once, here.
+HALF_LIFE_DAYS = 60.0
 
 
 @dataclass(frozen=True)
@@ -45,24 +49,25 @@ class RecSettings:
     movielens_dir: str | None = None  # MovieLens folder (ratings.csv, movies.csv) used as CF prior
 
     @classmethod
-    def from_mapping(cls, m: Mapping[str, Any] | object | None) -> RecSettings:
-        """Build from a config section (a mapping or bot.config.RecommendSettings-like object).
+    def from_mapping(cls, m: Mapping[str, Any] | RecommendSettings | None) -> RecSettings:
+        """Build from the app's [recommend] section, or from a table of engine knobs.
 
-        Nested prefs/cf tables are accepted; `ratings_prior` (a MovieLens ratings.csv or its folder)
-        and `half_life_days` are the names the app config uses. Unknown keys are logged and ignored.
+        A RecommendSettings passes on every field the engine also has (same name), plus
+        ``ratings_prior`` (a MovieLens ratings.csv or its folder) and ``half_life_days``; its app-only
+        fields (engine, k ...) stay with the app. A plain mapping may hold RecSettings fields and nested
+        ``prefs`` / ``cf`` tables; an unknown key in it is an error naming the valid ones.
         """
         if m is None:
             return cls()
-        if not isinstance(m, Mapping):
-            m = {k: getattr(m, k) for k in dir(m) if not k.startswith("_") and not callable(getattr(m, k))}
+        strict = not isinstance(m, RecommendSettings)
+        raw = dict(m) if strict else m.model_dump()  # type: ignore[arg-type]
         known = {f.name for f in fields(cls)}
         kw: dict[str, Any] = {}
         prefs: dict[str, Any] = {}
-        for k, v in m.items():
-            if k == "prefs" and isinstance(v, Mapping):
-                prefs.update(v)
-            elif k == "cf" and isinstance(v, Mapping):
-                kw[k] = _dc_from(CFConfig, v)
+        for k, v in raw.items():
+            if k in ("prefs", "cf") and isinstance(v, Mapping):
+                target = prefs if k == "prefs" else kw.setdefault("cf", {})
+                target.update(_checked(PreferenceConfig if k == "prefs" else CFConfig, f"recommend.{k}", v))
             elif k == "half_life_days":
                 prefs["half_life_days"] = float(v)
             elif k == "ratings_prior":
@@ -71,17 +76,35 @@ class RecSettings:
                     kw["movielens_dir"] = str(p.parent if p.suffix == ".csv" else p)
             elif k in known:
                 kw[k] = v
-            elif k not in _APP_KEYS:
-                log.warning("recommend settings: unknown key %r ignored", k)
+            elif strict:
+                raise SettingsError(unknown_key("recommend", k, known | {"half_life_days", "ratings_prior"}))
+        if "cf" in kw:
+            kw["cf"] = CFConfig(**kw["cf"])
         if prefs:
-            kw["prefs"] = _dc_from(PreferenceConfig, prefs)
+            kw["prefs"] = PreferenceConfig(**prefs)
         return cls(**kw)
 
 
-# Keys of the app's [recommend] section that belong to the app, not the engine.
-_APP_KEYS = {"engine", "k", "retrain_minutes"}
-
-
-def _dc_from(cls: Any, m: Mapping[str, Any]) -> Any:
+def _checked(cls: Any, section: str, m: Mapping[str, Any]) -> dict[str, Any]:
     names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in m.items() if k in names})
+    for k in m:
+        if k not in names:
+            raise SettingsError(unknown_key(section, k, names))
+    return dict(m)
+
+
+class RecommendSettings(Settings):
+    """The app's [recommend] section (how to add a setting: core/settings.py).
+
+    A field named like a RecSettings field (w_pop, mmr_lambda ...) reaches the engine unchanged
+    (RecSettings.from_mapping), so exposing an engine knob is one line here with its range.
+    """
+
+    engine: Literal["hybrid", "simple"] = "hybrid"  # simple: keyword overlap + popularity, no model load
+    k: Annotated[int, Field(ge=1, le=50)] = 5  # items per recommendation list
+    ratings_prior: str = ""  # optional MovieLens-style ratings.csv used as a CF prior
+    half_life_days: Annotated[float, Field(gt=0)] = HALF_LIFE_DAYS
+    retrain_minutes: Annotated[float, Field(ge=0)] = 30.0  # CF refit from new feedback; 0 = never
+
+    def engine_settings(self) -> RecSettings:
+        return RecSettings.from_mapping(self)

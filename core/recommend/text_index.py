@@ -71,12 +71,14 @@ class TextIndex:
 
 def encode_batched(embedder: Embedder, texts: Sequence[str], batch_size: int = 128,
                    progress: bool = True) -> np.ndarray:
-    """Encode in batches with a progress bar (tqdm writes to stderr; silent when not wanted)."""
-    from tqdm import tqdm
+    """Encode in batches with a progress bar on stderr (silent when not wanted)."""
+    from rich.console import Console
+    from rich.progress import track
 
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     starts = range(0, len(texts), batch_size)
-    for s in tqdm(starts, desc="embedding items", unit="batch", disable=not progress or len(texts) <= batch_size):
+    for s in track(starts, description="embedding items", console=Console(stderr=True),
+                   disable=not progress or len(texts) <= batch_size):
         out[s : s + batch_size] = embedder.encode(list(texts[s : s + batch_size]), batch_size=batch_size)
     return out
 
