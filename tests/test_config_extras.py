@@ -103,8 +103,8 @@ def test_heavy_and_platform_packages_are_extras() -> None:
              for d in project["dependencies"]}
     extras = project["optional-dependencies"]
     heavy = {"torch", "transformers", "accelerate", "gguf", "safetensors", "sentence-transformers",
-             "discord.py", "slack-bolt", "slack-sdk", "asyncpg"}
+             "discord.py", "slack-bolt", "slack-sdk", "asyncpg", "python-telegram-bot", "sqlparse"}
     assert not names & heavy, names & heavy
-    assert extras["all"] == ["recbot[discord,slack,postgres,local-llm]"]
+    assert extras["all"] == ["recbot[discord,slack,telegram,postgres,local-llm]"]
     assert "tqdm" not in names and "rich" in names  # one progress library
     assert "$(PIP) -e '.[all,dev]'" in (ROOT / "Makefile").read_text(encoding="utf-8")
