@@ -11,14 +11,15 @@ import asyncio
 import getpass
 import sys
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ConversationKey, Message, Reply
-from core.ports import CoreHandle
+from core.ports import Adapter, AdapterPlugin, CoreHandle
 from core.render import defuse, item_lines
+from core.settings import PlatformSettings
 
 PLATFORM = "console"
 TENANT = "local"
@@ -29,6 +30,21 @@ class ConsoleSettings:
     channel: str = "terminal"
     user: str = ""
     export_dir: Path | None = None
+
+
+class ConsoleSection(PlatformSettings):
+    """[console]: who the terminal chat is (`recbot chat --channel/--user` override it)."""
+
+    channel: str = "terminal"
+    user: str = ""  # empty: the login name
+
+
+def _create(core: CoreHandle, section: ConsoleSection, env: Mapping[str, str]) -> Adapter:
+    return ConsoleAdapter(core, ConsoleSettings(channel=section.channel, user=section.user))
+
+
+# The terminal is driven by `recbot chat`, not started as a service by `recbot run`.
+plugin = AdapterPlugin("console", ConsoleSection, _create, service=False)
 
 
 class ConsoleAdapter:
@@ -67,6 +83,10 @@ class ConsoleAdapter:
                                item_id=item.item_id, message_id=None)
         return Command(**self._base(), name=name, args=args.strip())  # type: ignore[arg-type]
 
+    def render(self, reply: Reply) -> str:
+        """The reply as the terminal shows it: one ``recbot> `` block, continuation lines indented."""
+        return "recbot> " + reply.text.replace("\n", "\n        ")
+
     async def send(self, key: ConversationKey, reply: Reply, user: str | None = None) -> str:
         """Outbound (digests): print the reply; the message id is a fresh uuid."""
         self._print(reply)
@@ -102,7 +122,7 @@ class ConsoleAdapter:
         return message_id
 
     def _print(self, reply: Reply) -> None:
-        self.out.write("recbot> " + reply.text.replace("\n", "\n        ") + "\n")
+        self.out.write(self.render(reply) + "\n")
         if reply.file:
             name, content = reply.file
             if self.settings.export_dir:

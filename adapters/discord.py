@@ -169,6 +169,10 @@ class DiscordAdapter:
         return done
 
     # ----- Outbound -----------------------------------------------------------------------------
+    def render(self, reply: Reply) -> dict[str, Any]:
+        """The message as discord.py keyword arguments (content, embed, buttons), within Discord's limits."""
+        return render(reply)
+
     async def send(self, key: ConversationKey, reply: Reply, user: str | None = None) -> str:
         """Post where no event asked (digests). A non-numeric channel with a user means: DM that user.
 

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from core.settings import Settings
+from core.ports import Adapter, AdapterPlugin, CoreHandle
+from core.settings import PlatformSettings
 
 
 def _snowflake(value: Any) -> Any:
@@ -19,7 +20,7 @@ def _snowflake(value: Any) -> Any:
 Snowflake = Annotated[int, BeforeValidator(_snowflake), Field(ge=0)]
 
 
-class DiscordSettings(Settings):
+class DiscordSettings(PlatformSettings):
     token_env: str = "DISCORD_TOKEN"  # name of the env var holding the bot token (never the token itself)
     message_content: bool = False  # privileged intent; must also be switched on in the developer portal
     allowed_channels: list[Snowflake] = Field(default_factory=list)  # followed without a mention
@@ -41,3 +42,12 @@ class DiscordSettings(Settings):
     def missing_secrets(self, env: Mapping[str, str]) -> list[str]:
         """What the environment lacks, one phrase each (checked before anything starts)."""
         return [] if env.get(self.token_env, "").strip() else [f"the bot token in {self.token_env}"]
+
+
+def _create(core: CoreHandle, settings: DiscordSettings, env: Mapping[str, str]) -> Adapter:
+    from adapters.discord import DiscordAdapter  # discord.py is imported only here
+
+    return DiscordAdapter(core, settings, env)
+
+
+plugin = AdapterPlugin("discord", DiscordSettings, _create, modules=("discord",), extra="discord")

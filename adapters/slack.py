@@ -145,6 +145,10 @@ class SlackAdapter:
 
     # ---- Outbound --------------------------------------------------------------------------------
 
+    def render(self, reply: Reply) -> tuple[str, list[Any] | None]:
+        """(fallback text, Block Kit blocks), escaped for Slack's mrkdwn."""
+        return render_reply(reply)
+
     async def send(self, key: ConversationKey, reply: Reply, user: str | None = None) -> str:
         channel = key.channel or user  # a user id as channel posts into the app's DM with them
         if not channel:

@@ -8,12 +8,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from core.settings import Settings
+from core.ports import Adapter, AdapterPlugin, CoreHandle
+from core.settings import PlatformSettings
 
 CoreCommand = Literal["recommend", "more", "why", "about", "prefs", "forget", "reset", "digest", "help"]
 
 
-class SlackSettings(Settings):
+class SlackSettings(PlatformSettings):
     mode: Literal["socket", "http"] = "socket"
     bot_token_env: str = "SLACK_BOT_TOKEN"
     # Optional "T0001=xoxb-...,T0002=xoxb-..." for several workspaces with their own installs.
@@ -42,3 +43,12 @@ class SlackSettings(Settings):
         if self.mode == "http" and not env.get(self.signing_secret_env):
             missing.append(f"the signing secret in {self.signing_secret_env} (HTTP mode)")
         return missing
+
+
+def _create(core: CoreHandle, settings: SlackSettings, env: Mapping[str, str]) -> Adapter:
+    from adapters.slack import SlackAdapter  # slack-bolt is imported only here
+
+    return SlackAdapter(core, settings, env)
+
+
+plugin = AdapterPlugin("slack", SlackSettings, _create, modules=("slack_bolt", "slack_sdk"), extra="slack")

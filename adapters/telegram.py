@@ -25,7 +25,6 @@ import logging
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReactionTypeEmoji, Update
@@ -42,6 +41,7 @@ from telegram.ext import (
     filters,
 )
 
+from adapters.telegram_settings import TelegramSettings
 from core.events import ButtonAction, ButtonPress, Command, ConversationKey, Event, Message, Reaction, Reply
 from core.ports import CoreHandle
 
@@ -60,20 +60,6 @@ COMMANDS = ("start", "help", "recommend", "more", "why", "about", "prefs", "forg
 PERSONAL_COMMANDS = frozenset({"prefs", "forget", "digest"})
 CANT_DM = ("I can't message you privately yet — open a chat with me and send /start, then ask again "
            "(I never post that in the group).")
-
-
-@dataclass
-class TelegramSettings:
-    token_env: str = "TELEGRAM_TOKEN"  # name of the env var holding the bot token (never the token itself)
-    base_url: str = "https://api.telegram.org/bot"  # a local Bot API server or a test fake
-    poll_timeout: float = 30.0  # getUpdates long-poll, seconds
-    list_cache: int = 4096  # recent lists whose buttons need an index instead of the item id
-
-    def __post_init__(self) -> None:
-        if self.poll_timeout <= 0:
-            raise ValueError("[telegram] poll_timeout must be > 0")
-        if not self.base_url.startswith(("https://", "http://127.", "http://localhost", "http://[::1]")):
-            raise ValueError("[telegram] base_url must be https:// (or http:// on loopback for a local server)")
 
 
 def clean_name(name: str | None) -> str | None:
@@ -242,10 +228,10 @@ class TelegramAdapter:
         await self._send(chat_id, thread, reply)
 
     async def _send(self, chat_id: int, thread: int | None, reply: Reply) -> str:
-        chunks = _split(reply.text)
+        chunks, keyboard = self.render(reply)
         sent: TgMessage | None = None
         for n, chunk in enumerate(chunks):
-            markup = self._keyboard(reply) if n == len(chunks) - 1 and reply.items and reply.rec_id else None
+            markup = keyboard if n == len(chunks) - 1 else None
             sent = await self.app.bot.send_message(chat_id, chunk, message_thread_id=thread, reply_markup=markup)
         if reply.file is not None:
             name, content = reply.file
@@ -255,6 +241,10 @@ class TelegramAdapter:
         if sent is not None and reply.rec_id:
             await self.core.message_posted(reply, message_id)
         return message_id
+
+    def render(self, reply: Reply) -> tuple[list[str], InlineKeyboardMarkup | None]:
+        """The message texts (split at Telegram's limit) and the inline keyboard under the last one."""
+        return _split(reply.text), self._keyboard(reply) if reply.items and reply.rec_id else None
 
     async def send(self, key: ConversationKey, reply: Reply, user: str | None = None) -> str:
         """Outbound (digests): post into the conversation's chat (and topic)."""

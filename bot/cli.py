@@ -20,8 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True)
 
     chat = sub.add_parser("chat", help="chat in the terminal (reads stdin lines when piped)")
-    chat.add_argument("--channel", default="terminal", help="conversation name (context is kept per channel)")
-    chat.add_argument("--user", default="", help="user name (default: your login)")
+    chat.add_argument("--channel", default=None,
+                      help="conversation name (context is kept per channel; default: [console] channel)")
+    chat.add_argument("--user", default=None, help="user name (default: [console] user, else your login)")
 
     sub.add_parser("run", help="run the configured platform adapters and the digest scheduler")
 
@@ -99,9 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def _chat(config: Config, channel: str, user: str) -> int:
-    from adapters.console import ConsoleAdapter, ConsoleSettings
+async def _chat(config: Config, channel: str | None, user: str | None) -> int:
+    from adapters.console import ConsoleAdapter, ConsoleSection, ConsoleSettings
     from bot.wiring import build_app
+
+    section = config.platform("console") or ConsoleSection()
+    channel = channel if channel is not None else section.channel  # type: ignore[attr-defined]
+    user = user if user is not None else section.user  # type: ignore[attr-defined]
 
     app = await build_app(config)
     try:
@@ -130,12 +135,13 @@ async def _discord_sync(config: Config, guilds: list[int] | None) -> int:
 
     from bot.runner import check_platforms
 
-    if config.discord is None:
+    discord = config.platform("discord")
+    if discord is None:
         raise ConfigError("[discord] is not configured")
     check_platforms(config, os.environ)
     from adapters.discord import sync_commands
 
-    done = await sync_commands(config.discord, os.environ, guilds)
+    done = await sync_commands(discord, os.environ, guilds)  # type: ignore[arg-type]
     for where, n in done.items():
         print(f"synced {n} commands to {where}")
     return 0

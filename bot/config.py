@@ -3,8 +3,8 @@
 Each section is a ``core.settings.Settings`` model; the ones the core reads are defined next to the code
 that uses them (``[recommend]`` in core/recommend/settings.py, ``[generation]`` in
 core/generation/factory.py, ``[digests]`` in core/digests/settings.py, ``[feedback]`` in core/feedback.py),
-the platform sections next to their adapters (adapters/discord_settings.py, adapters/slack_settings.py),
-the application's own sections here. To add a setting, add one line to its section's class (see
+the platform sections next to their adapters (each adapter plugin's own model, found through the
+``recbot.adapters`` entry points: bot/plugins.py), the application's own sections here. To add a setting, add one line to its section's class (see
 core/settings.py) and a commented line to config.example.toml; to add a section, add one field to
 ``Config``. Unknown sections and keys, wrong types, out-of-range values and unknown choices are errors
 naming the key and what is valid, so a typo never silently falls back to a default.
@@ -20,13 +20,12 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from adapters.discord_settings import DiscordSettings
-from adapters.slack_settings import SlackSettings
+from bot.plugins import discover
 from core.digests.settings import DigestSettings
 from core.feedback import FeedbackSettings
 from core.generation.factory import GenerationSettings
 from core.recommend.settings import RecommendSettings
-from core.settings import Device, Settings, SettingsError, parse_section
+from core.settings import Device, PlatformSettings, Settings, SettingsError, did_you_mean, parse_section
 
 ConfigError = SettingsError  # one error type for every section, core or platform
 
@@ -129,9 +128,13 @@ class Config(Settings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     digests: DigestSettings = Field(default_factory=DigestSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
-    # Platforms: None = off; a table (even an empty one) turns the platform on for `recbot run`.
-    discord: DiscordSettings | None = None
-    slack: SlackSettings | None = None
+    # Adapter sections by platform name ([discord], [slack], [telegram], [console], or a third-party
+    # plugin's): present = on for `recbot run`. Filled by parse_config from each plugin's own model.
+    platforms: dict[str, PlatformSettings] = Field(default_factory=dict)
+
+    def platform(self, name: str) -> PlatformSettings | None:
+        """The section of one platform, or None when the config does not turn it on."""
+        return self.platforms.get(name)
 
     @property
     def data_dir(self) -> Path:
@@ -146,8 +149,20 @@ class Config(Settings):
 
 
 def parse_config(raw: dict[str, object]) -> Config:
-    """A parsed TOML document as a Config; every problem in it in one SettingsError."""
-    return parse_section(Config, "", raw)
+    """A parsed TOML document as a Config; every problem in it in one SettingsError.
+
+    Platform sections are validated by the model of the adapter plugin of that name.
+    """
+    plugins = discover()
+    core_sections = {f.alias or name for name, f in Config.model_fields.items() if name != "platforms"}
+    unknown = [k for k in raw if k not in core_sections and k not in plugins]
+    if unknown:
+        valid = sorted(core_sections | set(plugins))
+        raise SettingsError(f"[{unknown[0]}]: unknown section; valid: {', '.join(valid)}"
+                            f"{did_you_mean(unknown[0], valid)}")
+    platforms = {k: parse_section(plugins[k].settings, k, v) for k, v in raw.items() if k in plugins}
+    config = parse_section(Config, "", {k: v for k, v in raw.items() if k not in plugins})
+    return config.model_copy(update={"platforms": platforms})
 
 
 def load_config(path: Path | None = None) -> Config:

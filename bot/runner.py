@@ -1,7 +1,8 @@
 """`recbot run`: start the configured platform adapters (and the digest scheduler) until a signal.
 
 Adapters are independent: a platform that fails to start is logged and the others keep running; the
-reconnect backoff of each platform belongs to its client library (discord.py, slack-sdk).
+reconnect backoff of each platform belongs to its client library (discord.py, slack-sdk,
+python-telegram-bot). Which adapters exist is discovered through entry points (bot/plugins.py).
 """
 
 from __future__ import annotations
@@ -11,54 +12,40 @@ import logging
 import os
 import signal
 from collections.abc import Mapping
-from typing import Protocol
 
 from bot.config import Config, ConfigError
 from bot.environment import require
+from bot.plugins import discover
 from bot.wiring import App, build_app
+from core.ports import Adapter
 
 log = logging.getLogger("recbot.run")
 
 
-class Runnable(Protocol):
-    platform: str
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
-# Platform section -> the modules its adapter needs (installed by the extra of the same name).
-PLATFORM_MODULES = {"discord": ("discord",), "slack": ("slack_bolt", "slack_sdk")}
-
-
 def check_platforms(config: Config, env: Mapping[str, str]) -> None:
     """Before anything loads: every configured platform has its extra installed and its secrets set."""
-    for name, modules in PLATFORM_MODULES.items():
-        settings = getattr(config, name)
-        if settings is None:
-            continue
-        require(modules, f"[{name}]")
+    plugins = discover()
+    for name, settings in config.platforms.items():
+        require(plugins[name].modules, f"[{name}]")
         if missing := settings.missing_secrets(env):
             raise ConfigError(f"[{name}] needs {' and '.join(missing)}: set the environment variable "
                               "(the *_env settings name which one)")
 
 
-def build_adapters(app: App) -> list[Runnable]:
-    cfg = app.config
-    adapters: list[Runnable] = []
-    try:
-        if cfg.discord is not None:
-            from adapters.discord import DiscordAdapter
-
-            adapters.append(DiscordAdapter(app.core, cfg.discord, os.environ))
-        if cfg.slack is not None:
-            from adapters.slack import SlackAdapter
-
-            adapters.append(SlackAdapter(app.core, cfg.slack, os.environ))
-    except (TypeError, ValueError) as e:
-        # Missing secrets: the messages name env vars, never their values.
-        raise ConfigError(str(e)) from e
+def build_adapters(app: App) -> list[Adapter]:
+    """One adapter per configured service platform, built by its plugin (which imports its library)."""
+    plugins = discover()
+    adapters: list[Adapter] = []
+    for name, settings in app.config.platforms.items():
+        plugin = plugins[name]
+        if not plugin.service:
+            log.info("[%s] is not a service platform; `recbot chat` uses it", name)
+            continue
+        try:
+            adapters.append(plugin.create(app.core, settings, os.environ))
+        except (TypeError, ValueError) as e:
+            # Missing secrets: the messages name env vars, never their values.
+            raise ConfigError(str(e)) from e
     return adapters
 
 
@@ -72,7 +59,9 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
         raise
     if not adapters:
         await app.aclose()
-        print("recbot: no platform configured; add [discord] or [slack] to the config, or use `recbot chat`")
+        services = [n for n, p in discover().items() if p.service]
+        print(f"recbot: no platform configured; add one of [{'], ['.join(services)}] to the config, "
+              "or use `recbot chat`")
         return 2
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -81,12 +70,12 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # not the main thread (tests)
             pass
-    started: list[Runnable] = []
+    started: list[Adapter] = []
     for adapter in adapters:
         try:
             await adapter.start()
             started.append(adapter)
-            app.outbound[adapter.platform] = adapter  # type: ignore[assignment]
+            app.outbound[adapter.platform] = adapter
         except Exception as e:  # e.g. a token the platform refuses: one line; the traceback at DEBUG
             log.error("could not start the %s adapter: %s: %s", adapter.platform, type(e).__name__, e)
             log.debug("start failure of the %s adapter", adapter.platform, exc_info=True)

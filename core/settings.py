@@ -43,6 +43,14 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, validate_default=False)
 
 
+class PlatformSettings(Settings):
+    """Base of an adapter's section: what it needs from the environment is checked before start."""
+
+    def missing_secrets(self, env: Mapping[str, str]) -> list[str]:
+        """The secrets (env vars, named in the section) this platform needs and the environment lacks."""
+        return []
+
+
 S = TypeVar("S", bound=Settings)
 
 

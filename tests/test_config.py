@@ -10,6 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from bot.config import Config, ConfigError, load_config, parse_config
+from bot.plugins import discover
 from core.feedback import NEGATIVE_DEFAULT, POSITIVE_DEFAULT, FeedbackService
 from core.recommend.settings import RecommendSettings, RecSettings
 
@@ -17,11 +18,13 @@ EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
 
 
 def sections() -> dict[str, type[BaseModel]]:
+    """Every config section: the Config's own and each installed adapter plugin's."""
     out = {}
     for name, field in Config.model_fields.items():
         for typ in (field.annotation, *typing.get_args(field.annotation)):
-            if isinstance(typ, type) and issubclass(typ, BaseModel):
+            if isinstance(typ, type) and issubclass(typ, BaseModel) and name != "platforms":
                 out[name] = typ
+    out.update({name: plugin.settings for name, plugin in discover().items()})
     return out
 
 
@@ -77,7 +80,7 @@ def test_feedback_defaults_reach_the_app() -> None:
     ("[recommend]\nk = 'five'\n", ["[recommend] k", "valid integer", "'five'"]),
     ("[recommend]\nk = 5.0\n", ["[recommend] k", "valid integer"]),
     ("[catalog]\nbundled = 1\n", ["[catalog] bundled", "boolean"]),
-    ("[nope]\nx = 1\n", ["[nope]: unknown section", "catalog, data, digests"]),
+    ("[nope]\nx = 1\n", ["[nope]: unknown section", "catalog, console, data, digests, discord", "telegram"]),
     ("[recomend]\nk = 1\n", ["did you mean 'recommend'"]),
     ("recommend = 5\n", ["[recommend]", "must be a table"]),
     ('[store]\nurl = "mysql://u:hunter2@h/db"\n', ["[store] url", "postgresql://"]),
@@ -136,7 +139,8 @@ def test_several_problems_are_reported_together() -> None:
 
 def test_types_are_checked_inside_lists_and_ids_may_be_strings() -> None:
     cfg = parse_config({"discord": {"allowed_channels": ["1200000000000000101", 7]}})
-    assert cfg.discord is not None and cfg.discord.allowed_channels == [1200000000000000101, 7]
+    discord = cfg.platform("discord")
+    assert discord is not None and discord.allowed_channels == [1200000000000000101, 7]  # type: ignore[attr-defined]
     with pytest.raises(ConfigError, match=r"\[discord\] allowed_channels.0"):
         parse_config({"discord": {"allowed_channels": ["general"]}})
     with pytest.raises(ConfigError, match=r"\[catalog\] files.1"):

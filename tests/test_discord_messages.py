@@ -158,7 +158,7 @@ async def test_recbot_run_starts_the_discord_adapter(tmp_path: Path, monkeypatch
 
     table = '[discord]\ntoken_env = "RECBOT_TEST_DISCORD_TOKEN"\nguild_ready_timeout = 0.05\n'
     config = make_config(tmp_path, table)
-    assert config.discord.token_env == "RECBOT_TEST_DISCORD_TOKEN"
+    assert config.platform("discord").token_env == "RECBOT_TEST_DISCORD_TOKEN"  # type: ignore[union-attr]
     monkeypatch.setenv("RECBOT_TEST_DISCORD_TOKEN", "t0ken")
     async with fake_discord() as fake:
         with fake.patched():

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.telegram import CANT_DM, DM_TENANT, TelegramAdapter, TelegramSettings
+from adapters.telegram import CANT_DM, DM_TENANT, TelegramAdapter
+from adapters.telegram_settings import TelegramSettings
 from bot.wiring import App, build_app
 from core.events import ItemView, Reply
 from tests.discord_harness import make_config, until
@@ -160,6 +161,8 @@ async def test_a_missing_token_is_a_clear_error_naming_the_variable(tmp_path: Pa
             TelegramAdapter(app.core, TelegramSettings(), {})
         with pytest.raises(ValueError, match="base_url"):
             TelegramSettings(base_url="http://example.com/bot")
+        with pytest.raises(ValueError, match="poll_timeout"):
+            TelegramSettings(poll_timeout=0)
     finally:
         await app.aclose()
 
