@@ -222,3 +222,17 @@ def next_due(s: Schedule, after: datetime) -> datetime | None:
     if slot is None:
         return None
     return quiet_until(s, slot) or slot
+
+
+def parse_hhmm(text: str) -> time:
+    m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", text.strip().lower())
+    if not m:
+        raise ScheduleError(f"{text!r} is not a time; use HH:MM, e.g. 09:00 or 18:30")
+    hour, minute, ampm = int(m.group(1)), int(m.group(2) or 0), m.group(3)
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise ScheduleError(f"{text!r} is not a time")
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise ScheduleError(f"{text!r} is not a time of day (00:00-23:59)")
+    return time(hour, minute)

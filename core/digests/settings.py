@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
-from core.digests.schedule import ScheduleError, zone
+from core.digests.schedule import ScheduleError, parse_hhmm, zone
 from core.settings import Settings, SettingsError, parse_section
 
 DigestConfigError = SettingsError  # the name callers used before the typed layer
@@ -58,7 +58,6 @@ class DigestSettings(Settings):
     @field_validator("default_time")
     @classmethod
     def _time(cls, hhmm: str) -> str:
-        from core.digests.commands import parse_hhmm  # local: commands imports this module
 
         try:
             parse_hhmm(hhmm)
