@@ -35,7 +35,7 @@ from adapters.slack_blocks import (
     with_feedback,
 )
 from adapters.slack_http import Lru, SlackHttpEndpoint
-from adapters.slack_workspaces import SlackSettings, SlackWorkspaces
+from adapters.slack_workspaces import SlackSettings, SlackWorkspaces, install_key
 from core.events import (
     AnyEvent,
     ButtonAction,
@@ -47,12 +47,28 @@ from core.events import (
     Reply,
 )
 from core.ports import CoreHandle
+from core.render import clean_name
 
 log = logging.getLogger("recbot.slack")
+
+
+class _RefusalLoggedOnce(logging.Filter):
+    """Bolt logs every request that ``authorize`` refused as an ERROR ("Although the app should be
+    installed ..."). A workspace we are not installed in is an expected refusal, which authorize has
+    already logged as a warning naming the workspace; an ERROR line would page someone for nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Although the app should be installed")
+
+
+log.addFilter(_RefusalLoggedOnce())
 
 PLATFORM = "slack"
 _USER_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
 _USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+# Slash commands whose answers concern one person: only they see them (an export still goes to the DM).
+PRIVATE_COMMANDS = frozenset({"prefs", "forget", "digest"})
+_TENANT = "recbot_tenant"  # where authorize leaves the accepted installation in bolt's request context
 
 
 def _from_bot(event: Mapping[str, Any]) -> bool:
@@ -87,9 +103,19 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
 
-        async def authorize(team_id: str | None) -> AuthorizeResult | None:
+        async def authorize(context: AsyncBoltContext, enterprise_id: str | None,
+                            team_id: str | None) -> AuthorizeResult | None:
             # A plain function: bolt injects arguments by parameter name and trips over a bound "self".
-            return await self._workspaces.authorize(team_id)
+            # The tenant is the installation bolt authorizes (authorizations[0] for events, the org for
+            # an org-wide install), never the body's own team_id: in a shared channel that names the
+            # other workspace, and a body could name any workspace at all.
+            key = install_key(enterprise_id, team_id, context.is_enterprise_install)
+            found = await self._workspaces.authorize(key)
+            if found is None:
+                return None
+            result, tenant = found
+            context[_TENANT] = tenant
+            return result
 
         self.app = AsyncApp(
             name="recbot",
@@ -152,11 +178,11 @@ class SlackAdapter:
         ts = await self._deliver(key.tenant, reply, channel=channel, thread=key.thread, user=user)
         return ts or ""
 
-    def _tenant(self, body: Mapping[str, Any], context: AsyncBoltContext) -> str:
-        team = body.get("team") if isinstance(body.get("team"), Mapping) else {}
-        user = body.get("user") if isinstance(body.get("user"), Mapping) else {}  # events carry a user id string
-        return str(body.get("team_id") or team.get("id") or context.team_id
-                   or user.get("team_id") or self._settings.team_id or "slack")
+    @staticmethod
+    def _tenant(context: AsyncBoltContext) -> str | None:
+        """The installation ``authorize`` accepted for this request (None: it never ran)."""
+        tenant = context.get(_TENANT)
+        return tenant if isinstance(tenant, str) and tenant else None
 
     # ---- listeners (all acknowledge first; the work runs in _spawn'ed tasks) ---------------------
 
@@ -177,8 +203,8 @@ class SlackAdapter:
         return not event_id or self._seen_events.add((tenant, event_id))
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        tenant = self._tenant(body, context)
-        if _from_bot(event) or not event.get("user") or not self._first_delivery(tenant, body):
+        tenant = self._tenant(context)
+        if not tenant or _from_bot(event) or not event.get("user") or not self._first_delivery(tenant, body):
             return
         channel, ts = event["channel"], event["ts"]
         thread = event.get("thread_ts") or (ts if self._settings.reply_in_thread else None)
@@ -190,8 +216,8 @@ class SlackAdapter:
             is_dm=channel.startswith("D"), addressed=True)))
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        tenant = self._tenant(body, context)
-        if _from_bot(event) or event.get("subtype") not in _USER_MESSAGE_SUBTYPES or not event.get("user"):
+        tenant = self._tenant(context)
+        if not tenant or _from_bot(event) or event.get("subtype") not in _USER_MESSAGE_SUBTYPES or not event.get("user"):
             return
         channel, ts, thread = event["channel"], event["ts"], event.get("thread_ts")
         is_dm = event.get("channel_type") == "im"
@@ -210,10 +236,10 @@ class SlackAdapter:
             is_dm=is_dm, addressed=True)))
 
     async def _on_reaction(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        tenant = self._tenant(body, context)
+        tenant = self._tenant(context)
         item = event.get("item") or {}
         item_user = event.get("item_user")
-        if item.get("type") != "message" or not event.get("user") or not event.get("reaction"):
+        if not tenant or item.get("type") != "message" or not event.get("user") or not event.get("reaction"):
             return
         if item_user and context.bot_user_id and item_user != context.bot_user_id:
             return  # only reactions on the bot's own messages carry feedback
@@ -228,20 +254,24 @@ class SlackAdapter:
 
     async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any],
                               context: AsyncBoltContext) -> None:
-        if event.get("tab") == "home" and event.get("user"):
-            self._spawn(self._publish_home(self._tenant(body, context), event["user"]))
+        tenant = self._tenant(context)
+        if tenant and event.get("tab") == "home" and event.get("user"):
+            self._spawn(self._publish_home(tenant, event["user"]))
 
     async def _on_command(self, ack: Any, body: dict[str, Any], command: dict[str, Any],
                           context: AsyncBoltContext) -> None:
         await ack()
+        tenant = self._tenant(context)
+        if not tenant:
+            return
         channel = command["channel_id"]
         name = self._settings.commands.get(command["command"], command["command"].lstrip("/"))
         self._spawn(self._run(Command(
-            platform=PLATFORM, tenant=self._tenant(body, context), channel=channel, user=command["user_id"],
+            platform=PLATFORM, tenant=tenant, channel=channel, user=command["user_id"],
             event_id=f"cmd:{command.get('trigger_id') or time.time_ns()}", user_name=command.get("user_name"),
             is_dm=channel.startswith("D"), name=name,
             args=clean_incoming(command.get("text", ""), context.bot_user_id)),
-            response_url=command.get("response_url")))
+            response_url=command.get("response_url"), private=name in PRIVATE_COMMANDS))
 
     async def _on_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any],
                          context: AsyncBoltContext) -> None:
@@ -249,13 +279,14 @@ class SlackAdapter:
         parsed = parse_button_id(action.get("action_id", ""))
         container, message = body.get("container") or {}, body.get("message") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-        if parsed is None or not channel:
+        tenant = self._tenant(context)
+        if parsed is None or not channel or not tenant:
             return
         button, rec_id, item_id = parsed
         user = body["user"]["id"]
         message_ts = container.get("message_ts") or message.get("ts")
         press = ButtonPress(
-            platform=PLATFORM, tenant=self._tenant(body, context), channel=channel, user=user,
+            platform=PLATFORM, tenant=tenant, channel=channel, user=user,
             event_id=f"act:{body.get('trigger_id') or action.get('action_ts')}",
             thread=container.get("thread_ts") or message.get("thread_ts"),
             user_name=body["user"].get("username"), is_dm=channel.startswith("D"),
@@ -265,7 +296,9 @@ class SlackAdapter:
 
     async def _on_home_forget(self, ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        tenant, user = self._tenant(body, context), body["user"]["id"]
+        tenant, user = self._tenant(context), body["user"]["id"]
+        if not tenant:
+            return
         forget = Command(platform=PLATFORM, tenant=tenant, channel=user, user=user, is_dm=True,
                          event_id=f"act:{body.get('trigger_id') or time.time_ns()}", name="forget")
         self._spawn(self._run(forget, home_after=True))
@@ -285,20 +318,28 @@ class SlackAdapter:
             log.exception("slack: background work failed")
 
     async def _run(self, event: AnyEvent, *, response_url: str | None = None,
-                   message: Mapping[str, Any] | None = None, home_after: bool = False) -> None:
+                   message: Mapping[str, Any] | None = None, home_after: bool = False,
+                   private: bool = False) -> None:
+        """``private``: every reply goes to the person alone (ephemeral), whatever the core decided."""
         key = event.key.as_str()
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
             # One conversation at a time, so replies come out in the order the messages went in.
             async with lock:
-                if event.user_name is None:
-                    event = dataclasses.replace(event, user_name=await self._user_name(event.tenant, event.user))
+                # A name is cleaned here like message text: one invalid code point in it made every
+                # message of that person fail (the store cannot encode a lone surrogate).
+                name = clean_name(event.user_name) or await self._user_name(event.tenant, event.user)
+                event = dataclasses.replace(event, user_name=name)
                 replies = await self._core.handle(event)
                 for reply in replies:
-                    await self._deliver(event.tenant, reply, channel=event.channel, thread=event.thread,
-                                        user=event.user, response_url=response_url)
-                if isinstance(event, ButtonPress) and message and message.get("blocks"):
+                    await self._deliver(event.tenant, dataclasses.replace(reply, ephemeral=True) if private else reply,
+                                        channel=event.channel, thread=event.thread, user=event.user,
+                                        response_url=response_url)
+                # Mark the list only when the core took the press: a refused one (a list forgotten since,
+                # an unknown item) gets the core's explanation and leaves the list as it was.
+                accepted = any(r.feedback_recorded for r in replies)
+                if isinstance(event, ButtonPress) and accepted and message and message.get("blocks"):
                     await self._mark_feedback(event, message, response_url)
                 if home_after:
                     await self._publish_home(event.tenant, event.user)
@@ -382,7 +423,7 @@ class SlackAdapter:
             try:  # needs users:read; without it the core simply gets no display name
                 info = (await self._workspaces.client(tenant).users_info(user=user)).get("user") or {}
                 profile = info.get("profile") or {}
-                name = profile.get("display_name") or info.get("real_name") or info.get("name") or None
+                name = clean_name(profile.get("display_name") or info.get("real_name") or info.get("name"))
             except Exception as err:  # noqa: BLE001 - a name is a nicety, never a reason to fail
                 log.debug("slack: users.info failed for %s: %s", user, type(err).__name__)
             self._user_names.add((tenant, user), name)
