@@ -28,7 +28,9 @@ from discord import app_commands
 
 from adapters.discord_views import RecButton, build_commands, render
 from core.events import ButtonAction, ButtonPress, Command, ConversationKey, Event, Message, Reaction, Reply
+from core.i18n import t
 from core.ports import CoreHandle, UserSummary
+from core.render import clean_name
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +230,8 @@ class DiscordAdapter:
         return {
             "platform": PLATFORM, "tenant": str(guild_id) if guild_id else DM_TENANT, "channel": where[0],
             "thread": where[1], "user": str(user_id), "event_id": event_id, "ts": ts,
-            "user_name": user_name, "is_dm": guild_id is None,
+            # Cleaned like message text: one lone surrogate in a name made every message of its owner fail.
+            "user_name": clean_name(user_name), "is_dm": guild_id is None,
         }
 
     # ----- messages -----------------------------------------------------------------------------
@@ -298,7 +301,7 @@ class DiscordAdapter:
         if payload.member is not None and payload.member.bot:
             return
         if payload.message_author_id is not None and payload.message_author_id != me.id:
-            return  # not our message (only known on add; for removes the core ignores unknown ids)
+            return  # not our message (known on add only; the core ignores removals on messages it never posted)
         emoji = payload.emoji
         name = _SKIN_TONES.sub("", emoji.name or "") if emoji.is_unicode_emoji() else (emoji.name or "")
         if not name:
@@ -328,7 +331,14 @@ class DiscordAdapter:
     async def run_command(self, interaction: discord.Interaction[Any], name: str, args: str = "") -> None:
         """Slash command -> Command event. Defer first: the core may take longer than Discord's 3 s."""
         with self._tracked():
-            await interaction.response.defer(thinking=True, ephemeral=name in EPHEMERAL_COMMANDS)
+            bad = non_text_option((interaction.data or {}).get("options"))
+            await interaction.response.defer(thinking=True, ephemeral=bad is not None or name in EPHEMERAL_COMMANDS)
+            if bad is not None:
+                lang = str(interaction.locale).split("-")[0]
+                text = t(lang, "The option `{option}` takes text, for example `/recommend query: a funny 80s "
+                               "movie`. Please try again with words.", option=bad)
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+                return
             event = Command(**await self._interaction_base(interaction), name=name, args=args)
             await self._follow_up(interaction, event)
 
@@ -353,6 +363,24 @@ class DiscordAdapter:
         for reply in replies:
             sent = await interaction.followup.send(**render(reply), ephemeral=reply.ephemeral, wait=True)
             await self._posted(reply, sent)
+
+
+def non_text_option(options: Any) -> str | None:
+    """The name of the first option whose value is not text, or None.
+
+    Every option of our commands is a string. Discord's clients enforce that, but a payload can carry
+    any JSON (an integer, a list) and discord.py passes it through to the command unchecked, where the
+    core would fail on it. Subcommands nest their options; names are cut and stripped of backticks."""
+    for option in options if isinstance(options, list) else []:
+        if not isinstance(option, dict):
+            continue
+        if isinstance(option.get("options"), list):
+            nested = non_text_option(option["options"])
+            if nested is not None:
+                return nested
+        elif "value" in option and not isinstance(option["value"], str):
+            return str(option.get("name") or "?").replace("`", "")[:32] or "?"
+    return None
 
 
 def _drop_unparsable_events(client: discord.Client) -> None:
