@@ -19,13 +19,14 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from adapters.discord_gateway import drop_unparsable_events, gateway_end_reason, non_text_option
 from adapters.discord_views import RecButton, build_commands, render
 from core.events import ButtonAction, ButtonPress, Command, ConversationKey, Event, Message, Reaction, Reply
 from core.i18n import t
@@ -118,11 +119,13 @@ class DiscordAdapter:
             self.client: discord.Client = _ShardedClient(self, shard_count=settings.shard_count, **kwargs)
         else:
             self.client = _Client(self, shard_id=settings.shard_id, shard_count=settings.shard_count, **kwargs)
-        _drop_unparsable_events(self.client)
+        drop_unparsable_events(self.client)
         self.tree = app_commands.CommandTree(self.client)
         for cmd in build_commands(self.run_command):
             self.tree.add_command(cmd)
         self._gateway: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._failed: asyncio.Future[str] | None = None  # set when the gateway ends without stop()
         self._thread_parents: dict[int, int | None] = {}  # channel id -> parent id (None: not a thread)
         self._inflight: set[asyncio.Task[Any]] = set()
 
@@ -153,8 +156,27 @@ class DiscordAdapter:
         await self._login()
         if self.settings.sync_commands_on_start:
             await self.sync_commands()
-        self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
-        self._gateway.add_done_callback(_log_gateway_end)
+        self._failed = asyncio.get_running_loop().create_future()
+        self._gateway = asyncio.create_task(self._run_gateway(), name="discord-gateway")
+
+    async def _run_gateway(self) -> None:
+        """discord.py reconnects and resumes by itself (reconnect=True) wherever Discord allows it. When
+        connect() ends anyway, the session is over for good: say why and let `recbot run` exit non-zero
+        (a process that stays up with a dead gateway is silent and looks healthy to systemd/Docker)."""
+        error: BaseException | None = None
+        try:
+            await self.client.connect(reconnect=True)
+        except Exception as err:  # noqa: BLE001 - reported through wait_failed, the runner decides
+            error = err
+            log.debug("the Discord gateway ended", exc_info=True)
+        if not self._stopping and self._failed is not None and not self._failed.done():
+            self._failed.set_result(gateway_end_reason(error))
+
+    async def wait_failed(self) -> str:
+        """Returns (with the reason) only if the gateway ends while the adapter is running."""
+        if self._failed is None:
+            raise RuntimeError("the Discord adapter was not started")
+        return await asyncio.shield(self._failed)
 
     async def wait_until_ready(self) -> None:
         await self.client.wait_until_ready()
@@ -164,6 +186,7 @@ class DiscordAdapter:
 
         discord.py's close() also closes the HTTP session, so waiting afterwards would be too late.
         """
+        self._stopping = True
         pending = {t for t in self._inflight if t is not asyncio.current_task()}
         if pending:
             await asyncio.wait(pending, timeout=grace_s)
@@ -363,53 +386,6 @@ class DiscordAdapter:
         for reply in replies:
             sent = await interaction.followup.send(**render(reply), ephemeral=reply.ephemeral, wait=True)
             await self._posted(reply, sent)
-
-
-def non_text_option(options: Any) -> str | None:
-    """The name of the first option whose value is not text, or None.
-
-    Every option of our commands is a string. Discord's clients enforce that, but a payload can carry
-    any JSON (an integer, a list) and discord.py passes it through to the command unchecked, where the
-    core would fail on it. Subcommands nest their options; names are cut and stripped of backticks."""
-    for option in options if isinstance(options, list) else []:
-        if not isinstance(option, dict):
-            continue
-        if isinstance(option.get("options"), list):
-            nested = non_text_option(option["options"])
-            if nested is not None:
-                return nested
-        elif "value" in option and not isinstance(option["value"], str):
-            return str(option.get("name") or "?").replace("`", "")[:32] or "?"
-    return None
-
-
-def _drop_unparsable_events(client: discord.Client) -> None:
-    """discord.py parses each gateway event inside its read loop, so one payload it cannot parse (a missing
-    field, an id that is not a number) raised out of Client.connect and the gateway never came back: the
-    bot went silent for good. Drop that one event instead and keep the session."""
-    parsers = getattr(getattr(client, "_connection", None), "parsers", None)
-    if not isinstance(parsers, dict):  # discord.py internals moved; keep its own behaviour
-        log.warning("cannot guard discord.py's gateway parsers; a malformed event will stop the gateway")
-        return
-    for event, parse in list(parsers.items()):
-        parsers[event] = _dropping_errors(event, parse)
-
-
-def _dropping_errors(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
-    def guarded(data: Any) -> None:
-        try:
-            parse(data)
-        except Exception as err:  # noqa: BLE001 - one bad event must not end the session
-            # The error's text may quote the payload (message content): the type name only, details at DEBUG.
-            log.error("dropped a %s gateway event discord.py could not parse (%s)", event, type(err).__name__)
-            log.debug("unparsable %s event", event, exc_info=True)
-
-    return guarded
-
-
-def _log_gateway_end(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("Discord gateway stopped", exc_info=task.exception())
 
 
 class _NoCore:
