@@ -35,7 +35,7 @@ from adapters.slack_blocks import (
     with_feedback,
 )
 from adapters.slack_http import Lru, SlackHttpEndpoint
-from adapters.slack_workspaces import SlackSettings, SlackWorkspaces, install_key
+from adapters.slack_workspaces import RefusalLoggedOnce, SlackSettings, SlackWorkspaces, install_key
 from core.events import (
     AnyEvent,
     ButtonAction,
@@ -51,17 +51,7 @@ from core.render import clean_name
 
 log = logging.getLogger("recbot.slack")
 
-
-class _RefusalLoggedOnce(logging.Filter):
-    """Bolt logs every request that ``authorize`` refused as an ERROR ("Although the app should be
-    installed ..."). A workspace we are not installed in is an expected refusal, which authorize has
-    already logged as a warning naming the workspace; an ERROR line would page someone for nothing."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Although the app should be installed")
-
-
-log.addFilter(_RefusalLoggedOnce())
+log.addFilter(RefusalLoggedOnce())
 
 PLATFORM = "slack"
 _USER_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from logging import Logger
+from logging import Filter, Logger, LogRecord
 from typing import Any, Literal
 
 from slack_bolt.authorization import AuthorizeResult
@@ -105,6 +105,15 @@ class SlackWorkspaces:
         if token not in self._auth_cache:  # auth.test once per token: it names the bot user to ignore
             self._auth_cache[token] = await self.client_for_token(token).auth_test()
         return self._auth_cache[token]
+
+
+class RefusalLoggedOnce(Filter):
+    """Bolt logs every request that ``authorize`` refused as an ERROR ("Although the app should be
+    installed ..."). A workspace we are not installed in is an expected refusal, which authorize has
+    already logged as a warning naming the workspace; an ERROR line would page someone for nothing."""
+
+    def filter(self, record: LogRecord) -> bool:
+        return not str(record.msg).startswith("Although the app should be installed")
 
 
 def install_key(enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None) -> str | None:
