@@ -28,6 +28,17 @@ def clean_input(text: str) -> tuple[str, bool]:
     return kept, False
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD.
+
+    Python keeps argv, environment and login-name bytes that are not UTF-8 as lone surrogates, and JSON
+    may carry them as escapes; no store can encode them, so an id holding one failed every message."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def clean_name(name: str | None) -> str | None:
     """A display name as it may be stored and shown, or None when nothing is left of it.
 
