@@ -45,9 +45,9 @@ class FeedbackService:
     async def on_reaction(self, ev: Reaction) -> bool:
         """Record a reaction on one of our messages; False when the event was already processed or ignored.
 
-        A removal is ignored unless the message is one of our recommendations: Discord's REMOVE event
-        names no message author, so a removal on anyone's message reaches us, and there is nothing
-        to take back from a message we never posted."""
+        A removal is ignored unless the message is one of our recommendations: a platform's removal
+        event may name no message author (Discord's does not), so removals on anyone's message reach
+        us, and there is nothing to take back from a message we never posted."""
         if not ev.added and await self.store.recs.by_message(ev.tenant, ev.platform, ev.message_id) is None:
             return False
         new, _ = await self.store.prefs.apply_reaction(
