@@ -76,3 +76,16 @@ async def test_a_resumable_close_is_resumed_and_run_keeps_answering(tmp_path: Pa
             assert not running.done()
             stop.set()
             assert await asyncio.wait_for(running, ENDS_WITHIN_S) == 0
+
+
+@pytest.mark.parametrize("kill", [lambda fake: fake.close_gateway(4014), lambda fake: fake.send_raw("{not json")])
+async def test_a_dead_shard_ends_an_auto_sharded_run_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         kill) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "test-token")
+    async with fake_discord() as fake:
+        with fake.patched():
+            config = make_config(tmp_path, DISCORD + "shard_count = 2\n")
+            running = asyncio.create_task(run(config, asyncio.Event()))
+            await fake.wait_connected(2)
+            await kill(fake)
+            assert await asyncio.wait_for(running, ENDS_WITHIN_S) == EXIT_PLATFORM_FAILED
