@@ -44,7 +44,9 @@ def gateway_end_reason(err: BaseException | None) -> str:
     if isinstance(err, discord.LoginFailure):
         return "Discord rejected the bot token: check DISCORD_TOKEN"
     if isinstance(err, ValueError | zlib.error):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        return f"a gateway frame could not be decoded ({type(err).__name__})"
+        # These errors name a position or one byte, never the frame's text, so they can be shown.
+        kind = "zlib" if isinstance(err, zlib.error) else type(err).__name__
+        return f"a gateway frame could not be decoded ({kind}: {str(err)[:120]})"
     return f"the gateway failed ({type(err).__name__})"
 
 

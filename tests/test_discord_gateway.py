@@ -41,9 +41,9 @@ def _bad_zlib() -> bytes:
 @pytest.mark.parametrize(("kill", "reason"), [
     (lambda fake: fake.close_gateway(4014), "code 4014: privileged intents were refused"),
     (lambda fake: fake.close_gateway(4004), "code 4004: the bot token was rejected"),
-    (lambda fake: fake.send_raw("this is not JSON"), "could not be decoded (JSONDecodeError)"),
-    (lambda fake: fake.send_raw(_bad_zlib()), "could not be decoded (error)"),
-])
+    (lambda fake: fake.send_raw("this is not JSON"), "could not be decoded (JSONDecodeError: Expecting value"),
+    (lambda fake: fake.send_raw(_bad_zlib()), "could not be decoded (zlib: Error -3"),
+], ids=["close-4014", "close-4004", "not-json", "not-zlib"])
 async def test_a_dead_gateway_ends_recbot_run_non_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        caplog: pytest.LogCaptureFixture, kill, reason: str) -> None:
     monkeypatch.setenv("DISCORD_TOKEN", "test-token")
@@ -78,7 +78,8 @@ async def test_a_resumable_close_is_resumed_and_run_keeps_answering(tmp_path: Pa
             assert await asyncio.wait_for(running, ENDS_WITHIN_S) == 0
 
 
-@pytest.mark.parametrize("kill", [lambda fake: fake.close_gateway(4014), lambda fake: fake.send_raw("{not json")])
+@pytest.mark.parametrize("kill", [lambda fake: fake.close_gateway(4014), lambda fake: fake.send_raw("{not json")],
+                         ids=["close-4014", "not-json"])
 async def test_a_dead_shard_ends_an_auto_sharded_run_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          kill) -> None:
     monkeypatch.setenv("DISCORD_TOKEN", "test-token")
