@@ -26,8 +26,14 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord_gateway import drop_unparsable_events, gateway_end_reason, non_text_option
-from adapters.discord_views import RecButton, build_commands, render
+from adapters.discord_gateway import (
+    Client,
+    ShardedClient,
+    drop_unparsable_events,
+    gateway_end_reason,
+    non_text_option,
+)
+from adapters.discord_views import build_commands, render
 from core.events import ButtonAction, ButtonPress, Command, ConversationKey, Event, Message, Reaction, Reply
 from core.i18n import t
 from core.ports import CoreHandle, UserSummary
@@ -62,45 +68,6 @@ class DiscordSettings:
             raise ValueError("[discord] shard_id needs shard_count")
 
 
-class _Hooks:
-    """Event methods shared by the plain and the auto-sharded client; each forwards to the adapter."""
-
-    adapter: DiscordAdapter
-
-    async def setup_hook(self) -> None:
-        self.add_dynamic_items(RecButton)  # type: ignore[attr-defined]
-
-    async def on_message(self, message: discord.Message) -> None:
-        with self.adapter._tracked():
-            await self.adapter._on_message(message)
-
-    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
-        with self.adapter._tracked():
-            await self.adapter._on_reaction(payload, added=True)
-
-    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
-        with self.adapter._tracked():
-            await self.adapter._on_reaction(payload, added=False)
-
-    async def on_recbot_button(
-        self, interaction: discord.Interaction[Any], action: ButtonAction, rec_id: str, item_id: str
-    ) -> None:
-        with self.adapter._tracked():
-            await self.adapter._on_button(interaction, action, rec_id, item_id)
-
-
-class _Client(_Hooks, discord.Client):
-    def __init__(self, adapter: DiscordAdapter, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.adapter = adapter
-
-
-class _ShardedClient(_Hooks, discord.AutoShardedClient):
-    def __init__(self, adapter: DiscordAdapter, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.adapter = adapter
-
-
 class DiscordAdapter:
     """Implements ``core.ports.Outbound`` too, so digests can be posted without an incoming event."""
 
@@ -116,9 +83,9 @@ class DiscordAdapter:
         kwargs: dict[str, Any] = {"intents": intents, "allowed_mentions": discord.AllowedMentions.none(),
                                   "max_messages": None, "guild_ready_timeout": settings.guild_ready_timeout}
         if settings.shard_count is not None and settings.shard_id is None:
-            self.client: discord.Client = _ShardedClient(self, shard_count=settings.shard_count, **kwargs)
+            self.client: discord.Client = ShardedClient(self, shard_count=settings.shard_count, **kwargs)
         else:
-            self.client = _Client(self, shard_id=settings.shard_id, shard_count=settings.shard_count, **kwargs)
+            self.client = Client(self, shard_id=settings.shard_id, shard_count=settings.shard_count, **kwargs)
         drop_unparsable_events(self.client)
         self.tree = app_commands.CommandTree(self.client)
         for cmd in build_commands(self.run_command):
@@ -130,7 +97,7 @@ class DiscordAdapter:
         self._inflight: set[asyncio.Task[Any]] = set()
 
     @contextlib.contextmanager
-    def _tracked(self) -> Iterator[None]:
+    def tracked(self) -> Iterator[None]:
         """Remember the running handler so stop() can let it finish before the core is closed."""
         task = asyncio.current_task()
         if task is not None:
@@ -278,7 +245,7 @@ class DiscordAdapter:
                 text = text.replace(role.mention, " ")
         return text.strip()  # the core cleans and caps length (and says so when it cut)
 
-    async def _on_message(self, message: discord.Message) -> None:
+    async def handle_message(self, message: discord.Message) -> None:
         if message.author.bot or message.webhook_id is not None:
             return  # other bots, webhooks and ourselves: never answer (no bot-to-bot loops)
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
@@ -317,7 +284,7 @@ class DiscordAdapter:
             await self.core.message_posted(reply, str(sent.id))
 
     # ----- reactions ----------------------------------------------------------------------------
-    async def _on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
+    async def handle_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
         me = self.client.user
         if me is None or payload.user_id == me.id:
             return
@@ -353,7 +320,7 @@ class DiscordAdapter:
 
     async def run_command(self, interaction: discord.Interaction[Any], name: str, args: str = "") -> None:
         """Slash command -> Command event. Defer first: the core may take longer than Discord's 3 s."""
-        with self._tracked():
+        with self.tracked():
             bad = non_text_option((interaction.data or {}).get("options"))
             await interaction.response.defer(thinking=True, ephemeral=bad is not None or name in EPHEMERAL_COMMANDS)
             if bad is not None:
@@ -365,7 +332,7 @@ class DiscordAdapter:
             event = Command(**await self._interaction_base(interaction), name=name, args=args)
             await self._follow_up(interaction, event)
 
-    async def _on_button(self, interaction: discord.Interaction[Any], action: ButtonAction, rec_id: str,
+    async def handle_button(self, interaction: discord.Interaction[Any], action: ButtonAction, rec_id: str,
                          item_id: str) -> None:
         await interaction.response.defer()  # acknowledge silently; the answer comes as a follow-up
         message_id = str(interaction.message.id) if interaction.message else None

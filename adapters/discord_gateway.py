@@ -1,5 +1,7 @@
-"""What the Discord adapter does about input discord.py lets through and about a gateway that ends.
+"""The Discord adapter's discord.py client: its event hooks, and what it does about input discord.py
+lets through and about a gateway that ends.
 
+- Gateway events reach the adapter through the client's hooks (plain or auto-sharded client alike).
 - A gateway event discord.py cannot parse is dropped, not allowed to end the session.
 - A slash-command option whose value is not text is named, so the person gets a clear answer.
 - A gateway that ends for good (a close code discord.py does not resume, such as 4014 "disallowed
@@ -13,12 +15,71 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Callable
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 import discord
 
+from adapters.discord_views import RecButton
+from core.events import ButtonAction
+
 # The adapter's logger: operators (and the fuzz tests) watch one name for everything Discord.
 log = logging.getLogger("adapters.discord")
+
+
+
+class EventHandlers(Protocol):
+    """What the client forwards gateway events to (the adapter)."""
+
+    def tracked(self) -> AbstractContextManager[None]: ...
+
+    async def handle_message(self, message: discord.Message) -> None: ...
+
+    async def handle_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None: ...
+
+    async def handle_button(self, interaction: discord.Interaction[Any], action: ButtonAction, rec_id: str,
+                            item_id: str) -> None: ...
+
+
+class _Hooks:
+    """Event methods shared by the plain and the auto-sharded client; each forwards to the adapter,
+    tracked so that stopping lets a running handler finish."""
+
+    adapter: EventHandlers
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(RecButton)  # type: ignore[attr-defined]
+
+    async def on_message(self, message: discord.Message) -> None:
+        with self.adapter.tracked():
+            await self.adapter.handle_message(message)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        with self.adapter.tracked():
+            await self.adapter.handle_reaction(payload, added=True)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        with self.adapter.tracked():
+            await self.adapter.handle_reaction(payload, added=False)
+
+    async def on_recbot_button(
+        self, interaction: discord.Interaction[Any], action: ButtonAction, rec_id: str, item_id: str
+    ) -> None:
+        with self.adapter.tracked():
+            await self.adapter.handle_button(interaction, action, rec_id, item_id)
+
+
+class Client(_Hooks, discord.Client):
+    def __init__(self, adapter: EventHandlers, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.adapter = adapter
+
+
+class ShardedClient(_Hooks, discord.AutoShardedClient):
+    def __init__(self, adapter: EventHandlers, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.adapter = adapter
+
 
 # Close codes discord.py does not resume, with what the operator should do about each.
 _FATAL_CLOSES = {
