@@ -10,7 +10,9 @@ Mapping (see docs/discord.md):
   and the core decides whether to join in.
 - Slash commands and button clicks are deferred first (Discord's 3-second limit), then followed up.
 
-Reconnects, resumes and rate limits are discord.py's job; we send exactly one message per Reply.
+Reconnects, resumes and rate limits are discord.py's job; we send exactly one message per Reply. A
+gateway that ends anyway is reported through ``wait_failed`` and `recbot run` exits 1. The client
+classes and gateway guards live in adapters/discord_gateway.py.
 """
 
 from __future__ import annotations
