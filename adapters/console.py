@@ -18,7 +18,7 @@ from typing import TextIO
 
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ConversationKey, Message, Reply
 from core.ports import Adapter, AdapterPlugin, CoreHandle
-from core.render import defuse, item_lines
+from core.render import defuse, item_lines, valid_unicode
 from core.settings import PlatformSettings
 
 PLATFORM = "console"
@@ -53,12 +53,14 @@ class ConsoleAdapter:
     def __init__(self, core: CoreHandle, settings: ConsoleSettings, out: TextIO | None = None) -> None:
         self.core = core
         self.settings = settings
-        self.user = settings.user or _whoami()
+        # Both come from argv or the login name: bytes that are not UTF-8 arrive as lone surrogates.
+        self.user = valid_unicode(settings.user or _whoami())
+        self.channel = valid_unicode(settings.channel)
         self.out = out or sys.stdout
         self._last: Reply | None = None
 
     def _base(self) -> dict[str, object]:
-        return {"platform": PLATFORM, "tenant": TENANT, "channel": self.settings.channel, "user": self.user,
+        return {"platform": PLATFORM, "tenant": TENANT, "channel": self.channel, "user": self.user,
                 "event_id": uuid.uuid4().hex, "user_name": self.user, "is_dm": True}
 
     def to_event(self, line: str) -> AnyEvent | str:

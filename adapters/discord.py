@@ -10,7 +10,9 @@ Mapping (see docs/discord.md):
   and the core decides whether to join in.
 - Slash commands and button clicks are deferred first (Discord's 3-second limit), then followed up.
 
-Reconnects, resumes and rate limits are discord.py's job; we send exactly one message per Reply.
+Reconnects, resumes and rate limits are discord.py's job; we send exactly one message per Reply. A
+gateway that ends anyway is reported through ``wait_failed`` and `recbot run` exits 1. The client
+classes and gateway guards live in adapters/discord_gateway.py.
 """
 
 from __future__ import annotations
@@ -19,16 +21,25 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from adapters.discord_gateway import (
+    Client,
+    ShardedClient,
+    drop_unparsable_events,
+    gateway_end_reason,
+    non_text_option,
+)
 from adapters.discord_settings import DiscordSettings
-from adapters.discord_views import RecButton, build_commands, render
+from adapters.discord_views import build_commands, render
 from core.events import ButtonAction, ButtonPress, Command, ConversationKey, Event, Message, Reaction, Reply
+from core.i18n import t
 from core.ports import CoreHandle, UserSummary
+from core.render import clean_name
 
 log = logging.getLogger(__name__)
 
@@ -40,43 +51,6 @@ EPHEMERAL_COMMANDS = frozenset({"prefs", "forget", "digest"})
 _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")
 
 
-class _Hooks:
-    """Event methods shared by the plain and the auto-sharded client; each forwards to the adapter."""
-
-    adapter: DiscordAdapter
-
-    async def setup_hook(self) -> None:
-        self.add_dynamic_items(RecButton)  # type: ignore[attr-defined]
-
-    async def on_message(self, message: discord.Message) -> None:
-        with self.adapter._tracked():
-            await self.adapter._on_message(message)
-
-    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
-        with self.adapter._tracked():
-            await self.adapter._on_reaction(payload, added=True)
-
-    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
-        with self.adapter._tracked():
-            await self.adapter._on_reaction(payload, added=False)
-
-    async def on_recbot_button(
-        self, interaction: discord.Interaction[Any], action: ButtonAction, rec_id: str, item_id: str
-    ) -> None:
-        with self.adapter._tracked():
-            await self.adapter._on_button(interaction, action, rec_id, item_id)
-
-
-class _Client(_Hooks, discord.Client):
-    def __init__(self, adapter: DiscordAdapter, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.adapter = adapter
-
-
-class _ShardedClient(_Hooks, discord.AutoShardedClient):
-    def __init__(self, adapter: DiscordAdapter, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.adapter = adapter
 
 
 class DiscordAdapter:
@@ -94,19 +68,21 @@ class DiscordAdapter:
         kwargs: dict[str, Any] = {"intents": intents, "allowed_mentions": discord.AllowedMentions.none(),
                                   "max_messages": None, "guild_ready_timeout": settings.guild_ready_timeout}
         if settings.shard_count is not None and settings.shard_id is None:
-            self.client: discord.Client = _ShardedClient(self, shard_count=settings.shard_count, **kwargs)
+            self.client: discord.Client = ShardedClient(self, shard_count=settings.shard_count, **kwargs)
         else:
-            self.client = _Client(self, shard_id=settings.shard_id, shard_count=settings.shard_count, **kwargs)
-        _drop_unparsable_events(self.client)
+            self.client = Client(self, shard_id=settings.shard_id, shard_count=settings.shard_count, **kwargs)
+        drop_unparsable_events(self.client)
         self.tree = app_commands.CommandTree(self.client)
         for cmd in build_commands(self.run_command):
             self.tree.add_command(cmd)
         self._gateway: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._failed: asyncio.Future[str] | None = None  # set when the gateway ends without stop()
         self._thread_parents: dict[int, int | None] = {}  # channel id -> parent id (None: not a thread)
         self._inflight: set[asyncio.Task[Any]] = set()
 
     @contextlib.contextmanager
-    def _tracked(self) -> Iterator[None]:
+    def tracked(self) -> Iterator[None]:
         """Remember the running handler so stop() can let it finish before the core is closed."""
         task = asyncio.current_task()
         if task is not None:
@@ -132,8 +108,27 @@ class DiscordAdapter:
         await self._login()
         if self.settings.sync_commands_on_start:
             await self.sync_commands()
-        self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
-        self._gateway.add_done_callback(_log_gateway_end)
+        self._failed = asyncio.get_running_loop().create_future()
+        self._gateway = asyncio.create_task(self._run_gateway(), name="discord-gateway")
+
+    async def _run_gateway(self) -> None:
+        """discord.py reconnects and resumes by itself (reconnect=True) wherever Discord allows it. When
+        connect() ends anyway, the session is over for good: say why and let `recbot run` exit non-zero
+        (a process that stays up with a dead gateway is silent and looks healthy to systemd/Docker)."""
+        error: BaseException | None = None
+        try:
+            await self.client.connect(reconnect=True)
+        except Exception as err:  # noqa: BLE001 - reported through wait_failed, the runner decides
+            error = err
+            log.debug("the Discord gateway ended", exc_info=True)
+        if not self._stopping and self._failed is not None and not self._failed.done():
+            self._failed.set_result(gateway_end_reason(error))
+
+    async def wait_failed(self) -> str:
+        """Returns (with the reason) only if the gateway ends while the adapter is running."""
+        if self._failed is None:
+            raise RuntimeError("the Discord adapter was not started")
+        return await asyncio.shield(self._failed)
 
     async def wait_until_ready(self) -> None:
         await self.client.wait_until_ready()
@@ -143,6 +138,7 @@ class DiscordAdapter:
 
         discord.py's close() also closes the HTTP session, so waiting afterwards would be too late.
         """
+        self._stopping = True
         pending = {t for t in self._inflight if t is not asyncio.current_task()}
         if pending:
             await asyncio.wait(pending, timeout=grace_s)
@@ -213,7 +209,8 @@ class DiscordAdapter:
         return {
             "platform": PLATFORM, "tenant": str(guild_id) if guild_id else DM_TENANT, "channel": where[0],
             "thread": where[1], "user": str(user_id), "event_id": event_id, "ts": ts,
-            "user_name": user_name, "is_dm": guild_id is None,
+            # Cleaned like message text: one lone surrogate in a name made every message of its owner fail.
+            "user_name": clean_name(user_name), "is_dm": guild_id is None,
         }
 
     # ----- messages -----------------------------------------------------------------------------
@@ -237,7 +234,7 @@ class DiscordAdapter:
                 text = text.replace(role.mention, " ")
         return text.strip()  # the core cleans and caps length (and says so when it cut)
 
-    async def _on_message(self, message: discord.Message) -> None:
+    async def handle_message(self, message: discord.Message) -> None:
         if message.author.bot or message.webhook_id is not None:
             return  # other bots, webhooks and ourselves: never answer (no bot-to-bot loops)
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
@@ -276,14 +273,14 @@ class DiscordAdapter:
             await self.core.message_posted(reply, str(sent.id))
 
     # ----- reactions ----------------------------------------------------------------------------
-    async def _on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
+    async def handle_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
         me = self.client.user
         if me is None or payload.user_id == me.id:
             return
         if payload.member is not None and payload.member.bot:
             return
         if payload.message_author_id is not None and payload.message_author_id != me.id:
-            return  # not our message (only known on add; for removes the core ignores unknown ids)
+            return  # not our message (known on add only; the core ignores removals on messages it never posted)
         emoji = payload.emoji
         name = _SKIN_TONES.sub("", emoji.name or "") if emoji.is_unicode_emoji() else (emoji.name or "")
         if not name:
@@ -312,12 +309,19 @@ class DiscordAdapter:
 
     async def run_command(self, interaction: discord.Interaction[Any], name: str, args: str = "") -> None:
         """Slash command -> Command event. Defer first: the core may take longer than Discord's 3 s."""
-        with self._tracked():
-            await interaction.response.defer(thinking=True, ephemeral=name in EPHEMERAL_COMMANDS)
+        with self.tracked():
+            bad = non_text_option((interaction.data or {}).get("options"))
+            await interaction.response.defer(thinking=True, ephemeral=bad is not None or name in EPHEMERAL_COMMANDS)
+            if bad is not None:
+                lang = str(interaction.locale).split("-")[0]
+                text = t(lang, "The option `{option}` takes text, for example `/recommend query: a funny 80s "
+                               "movie`. Please try again with words.", option=bad)
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+                return
             event = Command(**await self._interaction_base(interaction), name=name, args=args)
             await self._follow_up(interaction, event)
 
-    async def _on_button(self, interaction: discord.Interaction[Any], action: ButtonAction, rec_id: str,
+    async def handle_button(self, interaction: discord.Interaction[Any], action: ButtonAction, rec_id: str,
                          item_id: str) -> None:
         await interaction.response.defer()  # acknowledge silently; the answer comes as a follow-up
         message_id = str(interaction.message.id) if interaction.message else None
@@ -338,35 +342,6 @@ class DiscordAdapter:
         for reply in replies:
             sent = await interaction.followup.send(**render(reply), ephemeral=reply.ephemeral, wait=True)
             await self._posted(reply, sent)
-
-
-def _drop_unparsable_events(client: discord.Client) -> None:
-    """discord.py parses each gateway event inside its read loop, so one payload it cannot parse (a missing
-    field, an id that is not a number) raised out of Client.connect and the gateway never came back: the
-    bot went silent for good. Drop that one event instead and keep the session."""
-    parsers = getattr(getattr(client, "_connection", None), "parsers", None)
-    if not isinstance(parsers, dict):  # discord.py internals moved; keep its own behaviour
-        log.warning("cannot guard discord.py's gateway parsers; a malformed event will stop the gateway")
-        return
-    for event, parse in list(parsers.items()):
-        parsers[event] = _dropping_errors(event, parse)
-
-
-def _dropping_errors(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
-    def guarded(data: Any) -> None:
-        try:
-            parse(data)
-        except Exception as err:  # noqa: BLE001 - one bad event must not end the session
-            # The error's text may quote the payload (message content): the type name only, details at DEBUG.
-            log.error("dropped a %s gateway event discord.py could not parse (%s)", event, type(err).__name__)
-            log.debug("unparsable %s event", event, exc_info=True)
-
-    return guarded
-
-
-def _log_gateway_end(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("Discord gateway stopped", exc_info=task.exception())
 
 
 class _NoCore:

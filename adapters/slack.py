@@ -3,7 +3,8 @@
 Every listener acknowledges at once and hands the work to a tracked asyncio task, so Slack always gets
 its answer well inside 3 seconds no matter how slow the core is. Duplicate deliveries (Slack retries
 after a timeout, the same event_id twice) are dropped here while in flight and by the core's persistent
-event_id dedupe afterwards. One workspace (team_id) is one tenant.
+event_id dedupe afterwards. One installation (the workspace, or the organization of an org-wide
+install, that bolt authorized) is one tenant. Posting lives in adapters/slack_post.py.
 """
 
 from __future__ import annotations
@@ -21,21 +22,17 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack_blocks import (
     HOME_FORGET_ACTION,
     clean_incoming,
-    home_view,
     mentions,
     parse_button_id,
     render_reply,
-    with_feedback,
 )
 from adapters.slack_http import Lru, SlackHttpEndpoint
-from adapters.slack_workspaces import SlackSettings, SlackWorkspaces
+from adapters.slack_post import SlackPoster
+from adapters.slack_workspaces import RefusalLoggedOnce, SlackSettings, SlackWorkspaces, install_key
 from core.events import (
     AnyEvent,
     ButtonAction,
@@ -47,12 +44,17 @@ from core.events import (
     Reply,
 )
 from core.ports import CoreHandle
+from core.render import clean_name
 
 log = logging.getLogger("recbot.slack")
 
+log.addFilter(RefusalLoggedOnce())
+
 PLATFORM = "slack"
 _USER_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
-_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+# Slash commands whose answers concern one person: only they see them (an export still goes to the DM).
+PRIVATE_COMMANDS = frozenset({"prefs", "forget", "digest"})
+_TENANT = "recbot_tenant"  # where authorize leaves the accepted installation in bolt's request context
 
 
 def _from_bot(event: Mapping[str, Any]) -> bool:
@@ -77,19 +79,26 @@ class SlackAdapter:
             raise ValueError(f"HTTP mode needs the signing secret in {settings.signing_secret_env}")
         if settings.mode not in ("socket", "http"):
             raise ValueError(f"unknown Slack mode {settings.mode!r}")
-        self._user_names = Lru(20_000)  # (tenant, user) -> display name
         self._seen_events = Lru(20_000)
-        self._threads = Lru(20_000)  # (tenant, channel, thread_ts) the bot takes part in
-        self._posted = Lru(20_000)  # (tenant, channel, ts) of our messages -> their thread
-        self._marks = Lru(2_000)  # (tenant, channel, ts) -> the blocks last written by a feedback mark
+        self._out = SlackPoster(core, self._workspaces)
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per conversation, with a user count
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
 
-        async def authorize(team_id: str | None) -> AuthorizeResult | None:
+        async def authorize(context: AsyncBoltContext, enterprise_id: str | None,
+                            team_id: str | None) -> AuthorizeResult | None:
             # A plain function: bolt injects arguments by parameter name and trips over a bound "self".
-            return await self._workspaces.authorize(team_id)
+            # The tenant is the installation bolt authorizes (authorizations[0] for events, the org for
+            # an org-wide install), never the body's own team_id: in a shared channel that names the
+            # other workspace, and a body could name any workspace at all.
+            key = install_key(enterprise_id, team_id, context.is_enterprise_install)
+            found = await self._workspaces.authorize(key)
+            if found is None:
+                return None
+            result, tenant = found
+            context[_TENANT] = tenant
+            return result
 
         self.app = AsyncApp(
             name="recbot",
@@ -153,14 +162,14 @@ class SlackAdapter:
         channel = key.channel or user  # a user id as channel posts into the app's DM with them
         if not channel:
             raise ValueError("send needs a channel or a user")
-        ts = await self._deliver(key.tenant, reply, channel=channel, thread=key.thread, user=user)
+        ts = await self._out.deliver(key.tenant, reply, channel=channel, thread=key.thread, user=user)
         return ts or ""
 
-    def _tenant(self, body: Mapping[str, Any], context: AsyncBoltContext) -> str:
-        team = body.get("team") if isinstance(body.get("team"), Mapping) else {}
-        user = body.get("user") if isinstance(body.get("user"), Mapping) else {}  # events carry a user id string
-        return str(body.get("team_id") or team.get("id") or context.team_id
-                   or user.get("team_id") or self._settings.team_id or "slack")
+    @staticmethod
+    def _tenant(context: AsyncBoltContext) -> str | None:
+        """The installation ``authorize`` accepted for this request (None: it never ran)."""
+        tenant = context.get(_TENANT)
+        return tenant if isinstance(tenant, str) and tenant else None
 
     # ---- listeners (all acknowledge first; the work runs in _spawn'ed tasks) ---------------------
 
@@ -181,21 +190,21 @@ class SlackAdapter:
         return not event_id or self._seen_events.add((tenant, event_id))
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        tenant = self._tenant(body, context)
-        if _from_bot(event) or not event.get("user") or not self._first_delivery(tenant, body):
+        tenant = self._tenant(context)
+        if not tenant or _from_bot(event) or not event.get("user") or not self._first_delivery(tenant, body):
             return
         channel, ts = event["channel"], event["ts"]
         thread = event.get("thread_ts") or (ts if self._settings.reply_in_thread else None)
         if thread:
-            self._threads.add((tenant, channel, thread))
+            self._out.threads.add((tenant, channel, thread))
         self._spawn(self._run(Message(
             platform=PLATFORM, tenant=tenant, channel=channel, user=event["user"], event_id=body["event_id"],
             thread=thread, ts=float(ts), text=clean_incoming(event.get("text", ""), context.bot_user_id),
             is_dm=channel.startswith("D"), addressed=True)))
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        tenant = self._tenant(body, context)
-        if _from_bot(event) or event.get("subtype") not in _USER_MESSAGE_SUBTYPES or not event.get("user"):
+        tenant = self._tenant(context)
+        if not tenant or _from_bot(event) or event.get("subtype") not in _USER_MESSAGE_SUBTYPES or not event.get("user"):
             return
         channel, ts, thread = event["channel"], event["ts"], event.get("thread_ts")
         is_dm = event.get("channel_type") == "im"
@@ -204,7 +213,7 @@ class SlackAdapter:
             # mentions the bot arrives again as app_mention and is handled there.
             if not thread or thread == ts or mentions(event.get("text", ""), context.bot_user_id):
                 return
-            if (tenant, channel, thread) not in self._threads and event.get("parent_user_id") != context.bot_user_id:
+            if (tenant, channel, thread) not in self._out.threads and event.get("parent_user_id") != context.bot_user_id:
                 return
         if not self._first_delivery(tenant, body):
             return
@@ -214,10 +223,10 @@ class SlackAdapter:
             is_dm=is_dm, addressed=True)))
 
     async def _on_reaction(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        tenant = self._tenant(body, context)
+        tenant = self._tenant(context)
         item = event.get("item") or {}
         item_user = event.get("item_user")
-        if item.get("type") != "message" or not event.get("user") or not event.get("reaction"):
+        if not tenant or item.get("type") != "message" or not event.get("user") or not event.get("reaction"):
             return
         if item_user and context.bot_user_id and item_user != context.bot_user_id:
             return  # only reactions on the bot's own messages carry feedback
@@ -226,26 +235,30 @@ class SlackAdapter:
         channel, message_ts = item["channel"], item["ts"]
         self._spawn(self._run(Reaction(
             platform=PLATFORM, tenant=tenant, channel=channel, user=event["user"], event_id=body["event_id"],
-            thread=self._posted.get((tenant, channel, message_ts)), is_dm=channel.startswith("D"),
+            thread=self._out.posted.get((tenant, channel, message_ts)), is_dm=channel.startswith("D"),
             message_id=message_ts, emoji=event["reaction"].split("::")[0],  # drop ::skin-tone-N
             added=event.get("type") == "reaction_added")))
 
     async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any],
                               context: AsyncBoltContext) -> None:
-        if event.get("tab") == "home" and event.get("user"):
-            self._spawn(self._publish_home(self._tenant(body, context), event["user"]))
+        tenant = self._tenant(context)
+        if tenant and event.get("tab") == "home" and event.get("user"):
+            self._spawn(self._out.publish_home(tenant, event["user"]))
 
     async def _on_command(self, ack: Any, body: dict[str, Any], command: dict[str, Any],
                           context: AsyncBoltContext) -> None:
         await ack()
+        tenant = self._tenant(context)
+        if not tenant:
+            return
         channel = command["channel_id"]
         name = self._settings.commands.get(command["command"], command["command"].lstrip("/"))
         self._spawn(self._run(Command(
-            platform=PLATFORM, tenant=self._tenant(body, context), channel=channel, user=command["user_id"],
+            platform=PLATFORM, tenant=tenant, channel=channel, user=command["user_id"],
             event_id=f"cmd:{command.get('trigger_id') or time.time_ns()}", user_name=command.get("user_name"),
             is_dm=channel.startswith("D"), name=name,
             args=clean_incoming(command.get("text", ""), context.bot_user_id)),
-            response_url=command.get("response_url")))
+            response_url=command.get("response_url"), private=name in PRIVATE_COMMANDS))
 
     async def _on_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any],
                          context: AsyncBoltContext) -> None:
@@ -253,13 +266,14 @@ class SlackAdapter:
         parsed = parse_button_id(action.get("action_id", ""))
         container, message = body.get("container") or {}, body.get("message") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-        if parsed is None or not channel:
+        tenant = self._tenant(context)
+        if parsed is None or not channel or not tenant:
             return
         button, rec_id, item_id = parsed
         user = body["user"]["id"]
         message_ts = container.get("message_ts") or message.get("ts")
         press = ButtonPress(
-            platform=PLATFORM, tenant=self._tenant(body, context), channel=channel, user=user,
+            platform=PLATFORM, tenant=tenant, channel=channel, user=user,
             event_id=f"act:{body.get('trigger_id') or action.get('action_ts')}",
             thread=container.get("thread_ts") or message.get("thread_ts"),
             user_name=body["user"].get("username"), is_dm=channel.startswith("D"),
@@ -269,7 +283,9 @@ class SlackAdapter:
 
     async def _on_home_forget(self, ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        tenant, user = self._tenant(body, context), body["user"]["id"]
+        tenant, user = self._tenant(context), body["user"]["id"]
+        if not tenant:
+            return
         forget = Command(platform=PLATFORM, tenant=tenant, channel=user, user=user, is_dm=True,
                          event_id=f"act:{body.get('trigger_id') or time.time_ns()}", name="forget")
         self._spawn(self._run(forget, home_after=True))
@@ -289,23 +305,31 @@ class SlackAdapter:
             log.exception("slack: background work failed")
 
     async def _run(self, event: AnyEvent, *, response_url: str | None = None,
-                   message: Mapping[str, Any] | None = None, home_after: bool = False) -> None:
+                   message: Mapping[str, Any] | None = None, home_after: bool = False,
+                   private: bool = False) -> None:
+        """``private``: every reply goes to the person alone (ephemeral), whatever the core decided."""
         key = event.key.as_str()
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
             # One conversation at a time, so replies come out in the order the messages went in.
             async with lock:
-                if event.user_name is None:
-                    event = dataclasses.replace(event, user_name=await self._user_name(event.tenant, event.user))
+                # A name is cleaned here like message text: one invalid code point in it made every
+                # message of that person fail (the store cannot encode a lone surrogate).
+                name = clean_name(event.user_name) or await self._out.user_name(event.tenant, event.user)
+                event = dataclasses.replace(event, user_name=name)
                 replies = await self._core.handle(event)
                 for reply in replies:
-                    await self._deliver(event.tenant, reply, channel=event.channel, thread=event.thread,
-                                        user=event.user, response_url=response_url)
-                if isinstance(event, ButtonPress) and message and message.get("blocks"):
-                    await self._mark_feedback(event, message, response_url)
+                    await self._out.deliver(event.tenant, dataclasses.replace(reply, ephemeral=True) if private else reply,
+                                        channel=event.channel, thread=event.thread, user=event.user,
+                                        response_url=response_url)
+                # Mark the list only when the core took the press: a refused one (a list forgotten since,
+                # an unknown item) gets the core's explanation and leaves the list as it was.
+                accepted = any(r.feedback_recorded for r in replies)
+                if isinstance(event, ButtonPress) and accepted and message and message.get("blocks"):
+                    await self._out.mark_feedback(event, message, response_url)
                 if home_after:
-                    await self._publish_home(event.tenant, event.user)
+                    await self._out.publish_home(event.tenant, event.user)
         except Exception:
             log.exception("slack: failed to handle %s %s", type(event).__name__, event.event_id)
         finally:
@@ -314,80 +338,3 @@ class SlackAdapter:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
-
-    async def _deliver(self, tenant: str, reply: Reply, *, channel: str, thread: str | None,
-                       user: str | None, response_url: str | None = None) -> str | None:
-        """Post one reply; returns its ts (None for ephemeral, file or response_url posts)."""
-        if reply.key is not None and reply.key.channel:
-            channel, thread = reply.key.channel, reply.key.thread
-        text, blocks = render_reply(reply)
-        client = self._workspaces.client(tenant)
-        if reply.file is not None and user:
-            await self._send_file(client, reply.file, text, user)
-            return None
-        # A user id as channel means the app's DM with them: nobody else is there, post normally.
-        if reply.ephemeral and not _USER_ID.match(channel):
-            if response_url:
-                await AsyncWebhookClient(response_url).send(text=text, blocks=blocks, response_type="ephemeral")
-                return None
-            if user:
-                await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks,
-                                                thread_ts=thread)
-                return None
-        try:
-            resp = await client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread,
-                                                 unfurl_links=False, unfurl_media=False)
-        except SlackApiError as err:
-            # A slash command in a channel the bot is not in: its response_url can still answer there.
-            if response_url and err.response.get("error") in ("not_in_channel", "channel_not_found"):
-                await AsyncWebhookClient(response_url).send(text=text, blocks=blocks, response_type="in_channel")
-                return None
-            raise
-        ts = str(resp["ts"])
-        posted_channel = str(resp.get("channel") or channel)
-        self._posted.add((tenant, posted_channel, ts), thread)
-        self._threads.add((tenant, posted_channel, thread or ts))
-        if reply.rec_id:
-            await self._core.message_posted(reply, ts)
-        return ts
-
-    async def _mark_feedback(self, press: ButtonPress, message: Mapping[str, Any], response_url: str | None) -> None:
-        """Show who rated what under the item. chat.update cannot edit ephemeral messages or messages in
-        channels the bot has left; the action's response_url can, so it is the fallback."""
-        text = message.get("text") or " "
-        # Two people rating one list at once both send the blocks as they were before either press:
-        # start from what this process last wrote to that message (updates are serialized per thread).
-        marked = self._marks.get((press.tenant, press.channel, press.message_id)) or message["blocks"]
-        blocks = with_feedback(marked, press.item_id, press.user, press.action)
-        self._marks.add((press.tenant, press.channel, press.message_id), blocks)
-        try:
-            if not press.message_id:
-                raise LookupError("no message ts")
-            await self._workspaces.client(press.tenant).chat_update(channel=press.channel, ts=press.message_id, text=text,
-                                                         blocks=blocks)
-        except (SlackApiError, LookupError):
-            if not response_url:
-                raise
-            await AsyncWebhookClient(response_url).send(text=text, blocks=blocks, replace_original=True)
-
-    async def _send_file(self, client: AsyncWebClient, file: tuple[str, str], text: str, user: str) -> None:
-        """Files carry personal data (exports): always into the person's DM with the app, never a channel."""
-        dm = await client.conversations_open(users=user)
-        await client.files_upload_v2(channel=dm["channel"]["id"], filename=file[0], content=file[1],
-                                     initial_comment=text)
-
-    async def _publish_home(self, tenant: str, user: str) -> None:
-        summary = await self._core.user_summary(tenant, user)
-        await self._workspaces.client(tenant).views_publish(user_id=user, view=home_view(summary))
-
-    async def _user_name(self, tenant: str, user: str) -> str | None:
-        if (tenant, user) not in self._user_names:
-            name: str | None = None
-            try:  # needs users:read; without it the core simply gets no display name
-                info = (await self._workspaces.client(tenant).users_info(user=user)).get("user") or {}
-                profile = info.get("profile") or {}
-                name = profile.get("display_name") or info.get("real_name") or info.get("name") or None
-            except Exception as err:  # noqa: BLE001 - a name is a nicety, never a reason to fail
-                log.debug("slack: users.info failed for %s: %s", user, type(err).__name__)
-            self._user_names.add((tenant, user), name)
-        return self._user_names.get((tenant, user))

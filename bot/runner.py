@@ -2,7 +2,10 @@
 
 Adapters are independent: a platform that fails to start is logged and the others keep running; the
 reconnect backoff of each platform belongs to its client library (discord.py, slack-sdk,
-python-telegram-bot). Which adapters exist is discovered through entry points (bot/plugins.py).
+python-telegram-bot). Which adapters exist is discovered through entry points (bot/plugins.py). A platform
+connection that ends for good while running (an adapter's ``wait_failed`` returns) ends `recbot run`
+with exit status 1 and one ERROR line saying why, so systemd or Docker restart it instead of leaving a
+live process that answers nobody.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import logging
 import os
 import signal
 from collections.abc import Mapping
+from typing import Any, Protocol
 
 from bot.config import Config, ConfigError
 from bot.environment import require
@@ -30,6 +34,17 @@ def check_platforms(config: Config, env: Mapping[str, str]) -> None:
         if missing := settings.missing_secrets(env):
             raise ConfigError(f"[{name}] needs {' and '.join(missing)}: set the environment variable "
                               "(the *_env settings name which one)")
+
+
+class Supervised(Protocol):
+    """An adapter whose connection can die for good while running (Discord's gateway)."""
+
+    platform: str
+
+    async def wait_failed(self) -> str: ...
+
+
+EXIT_PLATFORM_FAILED = 1
 
 
 def build_adapters(app: App) -> list[Adapter]:
@@ -65,9 +80,11 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
         return 2
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
         except (NotImplementedError, RuntimeError):  # not the main thread (tests)
             pass
     started: list[Adapter] = []
@@ -83,11 +100,30 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
         await app.aclose()
         return 1
     await app.start_background()
-    await stop.wait()
+    failure = await _until_stopped_or_failed(stop, started)
+    if failure is not None:
+        log.error("the %s connection ended for good: %s; recbot exits with status %d so that its service "
+                  "manager (systemd, Docker) restarts it", *failure, EXIT_PLATFORM_FAILED)
     for adapter in started:
         try:
             await adapter.stop()
         except Exception:
             log.exception("error while stopping the %s adapter", adapter.platform)
     await app.aclose()
-    return 0
+    for sig in handled:
+        loop.remove_signal_handler(sig)
+    return 0 if failure is None else EXIT_PLATFORM_FAILED
+
+
+async def _until_stopped_or_failed(stop: asyncio.Event, adapters: list[Adapter]) -> tuple[str, str] | None:
+    """Wait for a stop signal (None) or for a supervised adapter to fail: (platform, reason)."""
+    waits: dict[asyncio.Future[Any], str | None] = {asyncio.ensure_future(stop.wait()): None}
+    for adapter in adapters:
+        if callable(getattr(adapter, "wait_failed", None)):
+            supervised: Supervised = adapter  # type: ignore[assignment]
+            waits[asyncio.ensure_future(supervised.wait_failed())] = supervised.platform
+    done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for future in pending:
+        future.cancel()
+    failed = next((f for f in done if waits[f] is not None), None)
+    return None if failed is None else (str(waits[failed]), str(failed.result()))

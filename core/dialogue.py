@@ -29,7 +29,7 @@ from core.ports import UserSummary
 from core.ratelimit import Limiter, RateLimiter
 from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender, RecRequest
-from core.render import clean_input, compose, defuse
+from core.render import clean_input, clean_name, compose, defuse
 from core.state import ConvState, load_conversation, save_conversation
 from core.store.store import Store
 
@@ -136,7 +136,7 @@ class DialogueCore:
             state.seeds = [ev.item_id]
             return await self._recommend(ev, state, f"more like {label}", kind="more-like")
         verb = "more like" if ev.action == ButtonAction.LIKE else "fewer like"
-        return [Reply(f"Noted — I'll show you {verb} {label}.", ephemeral=True)]
+        return [Reply(f"Noted — I'll show you {verb} {label}.", ephemeral=True, feedback_recorded=True)]
 
     async def _on_command(self, ev: Command) -> list[Reply]:
         name, args = ev.name.lower().strip(), ev.args.strip()
@@ -165,7 +165,7 @@ class DialogueCore:
         if not text:
             return [Reply(texts.EMPTY)]
         key = ev.key.as_str()
-        await self.store.users.touch(ev.tenant, ev.user, ev.platform, ev.user_name)
+        await self.store.users.touch(ev.tenant, ev.user, ev.platform, clean_name(ev.user_name))
         await self.store.conversations.add_turn(ev.tenant, key, ev.user, "user", text)
         state = await self._load(ev)
         u = await asyncio.to_thread(self.parser.parse, text, NluContext(tuple(state.last_items)))

@@ -115,6 +115,9 @@ class Reply:
     buttons: bool = True
     # An attachment (file name, UTF-8 content), e.g. a data export; adapters upload it or print it.
     file: tuple[str, str] | None = None
+    # True on the reply to a like/dislike the core recorded; a refused press (its list is gone, the item
+    # unknown) gets an explanation without it, so adapters mark on the list only what was recorded.
+    feedback_recorded: bool = False
 
 
 AnyEvent = Message | Reaction | ButtonPress | Command

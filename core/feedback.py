@@ -68,7 +68,13 @@ class FeedbackService:
     half_life_days: float = HALF_LIFE_DAYS  # the same decay the recommender's preference model uses
 
     async def on_reaction(self, ev: Reaction) -> bool:
-        """Record a reaction on one of our messages; False when the event was already processed."""
+        """Record a reaction on one of our messages; False when the event was already processed or ignored.
+
+        A removal is ignored unless the message is one of our recommendations: a platform's removal
+        event may name no message author (Discord's does not), so removals on anyone's message reach
+        us, and there is nothing to take back from a message we never posted."""
+        if not ev.added and await self.store.recs.by_message(ev.tenant, ev.platform, ev.message_id) is None:
+            return False
         new, _ = await self.store.prefs.apply_reaction(
             ev.tenant, ev.platform, ev.event_id, ev.user, ev.message_id, ev.emoji, ev.added,
             self.emoji.value(ev.emoji), ev.ts)

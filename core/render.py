@@ -8,6 +8,7 @@ import unicodedata
 from core.events import ItemView
 
 MAX_INPUT_CHARS = 2000
+MAX_NAME_CHARS = 80
 MAX_REPLY_CHARS = 1900  # fits Discord's 2,000-character content limit with room for a footer
 
 _PING = re.compile(r"@(everyone|here|channel)\b|<[@#!][^>\s]{1,40}>|<!(everyone|here|channel)[^<>]*>")
@@ -25,6 +26,30 @@ def clean_input(text: str) -> tuple[str, bool]:
     if len(kept) > MAX_INPUT_CHARS:
         return kept[:MAX_INPUT_CHARS], True
     return kept, False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD.
+
+    Python keeps argv, environment and login-name bytes that are not UTF-8 as lone surrogates, and JSON
+    may carry them as escapes; no store can encode them, so an id holding one failed every message."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def clean_name(name: str | None) -> str | None:
+    """A display name as it may be stored and shown, or None when nothing is left of it.
+
+    Cleaned like message text (clean_input): a lone surrogate or a control character from a platform
+    profile or a login name made the store refuse the name and with it every message of that person.
+    Names are one line and short.
+    """
+    if not name:
+        return None
+    kept = " ".join(clean_input(name)[0].split())
+    return kept[:MAX_NAME_CHARS] or None
 
 
 def defuse(text: str) -> str:

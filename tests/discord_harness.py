@@ -81,18 +81,39 @@ class Bot:
         await until(lambda: self.core.store.recs.by_message(tenant, "discord", message["id"]))
         return message
 
-    async def react(self, message: dict[str, Any], emoji: str, *, user: int = ALICE) -> None:
+    async def react(self, message: dict[str, Any], emoji: str, *, user: int = ALICE, added: bool = True) -> None:
+        """Add (or remove) a reaction the way Discord's gateway sends it. An add carries the reacting
+        member and the message's author; a REMOVE carries neither, so only the message id says whose
+        message it was."""
         guild_id = message.get("guild_id")
         data: dict[str, Any] = {
             "user_id": str(user), "channel_id": message["channel_id"], "message_id": message["id"],
             "emoji": {"id": None, "name": emoji}, "type": 0, "burst": False,
-            "message_author_id": str(self.fake.bot_id),
         }
         if guild_id:
             data["guild_id"] = guild_id
-            data["member"] = {"user": self.fake.user(user), "roles": [], "joined_at": "2024-01-01T00:00:00+00:00",
-                              "deaf": False, "mute": False, "flags": 0}
-        await self.fake.dispatch("MESSAGE_REACTION_ADD", data)
+        if added:
+            data["message_author_id"] = message["author"]["id"]
+            if guild_id:
+                data["member"] = {"user": self.fake.user(user), "roles": [],
+                                  "joined_at": "2024-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0}
+        await self.fake.dispatch("MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE", data)
+
+    def someones_message(self, channel: int, *, author: int = BOB) -> dict[str, Any]:
+        """A message a person posted (not the bot): what a reaction on someone else's message is about."""
+        return self.fake.message_payload(channel, self.fake.user(author, f"user{author % 100}"), "hello")
+
+    async def settle(self) -> None:
+        """Wait until every gateway event dispatched so far has been handled.
+
+        The gateway is ordered and discord.py starts one handler task per event in that order, so after a
+        round trip (a mention answered) every earlier handler has started; then wait for them to end."""
+        await self.mention(CHAN_A3, "hi")
+        await until(lambda: _true(not self.adapter._inflight))
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 async def until(probe: Callable[[], Awaitable[Any]], *, tries: int = 500) -> Any:

@@ -54,6 +54,8 @@ class FakeDiscord:
         self.requests: list[Recorded] = []
         self.messages: dict[int, dict[str, Any]] = {}  # every message the bot posted, by id
         self.identifies: list[dict[str, Any]] = []
+        self.resumes: list[dict[str, Any]] = []
+        self._resumable: dict[str, list[int] | None] = {}  # session id -> its shard
         self._sockets: list[tuple[web.WebSocketResponse, Any]] = []
         self._shard_of: dict[int, list[int] | None] = {}  # id(socket) -> [shard id, count] it identified as
         self._seq = itertools.count(1)
@@ -196,6 +198,8 @@ class FakeDiscord:
                 await self._send(conn, {"op": 11})
             elif msg["op"] == 2:
                 await self._identify(conn, msg["d"])
+            elif msg["op"] == 6:
+                await self._resume(conn, msg["d"])
         with contextlib.suppress(ValueError):
             self._sockets.remove(conn)
         return ws
@@ -211,6 +215,7 @@ class FakeDiscord:
         }
         if shard:
             ready["shard"] = shard
+        self._resumable[ready["session_id"]] = shard
         await self._send(conn, {"op": 0, "t": "READY", "s": next(self._seq), "d": ready})
         for g in self._shard_guilds(shard):
             await self._send(conn, {"op": 0, "t": "GUILD_CREATE", "s": next(self._seq),
@@ -219,6 +224,29 @@ class FakeDiscord:
         self._shard_of[id(conn[0])] = shard
         async with self._changed:
             self._changed.notify_all()
+
+    async def _resume(self, conn: tuple[web.WebSocketResponse, Any], d: dict[str, Any]) -> None:
+        """RESUME: the session continues on the new socket (nothing was missed in these tests)."""
+        self.resumes.append(d)
+        shard = self._resumable.get(str(d.get("session_id")))
+        await self._send(conn, {"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}})
+        self._sockets.append(conn)
+        self._shard_of[id(conn[0])] = shard
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def close_gateway(self, code: int) -> None:
+        """Close every gateway session with ``code`` (4000: resumable; 4014: disallowed intents, fatal)."""
+        for ws, _ in list(self._sockets):
+            await ws.close(code=code)
+
+    async def send_raw(self, frame: str | bytes) -> None:
+        """Send one frame exactly as given to every session, e.g. one that is not JSON or not zlib."""
+        for ws, _ in list(self._sockets):
+            if isinstance(frame, bytes):
+                await ws.send_bytes(frame)
+            else:
+                await ws.send_str(frame)
 
     def _shard_guilds(self, shard: list[int] | None) -> list[FakeGuild]:
         if not shard:

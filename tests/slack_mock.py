@@ -53,6 +53,8 @@ class MockSlack:
     # method -> queued error names; each call pops one ("ratelimited" answers HTTP 429 like Slack).
     failures: dict[str, list[str]] = field(default_factory=dict)
     acks: list[dict[str, Any]] = field(default_factory=list)
+    # user id -> the display name users.info answers (default "Person <id>"), e.g. one with a lone surrogate
+    display_names: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._by_token = {w.token: w for w in self.workspaces}
@@ -144,7 +146,8 @@ class MockSlack:
         if method == "users.info":
             user = str(args.get("user", ""))
             return 200, {"ok": True, "user": {"id": user, "name": user.lower(),
-                                              "profile": {"display_name": f"Person {user}"}}}
+                                              "profile": {"display_name": self.display_names.get(
+                                                  user, f"Person {user}")}}}
         if method == "conversations.open":
             return 200, {"ok": True, "channel": {"id": "D" + str(args.get("users", ""))[1:]}}
         if method == "files.getUploadURLExternal":

@@ -22,6 +22,7 @@ from tests.slack_mock import (
     Workspace,
     build_test_app,
     event_body,
+    form_body,
     interactive_body,
     message_ts,
     sign,
@@ -108,6 +109,14 @@ def button(ws: Workspace, call: ApiCall, action_id: str, mock: MockSlack, *, use
         "actions": [{"type": "button", "action_id": action_id, "value": action_id, "block_id": "x",
                      "action_ts": str(time.time())}],
     })
+
+
+def slash(mock: MockSlack, ws: Workspace, name: str, text: str = "", *, channel: str = "C100",
+          user: str = "U100") -> bytes:
+    """A slash command as Slack posts it (form fields)."""
+    return form_body({"command": name, "text": text, "team_id": ws.team_id, "channel_id": channel,
+                      "user_id": user, "user_name": "ann", "trigger_id": f"trig.{message_ts()}",
+                      "response_url": mock.response_url(), "api_app_id": "A0TEST"})
 
 
 def item_ids(call: ApiCall) -> list[str]:

@@ -269,6 +269,35 @@ def test_random_button_ids_through_the_gateway(live: Live) -> None:
     assert live.errors.take() == []
 
 
+# Display names with any code point: lone surrogates, NULs, bidi controls. One lone surrogate in a name
+# made every message of that person fail (the store cannot encode it).
+display_names = st.one_of(
+    st.text(st.characters(exclude_categories=()), max_size=40),
+    st.sampled_from(["\ud800", "Ann \udfff", "\ud83d\ude00\ud83d", "\x00", "\u202e\u200b", " ", ""]))
+
+
+def test_display_names_with_any_code_point(live: Live) -> None:
+    users = iter(range(10**6))
+
+    @settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(display_names)
+    def run(name: str) -> None:
+        fake, user = live.fake, 1600000000000000000 + next(users)  # a new person each time
+        author = {**fake.user(user), "global_name": name, "username": name or "x"}
+        data = fake.message_payload(CHAN_A, author, f"<@{fake.bot_id}> hello", mentions=[fake.bot_user()])
+        start = len(fake.requests)
+        live.run(fake.dispatch("MESSAGE_CREATE", data))
+        reply = live.run(fake.wait_request("POST", POST_MESSAGE, start=start))
+        assert "went wrong" not in (reply.body.get("content") or ""), reply.body
+        assert live.errors.take() == []
+        row = live.run(live.bot.core.store.db.fetchone("SELECT display_name FROM users WHERE user_id = ?",
+                                                       (str(user),)))
+        assert row is not None and (row[0] is None or row[0].encode("utf-8"))
+
+    run()
+    live.assert_still_answering()
+
+
 def test_mention_spam_gets_an_answer_that_pings_nobody(live: Live) -> None:
     for text in ("@everyone" * 100, "recommend a sci-fi movie " + "@everyone @here " * 100):
         reply = live.mention(text)

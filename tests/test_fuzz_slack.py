@@ -323,6 +323,35 @@ def test_mention_spam_posts_no_live_ping(served: Served) -> None:
     served.assert_no_errors()
 
 
+# Display names from users.info with any code point: lone surrogates, NULs, bidi controls. One lone
+# surrogate in a name made every message of that person fail (the store cannot encode it).
+display_names = st.one_of(
+    st.text(st.characters(exclude_categories=()), max_size=40),
+    st.sampled_from(["\ud800", "Ann \udfff", "\ud83d\ude00\ud83d", "\x00", "\u202e\u200b", " ", ""]))
+
+
+def test_display_names_with_any_code_point(served: Served) -> None:
+    users = iter(range(10**6))
+
+    @FUZZ
+    @given(display_names)
+    def run(name: str) -> None:
+        n = next(users)  # a fresh person in a fresh DM each time: names are cached per user, lists per DM
+        user, dm = f"U9{n:06d}", f"D9{n:06d}"
+        served.mock.display_names[user] = name
+        before = len(served.mock.of("chat.postMessage"))
+        body = event_body(T1.team_id, {"type": "message", "channel_type": "im", "channel": dm, "user": user,
+                                       "ts": message_ts(), "text": "recommend a sci-fi movie"})
+        assert served.post(body)[0] == 200
+        calls = served.mock.of("chat.postMessage")
+        assert len(calls) == before + 1 and calls[-1].args.get("blocks"), calls[-1].args.get("text")
+        row = served.run(served.app.store.db.fetchone("SELECT display_name FROM users WHERE user_id = ?", (user,)))
+        assert row is not None and (row[0] is None or row[0].encode("utf-8"))
+        served.assert_no_errors()
+
+    run()
+
+
 # ---- the parsing and rendering functions, directly -------------------------------------------------
 
 @settings(max_examples=examples(200), deadline=None)
