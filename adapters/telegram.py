@@ -22,7 +22,6 @@ here; the core sees plain text and typed events.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -44,6 +43,7 @@ from telegram.ext import (
 from adapters.telegram_settings import TelegramSettings
 from core.events import ButtonAction, ButtonPress, Command, ConversationKey, Event, Message, Reaction, Reply
 from core.ports import CoreHandle
+from core.render import clean_name
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,6 @@ COMMANDS = ("start", "help", "recommend", "more", "why", "about", "prefs", "forg
 PERSONAL_COMMANDS = frozenset({"prefs", "forget", "digest"})
 CANT_DM = ("I can't message you privately yet — open a chat with me and send /start, then ask again "
            "(I never post that in the group).")
-
-
-def clean_name(name: str | None) -> str | None:
-    """Display names are user-controlled: drop control/format/surrogate code points, cap the length."""
-    if not name:
-        return None
-    kept = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    return kept.strip()[:64] or None
 
 
 class TelegramAdapter:
