@@ -101,7 +101,7 @@ class Reply:
 
     ``items`` non-empty means this is a recommendation list: the adapter renders it natively (embed +
     buttons, Block Kit, terminal) and reports the posted platform message id back through
-    ``DialogueCore.message_posted(rec_id, message_id)`` so later reactions map to these items.
+    ``DialogueCore.message_posted(reply, message_id)`` so later reactions map to these items.
     ``text`` is always a complete plain-text rendering, so an adapter that cannot show rich output
     degrades to text.
     """
