@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Config
-from bot.scheduler import DigestScheduler, build_digest_service, digest_settings
+from bot.scheduler import (
+    DigestScheduler,
+    build_digest_service,
+    digest_settings,
+    jobstore_url,
+    remove_persisted_jobs,
+)
 from core.dialogue import CoreSettings, DialogueCore
 from core.digests.service import DigestService
 from core.embedding import Embedder
@@ -25,6 +31,7 @@ from core.ports import Outbound
 from core.ratelimit import Limiter, RateLimiter, StoreRateLimiter
 from core.recommend.catalog import Catalog, load_catalog
 from core.recommend.types import Recommender
+from core.store.privacy import Forgotten
 from core.store.store import Store
 
 log = logging.getLogger("recbot.wiring")
@@ -56,6 +63,18 @@ class App:
         if self.digests is not None:
             self.scheduler = DigestScheduler.for_config(self.config, self.digests, self.store)
             await self.scheduler.start()
+
+    async def forget_jobs(self, gone: Forgotten) -> tuple[str, int] | None:
+        """Forget hook: the person's digest jobs leave the scheduler at once — through the running
+        scheduler, or straight from the persistent job store when none runs in this process."""
+        if self.digests is None or not gone.sub_ids:
+            return None
+        if self.scheduler is not None and self.scheduler.running:
+            n = self.scheduler.forget(gone)
+        else:
+            url = jobstore_url(self.config, self.digests.settings)
+            n = await asyncio.to_thread(remove_persisted_jobs, url, gone.sub_ids)
+        return ("scheduled digest jobs", n) if n else None
 
     async def _retrain_loop(self, every_s: float) -> None:
         while True:
@@ -173,4 +192,6 @@ async def build_app(config: Config) -> App:
     # tens-of-milliseconds pauses in the p99 of benchmarks/load.py).
     gc.collect()
     gc.freeze()
-    return App(config, store, catalog, core, generator, recommender, outbound=outbound, digests=digests)
+    app = App(config, store, catalog, core, generator, recommender, outbound=outbound, digests=digests)
+    store.forget_hooks.append(app.forget_jobs)
+    return app
