@@ -68,6 +68,7 @@ class RecommendSettings:
     ratings_prior: str = ""  # optional MovieLens-style ratings.csv used as a CF prior
     half_life_days: float = 60.0
     retrain_minutes: float = 30.0
+    pool_min_tenants: int = 0  # 0: learn per tenant; k >= 2: share associations seen in >= k tenants
 
 
 @dataclass

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.scheduler import (
     DigestScheduler,
     build_digest_service,
@@ -30,6 +30,7 @@ from core.nlu.types import Parser
 from core.ports import Outbound
 from core.ratelimit import Limiter, RateLimiter, StoreRateLimiter
 from core.recommend.catalog import Catalog, load_catalog
+from core.recommend.settings import RecSettings
 from core.recommend.types import Recommender
 from core.store.privacy import Forgotten
 from core.store.store import Store
@@ -97,11 +98,14 @@ class App:
 
 
 async def retrain(store: Store, recommender: Recommender) -> int:
-    """Refit CF from every tenant's interactions (item-item structure only; see PreferenceRepo)."""
+    """Refit CF from the stored interactions; the engine keeps each tenant's learning to that tenant
+    (core/recommend/tenancy.py). Engines without a per-tenant fit have no collaborative part."""
+    fit = getattr(recommender, "fit_tenant_interactions", None)
+    if fit is None:
+        return 0
     rows = await store.prefs.all_interactions()
-    data = [(f"{t}:{u}", i, v) for t, u, i, v in rows]
-    await asyncio.to_thread(recommender.fit_interactions, data)
-    return len(data)
+    await asyncio.to_thread(fit, rows)
+    return len(rows)
 
 
 def catalog_files(config: Config) -> list[Path]:
@@ -139,10 +143,18 @@ def build_recommender(config: Config, catalog: Catalog, embedder: Embedder | Non
     if config.recommend.engine == "hybrid":
         from core.recommend.engine import build_recommender as build_hybrid
 
-        return build_hybrid(catalog, embedder, config.data_dir / "cache", config.recommend)
+        return build_hybrid(catalog, embedder, config.data_dir / "cache", recommend_settings(config))
     from core.recommend.simple import SimpleRecommender
 
     return SimpleRecommender(catalog)
+
+
+def recommend_settings(config: Config) -> RecSettings:
+    """The engine's settings from [recommend]; a bad value is a config error, before anything opens."""
+    try:
+        return RecSettings.from_mapping(config.recommend)
+    except ValueError as e:
+        raise ConfigError(f"[recommend] {e}") from e
 
 
 def build_generator(config: Config) -> Generator:
@@ -166,6 +178,7 @@ def build_limiter(config: Config, store: Store) -> Limiter:
 
 async def build_app(config: Config) -> App:
     digest_cfg = digest_settings(config)  # before anything opens: a config error leaks nothing
+    recommend_settings(config)
     store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
     try:
         catalog = build_catalog(config)

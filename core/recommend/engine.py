@@ -45,6 +45,7 @@ from core.recommend.preferences import (
     neighbour_penalty,
 )
 from core.recommend.settings import RecSettings
+from core.recommend.tenancy import CFScorer, blend_for, fit_pooled, fit_tenants, group_by_tenant
 from core.recommend.text_index import QueryBatcher, TextIndex
 from core.recommend.types import RecRequest, RecResult, Scored
 
@@ -72,7 +73,12 @@ class HybridRecommender:
         self.vectors = index.vectors if index is not None and len(index) == len(catalog) else None
         self.embedder = embedder if self.vectors is not None else None
         self.batcher = QueryBatcher(embedder) if self.embedder is not None else None
-        self.cf: CFModel | None = None
+        self.cf: CFModel | None = None  # the global part: the operator's prior and untenanted rows
+        # Learning per tenant (core/recommend/tenancy.py): tenant -> its own CF blended with the global
+        # part; `_default_cf` serves tenants with no signals of their own yet.
+        self._tenant_cf: dict[str, CFScorer] = {}
+        self._default_cf: CFScorer | None = None
+        self._tenant_rows: dict[str, list[tuple[object, ...]]] = {}
         self._prior_rows: list[Sequence[object]] = []
         self._rows: list[Sequence[object]] = []
         self._new_rows = 0
@@ -80,7 +86,7 @@ class HybridRecommender:
         self._executor = ThreadPoolExecutor(max(1, self.settings.workers), thread_name_prefix="recbot-rank")
         self._catalog_pop = np.log1p(np.array([max(0.0, it.popularity) for it in catalog], dtype=np.float32))
         self._tag_names, self._tag_vecs = self._embed_tags()
-        self._pop_cache: tuple[tuple[int, float], np.ndarray] | None = None
+        self._pop_cache: dict[tuple[int, float], tuple[CFScorer | None, np.ndarray]] = {}
         self._title_words = TitleWords(catalog)
 
     # ---- interactions / CF -------------------------------------------------------------------
@@ -90,8 +96,16 @@ class HybridRecommender:
         self._refit()
 
     def fit_interactions(self, rows: Iterable[Sequence[object]]) -> None:  # type: ignore[override]
-        """Replace the store's rows (user, item id, value[, ts]) and refit CF (call it off the loop)."""
+        """Replace the untenanted rows (user, item id, value[, ts]): an operator's log that every tenant
+        learns from, like the prior. The store's rows go through fit_tenant_interactions. Refits CF
+        (call it off the loop)."""
         self._rows = list(rows)
+        self._refit()
+
+    def fit_tenant_interactions(self, rows: Iterable[Sequence[object]]) -> None:
+        """Replace the store's rows (tenant, user, item id, value[, ts]) and refit: each tenant's CF and
+        popularity learn from its own rows only (plus pooled associations when configured)."""
+        self._tenant_rows = group_by_tenant(rows)
         self._refit()
 
     def add_interactions(self, rows: Iterable[Sequence[object]]) -> int:
@@ -114,8 +128,20 @@ class HybridRecommender:
         with self._fit_lock:
             self._new_rows = 0
             ilog = InteractionLog.from_rows(chain(self._prior_rows, self._rows), self.catalog.index_of)
-            # Swapped in one assignment: concurrent requests see the old or the new model, never half.
-            self.cf = CFModel.fit_log(ilog, self.settings.cf) if ilog.users.size else None
+            cfg, k = self.settings.cf, self.settings.pool_min_tenants
+            global_cf = CFModel.fit_log(ilog, cfg) if ilog.users.size else None
+            own = fit_tenants(self._tenant_rows, self.catalog.index_of, cfg)
+            pooled = fit_pooled(self._tenant_rows, self.catalog.index_of, cfg, k) if k else None
+            tenant_cf = {t: blend_for(global_cf, m, pooled) for t, m in own.items()}
+            # Swapped in assignments: concurrent requests see an old or a new model, never half of one.
+            self._default_cf = blend_for(global_cf, None, pooled)
+            self._tenant_cf = {t: m for t, m in tenant_cf.items() if m is not None}
+            self.cf = global_cf
+            self._pop_cache = {}
+
+    def cf_for(self, tenant: str) -> CFScorer | None:
+        """The CF this tenant's requests are scored with: never fitted on another tenant's rows."""
+        return self._tenant_cf.get(tenant, self._default_cf)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -179,7 +205,8 @@ class HybridRecommender:
             scores = scores - penalty[cand]
         chosen = self._select(cand, scores, req.k, req.diversify)
         score_of = dict(zip(cand[chosen].tolist(), scores[chosen].tolist(), strict=True))
-        return RecResult(self._explain(cand[chosen].tolist(), score_of, ev, hist), relaxed)
+        return RecResult(self._explain(cand[chosen].tolist(), score_of, ev, hist, self.cf_for(req.tenant)),
+                         relaxed)
 
     def score(self, req: RecRequest, hist: History, crits: list[Critique], qvec: np.ndarray | None,
               cvecs: np.ndarray | None, now: float,
@@ -192,8 +219,9 @@ class HybridRecommender:
         n = len(self.catalog)
         cand = np.arange(n) if cand is None else cand
         total = np.zeros(cand.size, dtype=np.float32)
-        if self.cf is not None and not hist.empty:
-            total += s.w_cf * self.cf.score(hist.idx, hist.w, hist.recent, cand=cand)
+        cf = self.cf_for(req.tenant)
+        if cf is not None and not hist.empty:
+            total += s.w_cf * cf.score(hist.idx, hist.w, hist.recent, cand=cand)
         qsim: np.ndarray | None = None
         seed_idx = np.array([self.catalog.index_of[x] for x in req.seeds if x in self.catalog.index_of],
                             dtype=np.int64)
@@ -235,7 +263,7 @@ class HybridRecommender:
             if tw is not None:
                 total += s.w_title * tw[cand]
         evidence = hist.idx.size + seed_idx.size + (2 if qvec is not None else 0) + len(crits)
-        total += (s.w_pop + s.w_pop_cold / (1.0 + evidence)) * self._popularity()[cand]
+        total += (s.w_pop + s.w_pop_cold / (1.0 + evidence)) * self._popularity(cf)[cand]
         if s.w_recency:
             year_now = time.gmtime(now).tm_year
             gap = np.abs(year_now - np.nan_to_num(self.arrays.years[cand], nan=-1e4))
@@ -262,15 +290,17 @@ class HybridRecommender:
         sims = self.vectors[cand[pos]] @ self.vectors[dis_idx].T
         total[pos] -= neighbour_penalty(sims, dis_w, cfg)
 
-    def _popularity(self) -> np.ndarray:
-        """Centred log-popularity (catalog prior + interaction counts), cached per fitted CF model."""
-        key = (id(self.cf), self.settings.w_pop_interactions)
-        if self._pop_cache is None or self._pop_cache[0] != key:
+    def _popularity(self, cf: CFScorer | None = None) -> np.ndarray:
+        """Centred log-popularity (catalog prior + the tenant's CF interaction counts), cached per model
+        (emptied at every refit, so it holds only the models in use)."""
+        key = (id(cf), self.settings.w_pop_interactions)
+        cached = self._pop_cache.get(key)
+        if cached is None or cached[0] is not cf:  # the entry holds its model: an id is never reused
             pop = self._catalog_pop
-            if self.cf is not None and self.settings.w_pop_interactions:
-                pop = pop + self.settings.w_pop_interactions * np.log1p(self.cf.pop)
-            self._pop_cache = (key, scale_centered(pop).astype(np.float32))
-        return self._pop_cache[1]
+            if cf is not None and self.settings.w_pop_interactions:
+                pop = pop + self.settings.w_pop_interactions * np.log1p(cf.pop)
+            cached = self._pop_cache[key] = (cf, scale_centered(pop).astype(np.float32))
+        return cached[1]
 
     def _critique_tag(self, term: str, tvec: np.ndarray | None) -> np.ndarray | None:
         """Items tagged with the critique word, or with the closest catalog tag ("scary" -> horror)."""
@@ -327,12 +357,12 @@ class HybridRecommender:
         return [pos[i] for i in picked]
 
     def _explain(self, chosen: list[int], score_of: dict[int, float], ev: Evidence,
-                 hist: History) -> tuple[Scored, ...]:
+                 hist: History, cf: CFScorer | None) -> tuple[Scored, ...]:
         liked_idx, liked_w = hist.liked()
         sims = None
         if self.vectors is not None and liked_idx.size and chosen:
             sims = self.vectors[chosen] @ self.vectors[liked_idx].T
-        contrib = self.cf.contributions(liked_idx, liked_w, np.asarray(chosen, dtype=np.int64)) if self.cf else None
+        contrib = cf.contributions(liked_idx, liked_w, np.asarray(chosen, dtype=np.int64)) if cf else None
         out = []
         for r, i in enumerate(chosen):
             reason = explain(self.catalog, i, ev, sims[r] if sims is not None else None,

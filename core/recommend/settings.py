@@ -43,6 +43,15 @@ class RecSettings:
     retrain_min_new_rows: int = 50  # retrain_if_needed() refits after this many new interactions
     workers: int = 2
     movielens_dir: str | None = None  # MovieLens folder (ratings.csv, movies.csv) used as CF prior
+    # 0: every tenant learns only from its own signals (plus the priors). k >= 2: tenants also share
+    # item associations seen in at least k tenants (core/recommend/tenancy.py; docs/recommender.md).
+    pool_min_tenants: int = 0
+
+    def __post_init__(self) -> None:
+        k = self.pool_min_tenants
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0 or k == 1:
+            raise ValueError(f"pool_min_tenants: expected 0 (learn per tenant) or a whole number >= 2 "
+                             f"(pool associations seen in that many tenants), got {k!r}")
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, Any] | object | None) -> RecSettings:
