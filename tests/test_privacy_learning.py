@@ -122,3 +122,32 @@ async def test_a_bad_pool_setting_is_a_clear_config_error(tmp_path: Path, bad: s
     with pytest.raises(ConfigError, match="pool_min_tenants"):  # at load, or before anything opens
         await build_app(load_config(path))
     assert not (tmp_path / "data" / "recbot.db").exists()
+
+
+async def test_the_issue_scenario_end_to_end_with_the_full_bot(tmp_path: Path) -> None:
+    """The deployed stack (full parser, hybrid engine with embeddings, store, refit): 12 people in
+    guild A love Airplane!, Tokyo Story and Jiro Dreams of Sushi; guild B's "something like
+    Airplane!" is the same list before and after."""
+    from tests.helpers import msg
+
+    app = await build_app(load_config(write_config(tmp_path, "[limits]\nmessages_per_minute = 0\n",
+                                                   engines="hybrid")))
+    try:
+        async def ask_b(n: int) -> list[str]:
+            (reply,) = await app.core.handle(msg("something like Airplane!", tenant="B", channel=f"b{n}",
+                                                 user=f"b{n}"))
+            return [v.item_id for v in reply.items]
+
+        before = await ask_b(1)
+        assert before and AIRPLANE not in before
+        for u in range(12):
+            for title in ("Airplane!", "Tokyo Story", "Jiro Dreams of Sushi"):
+                await app.core.handle(msg(f"I loved {title}, it was great", tenant="A", channel="general",
+                                          user=f"a{u}"))
+        assert await app.store.db.fetchone("SELECT COUNT(*) FROM preferences WHERE tenant = 'A'") >= (36,)
+        await retrain(app.store, app.recommender)  # what the 30-minute refit does
+        assert await ask_b(2) == before
+        (a_reply,) = await app.core.handle(msg("something like Airplane!", tenant="A", channel="new", user="a99"))
+        assert {TOKYO, JIRO} & {v.item_id for v in a_reply.items}  # guild A itself did learn
+    finally:
+        await app.aclose()
