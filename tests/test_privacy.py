@@ -213,3 +213,49 @@ def test_terminal_forget_me_end_to_end(tmp_path: Path) -> None:
              if any(n in str(c) for c in row for n in needles)]
     con.close()
     assert found == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_schema_v5_finds_the_addressee_of_replies_stored_before_it(tmp_path: Path, backend: str) -> None:
+    from core.store.db import SqliteDatabase
+    from core.store.migrations import MIGRATIONS, _ddl, migrate
+    from core.store.pg import PostgresDatabase
+
+    schema = f"mg_{uuid.uuid4().hex[:12]}"
+    db: Any = (await PostgresDatabase.open(pg_url_or_skip(), schema) if backend == "postgresql"
+               else await SqliteDatabase.open(tmp_path / "old.db"))
+    try:
+        async with db.transaction() as tx:  # a v4 database, as the previous release left it
+            await tx.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+            for version, steps in enumerate(MIGRATIONS[:4], start=1):
+                for stmt in steps:
+                    await tx.execute(_ddl(db, stmt))
+                await tx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        for conv, user, role in [("k1", ALICE, "user"), ("k1", None, "bot"), ("k1", BOB, "user"),
+                                 ("k1", None, "bot"), ("k1", None, "bot"), ("k2", None, "bot")]:
+            await db.execute("INSERT INTO turns (tenant, conv_key, user_id, role, text, ts) "
+                             "VALUES ('t', ?, ?, ?, 'x', 0)", (conv, user, role))
+        assert await migrate(db) == len(MIGRATIONS)
+        rows = await db.fetchall("SELECT addressed_to FROM turns WHERE role = 'bot' ORDER BY id")
+        assert [r[0] for r in rows] == [ALICE, BOB, BOB, None]  # a reply answers whoever spoke last
+    finally:
+        if backend == "postgresql":
+            await db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await db.close()
+
+
+def test_forget_user_cli_removes_the_terminal_export_files_too(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path)
+    run = _chat(cfg, f"a funny movie about {WORD}\n/prefs export\n/prefs export\n".encode())
+    assert run.returncode == 0, run.stderr.decode()
+    files = list((tmp_path / "data" / "exports").iterdir())
+    assert len(files) == 2 and all(f.stat().st_mode & 0o777 == 0o600 for f in files)  # one per export
+    assert WORD in files[0].read_text(encoding="utf-8")
+    forgot = subprocess.run([sys.executable, "-m", "bot", "--config", str(cfg), "forget-user", ALICE],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert forgot.returncode == 0, forgot.stderr
+    assert json.loads(forgot.stdout)["deleted"]["export files"] == 2
+    assert list((tmp_path / "data" / "exports").iterdir()) == []
+    con = sqlite3.connect(tmp_path / "data" / "recbot.db")
+    assert con.execute("SELECT COUNT(*) FROM turns").fetchone() == (0,)
+    con.close()
