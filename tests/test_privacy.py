@@ -259,3 +259,23 @@ def test_forget_user_cli_removes_the_terminal_export_files_too(tmp_path: Path) -
     con = sqlite3.connect(tmp_path / "data" / "recbot.db")
     assert con.execute("SELECT COUNT(*) FROM turns").fetchone() == (0,)
     con.close()
+
+
+async def test_a_failing_clean_up_step_is_reported_and_the_rows_are_still_gone(tmp_path: Path) -> None:
+    from core.store.privacy import Forgotten
+    from core.store.store import Store
+
+    store = await Store.open_sqlite(tmp_path / "s.db")
+    try:
+        await store.conversations.add_turn("t", "k", ALICE, "user", WORD)
+
+        async def broken(gone: Forgotten) -> tuple[str, int] | None:
+            raise OSError("job store unreachable")
+
+        store.forget_hooks.append(broken)
+        counts = await store.forget_user("t", ALICE)
+        assert counts["turns"] == 1 and counts["cleanup_failed"] == 1
+        assert "failed" in store.label("cleanup_failed")
+        assert await store.db.fetchall("SELECT * FROM turns") == []
+    finally:
+        await store.close()

@@ -99,15 +99,18 @@ async def make_plan(q: Query, tenant: str, user: str) -> Plan:
     private = await _private_keys(q, tenant, user)
     in_private, pk = _in("conv_key", private)
     plan = Plan(tenant, user, private)
-    mine_or_private = (f"tenant = ? AND (user_id = ? OR {in_private})", (tenant, user, *pk))
-    plan.deletes["turns"] = mine_or_private
-    plan.redact_turns = (f"tenant = ? AND addressed_to = ? AND (user_id IS NULL OR user_id <> ?) "
-                         f"AND NOT ({in_private})", (tenant, user, user, *pk))
-    plan.deletes["preferences"] = mine_or_private
+    mine = ("tenant = ? AND user_id = ?", (tenant, user))
+    # In a private conversation the bot's replies go too, also those stored without an addressee
+    # (before schema v5); a reply addressed to someone else (a shared terminal) is theirs and stays.
+    plan.deletes["turns"] = (f"tenant = ? AND (user_id = ? OR (user_id IS NULL AND {in_private} "
+                             f"AND (addressed_to IS NULL OR addressed_to = ?)))", (tenant, user, *pk, user))
+    plan.redact_turns = (f"tenant = ? AND addressed_to = ? AND user_id IS NULL AND NOT ({in_private})",
+                         (tenant, user, *pk))
+    plan.deletes["preferences"] = mine
     plan.deletes["posted_messages"] = (
-        f"tenant = ? AND rec_id IN (SELECT rec_id FROM recommendations WHERE tenant = ? AND (user_id = ? "
-        f"OR {in_private}))", (tenant, tenant, user, *pk))
-    plan.deletes["recommendations"] = mine_or_private
+        "tenant = ? AND rec_id IN (SELECT rec_id FROM recommendations WHERE tenant = ? AND user_id = ?)",
+        (tenant, tenant, user))
+    plan.deletes["recommendations"] = mine
     for table in _BY_USER:
         plan.deletes[table] = ("tenant = ? AND user_id = ?", (tenant, user))
     plan.deletes["conversations"] = (f"tenant = ? AND {in_private}", (tenant, *pk))
@@ -120,11 +123,13 @@ async def make_plan(q: Query, tenant: str, user: str) -> Plan:
 async def _shared_parts(q: Query, tenant: str, user: str, private: set[str]) -> list[SharedPart]:
     """Shared conversations they took part in, each with its state minus their part."""
     keys: set[str] = set()
-    for sql in ("SELECT DISTINCT conv_key FROM turns WHERE tenant = ? AND (user_id = ? OR addressed_to = ?)",
-                "SELECT DISTINCT conv_key FROM recommendations WHERE tenant = ? AND user_id = ? AND user_id = ?",
-                "SELECT DISTINCT conv_key FROM preferences WHERE tenant = ? AND user_id = ? AND user_id = ? "
-                "AND conv_key IS NOT NULL"):
-        keys.update(str(r[0]) for r in await q.fetchall(sql, (tenant, user, user)))
+    for sql, params in (
+            ("SELECT DISTINCT conv_key FROM turns WHERE tenant = ? AND (user_id = ? OR addressed_to = ?)",
+             (tenant, user, user)),
+            ("SELECT DISTINCT conv_key FROM recommendations WHERE tenant = ? AND user_id = ?", (tenant, user)),
+            ("SELECT DISTINCT conv_key FROM preferences WHERE tenant = ? AND user_id = ? AND conv_key IS NOT NULL",
+             (tenant, user))):
+        keys.update(str(r[0]) for r in await q.fetchall(sql, params))
     out: list[SharedPart] = []
     for key in sorted(keys - private):
         row = await q.fetchall("SELECT state, version FROM conversations WHERE tenant = ? AND conv_key = ?",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ from core.store import privacy
 from core.store.db import Database, SqliteDatabase
 from core.store.migrations import migrate
 from core.store.repos import ConversationRepo, EventRepo, PreferenceRepo, RecommendationRepo, UserRepo
+
+log = logging.getLogger("recbot.store")
 
 # The tables export lists and forget deletes from, and what to call them in a forget-me report.
 USER_TABLES: dict[str, str] = {
@@ -28,6 +31,7 @@ USER_TABLES: dict[str, str] = {
 CHANGE_LABELS: dict[str, str] = {
     "turns_redacted": "replies to you in shared channels (redacted)",
     "conversations_scrubbed": "shared channel contexts (your part removed)",
+    "cleanup_failed": "clean-up step that failed (the operator's log says which)",
 }
 
 
@@ -96,7 +100,11 @@ class Store:
         await self.db.checkpoint()
         gone = privacy.Forgotten(tenant, user_id, plan.sub_ids)
         for hook in list(self.forget_hooks):
-            done = await hook(gone)
+            try:
+                done = await hook(gone)
+            except Exception:  # the rows are gone already; say that a clean-up step did not finish
+                log.exception("forget: a clean-up step failed (%s)", getattr(hook, "__qualname__", hook))
+                done = ("cleanup_failed", 1)
             if done is not None:
                 counts[done[0]] = counts.get(done[0], 0) + done[1]
         return counts
