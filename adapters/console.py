@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ConversationKey, Message, Reply
+from core.i18n import t
 from core.ports import CoreHandle
 from core.render import defuse, item_lines
 from core.store.privacy import Forgotten
@@ -111,7 +112,8 @@ class ConsoleAdapter:
             _, content = reply.file
             if self.settings.export_dir:
                 path = write_export(self.settings.export_dir, TENANT, self.user, content)
-                self.out.write(f"        (saved to {path}, readable only by you; `forget me` deletes it)\n")
+                note = t(None, "(saved to {path}, readable only by you; `forget me` deletes it)", path=path)
+                self.out.write(f"        {note}\n")
             else:
                 self.out.write(content + "\n")
         self.out.flush()

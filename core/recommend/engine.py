@@ -109,7 +109,8 @@ class HybridRecommender:
         self._refit()
 
     def add_interactions(self, rows: Iterable[Sequence[object]]) -> int:
-        """Append rows without refitting; `retrain_if_needed` (the scheduler) folds them in."""
+        """Append untenanted rows (every tenant learns from them, like the prior) without refitting;
+        `retrain_if_needed` folds them in. Never pass store rows here: fit_tenant_interactions."""
         new = list(rows)
         self._rows.extend(new)
         self._new_rows += len(new)
