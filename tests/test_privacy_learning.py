@@ -151,3 +151,17 @@ async def test_the_issue_scenario_end_to_end_with_the_full_bot(tmp_path: Path) -
         assert {TOKYO, JIRO} & {v.item_id for v in a_reply.items}  # guild A itself did learn
     finally:
         await app.aclose()
+
+
+def test_a_refit_fits_again_only_the_tenants_whose_rows_changed() -> None:
+    rec = _engine()
+    try:
+        base = [("A", "a1", AIRPLANE, 1.0), ("A", "a2", TOKYO, 1.0), ("B", "b1", JIRO, 1.0)]
+        rec.fit_tenant_interactions(base)
+        a, b = rec.cf_for("A"), rec.cf_for("B")
+        rec.fit_tenant_interactions([*base, ("B", "b2", AIRPLANE, 1.0)])
+        assert rec.cf_for("A") is a and rec.cf_for("B") is not b
+        rec.fit_tenant_interactions(base[:2])  # B's people were forgotten: B learns nothing any more
+        assert rec.cf_for("A") is a and rec.cf_for("B") is None
+    finally:
+        rec.close()

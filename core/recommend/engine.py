@@ -45,7 +45,7 @@ from core.recommend.preferences import (
     neighbour_penalty,
 )
 from core.recommend.settings import RecSettings
-from core.recommend.tenancy import CFScorer, blend_for, fit_pooled, fit_tenants, group_by_tenant
+from core.recommend.tenancy import CFScorer, TenantModel, blend_for, fit_pooled, fit_tenants, group_by_tenant
 from core.recommend.text_index import QueryBatcher, TextIndex
 from core.recommend.types import RecRequest, RecResult, Scored
 
@@ -79,6 +79,7 @@ class HybridRecommender:
         self._tenant_cf: dict[str, CFScorer] = {}
         self._default_cf: CFScorer | None = None
         self._tenant_rows: dict[str, list[tuple[object, ...]]] = {}
+        self._own: dict[str, TenantModel] = {}  # each tenant's own part, kept while its rows are unchanged
         self._prior_rows: list[Sequence[object]] = []
         self._rows: list[Sequence[object]] = []
         self._new_rows = 0
@@ -131,13 +132,14 @@ class HybridRecommender:
             ilog = InteractionLog.from_rows(chain(self._prior_rows, self._rows), self.catalog.index_of)
             cfg, k = self.settings.cf, self.settings.pool_min_tenants
             global_cf = CFModel.fit_log(ilog, cfg) if ilog.users.size else None
-            own = fit_tenants(self._tenant_rows, self.catalog.index_of, cfg)
+            own = fit_tenants(self._tenant_rows, self.catalog.index_of, cfg, self._own)
             pooled = fit_pooled(self._tenant_rows, self.catalog.index_of, cfg, k) if k else None
-            tenant_cf = {t: blend_for(global_cf, m, pooled) for t, m in own.items()}
+            tenant_cf = {t: blend_for(global_cf, m.model, pooled) for t, m in own.items() if m.model is not None}
             # Swapped in assignments: concurrent requests see an old or a new model, never half of one.
             self._default_cf = blend_for(global_cf, None, pooled)
             self._tenant_cf = {t: m for t, m in tenant_cf.items() if m is not None}
             self.cf = global_cf
+            self._own = own
             self._pop_cache = {}
 
     def cf_for(self, tenant: str) -> CFScorer | None:

@@ -68,14 +68,25 @@ def group_by_tenant(rows: Iterable[Sequence[object]]) -> dict[str, list[tuple[ob
     return dict(out)
 
 
-def fit_tenants(rows_by_tenant: dict[str, list[tuple[object, ...]]], index_of: dict[str, int],
-                cfg: CFConfig) -> dict[str, CFModel]:
-    """One model per tenant on its own rows only."""
-    out: dict[str, CFModel] = {}
+@dataclass(frozen=True)
+class TenantModel:
+    fingerprint: int  # of the rows it was fitted on
+    model: CFModel | None  # None: none of its rows name a catalog item
+
+
+def fit_tenants(rows_by_tenant: dict[str, list[tuple[object, ...]]], index_of: dict[str, int], cfg: CFConfig,
+                previous: dict[str, TenantModel] | None = None) -> dict[str, TenantModel]:
+    """One model per tenant on its own rows only. A tenant whose rows are unchanged since `previous`
+    keeps its model (the fit is deterministic), so a periodic refit only fits the tenants that moved."""
+    out: dict[str, TenantModel] = {}
     for tenant, rows in rows_by_tenant.items():
+        fingerprint = hash(tuple(rows))
+        old = (previous or {}).get(tenant)
+        if old is not None and old.fingerprint == fingerprint:
+            out[tenant] = old
+            continue
         ilog = InteractionLog.from_rows(rows, index_of)
-        if ilog.users.size:
-            out[tenant] = CFModel.fit_log(ilog, cfg)
+        out[tenant] = TenantModel(fingerprint, CFModel.fit_log(ilog, cfg) if ilog.users.size else None)
     return out
 
 
@@ -125,4 +136,4 @@ def blend_for(global_cf: CFModel | None, own: CFModel | None, pooled: CFModel | 
     return parts[0] if len(parts) == 1 else CFBlend(parts)
 
 
-__all__ = ["CFBlend", "CFScorer", "blend_for", "fit_pooled", "fit_tenants", "group_by_tenant"]
+__all__ = ["CFBlend", "CFScorer", "TenantModel", "blend_for", "fit_pooled", "fit_tenants", "group_by_tenant"]
