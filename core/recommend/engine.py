@@ -45,7 +45,7 @@ from core.recommend.preferences import (
     neighbour_penalty,
 )
 from core.recommend.settings import RecSettings
-from core.recommend.tenancy import CFScorer, TenantModel, blend_for, fit_pooled, fit_tenants, group_by_tenant
+from core.recommend.tenancy import CFScorer, TenantCF
 from core.recommend.text_index import QueryBatcher, TextIndex
 from core.recommend.types import RecRequest, RecResult, Scored
 
@@ -74,12 +74,7 @@ class HybridRecommender:
         self.embedder = embedder if self.vectors is not None else None
         self.batcher = QueryBatcher(embedder) if self.embedder is not None else None
         self.cf: CFModel | None = None  # the global part: the operator's prior and untenanted rows
-        # Learning per tenant (core/recommend/tenancy.py): tenant -> its own CF blended with the global
-        # part; `_default_cf` serves tenants with no signals of their own yet.
-        self._tenant_cf: dict[str, CFScorer] = {}
-        self._default_cf: CFScorer | None = None
-        self._tenant_rows: dict[str, list[tuple[object, ...]]] = {}
-        self._own: dict[str, TenantModel] = {}  # each tenant's own part, kept while its rows are unchanged
+        self.tenants = TenantCF()  # learning per tenant: each tenant's own part blended with self.cf
         self._prior_rows: list[Sequence[object]] = []
         self._rows: list[Sequence[object]] = []
         self._new_rows = 0
@@ -106,7 +101,7 @@ class HybridRecommender:
     def fit_tenant_interactions(self, rows: Iterable[Sequence[object]]) -> None:
         """Replace the store's rows (tenant, user, item id, value[, ts]) and refit: each tenant's CF and
         popularity learn from its own rows only (plus pooled associations when configured)."""
-        self._tenant_rows = group_by_tenant(rows)
+        self.tenants.set_rows(rows)
         self._refit()
 
     def add_interactions(self, rows: Iterable[Sequence[object]]) -> int:
@@ -130,21 +125,14 @@ class HybridRecommender:
         with self._fit_lock:
             self._new_rows = 0
             ilog = InteractionLog.from_rows(chain(self._prior_rows, self._rows), self.catalog.index_of)
-            cfg, k = self.settings.cf, self.settings.pool_min_tenants
-            global_cf = CFModel.fit_log(ilog, cfg) if ilog.users.size else None
-            own = fit_tenants(self._tenant_rows, self.catalog.index_of, cfg, self._own)
-            pooled = fit_pooled(self._tenant_rows, self.catalog.index_of, cfg, k) if k else None
-            tenant_cf = {t: blend_for(global_cf, m.model, pooled) for t, m in own.items() if m.model is not None}
-            # Swapped in assignments: concurrent requests see an old or a new model, never half of one.
-            self._default_cf = blend_for(global_cf, None, pooled)
-            self._tenant_cf = {t: m for t, m in tenant_cf.items() if m is not None}
-            self.cf = global_cf
-            self._own = own
+            # Swapped in one assignment: concurrent requests see the old or the new model, never half.
+            self.cf = CFModel.fit_log(ilog, self.settings.cf) if ilog.users.size else None
+            self.tenants.refit(self.cf, self.catalog.index_of, self.settings.cf, self.settings.pool_min_tenants)
             self._pop_cache = {}
 
     def cf_for(self, tenant: str) -> CFScorer | None:
         """The CF this tenant's requests are scored with: never fitted on another tenant's rows."""
-        return self._tenant_cf.get(tenant, self._default_cf)
+        return self.tenants.get(tenant)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -136,4 +136,30 @@ def blend_for(global_cf: CFModel | None, own: CFModel | None, pooled: CFModel | 
     return parts[0] if len(parts) == 1 else CFBlend(parts)
 
 
-__all__ = ["CFBlend", "CFScorer", "TenantModel", "blend_for", "fit_pooled", "fit_tenants", "group_by_tenant"]
+class TenantCF:
+    """An engine's per-tenant CF: the store's rows by tenant, and the scorer each tenant gets."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple[object, ...]]] = {}
+        self._own: dict[str, TenantModel] = {}  # kept while a tenant's rows are unchanged
+        self._by_tenant: dict[str, CFScorer] = {}
+        self._default: CFScorer | None = None  # tenants without signals of their own
+
+    def set_rows(self, rows: Iterable[Sequence[object]]) -> None:
+        self.rows = group_by_tenant(rows)
+
+    def refit(self, global_cf: CFModel | None, index_of: dict[str, int], cfg: CFConfig, min_tenants: int) -> None:
+        own = fit_tenants(self.rows, index_of, cfg, self._own)
+        pooled = fit_pooled(self.rows, index_of, cfg, min_tenants) if min_tenants else None
+        by_tenant = {t: blend_for(global_cf, m.model, pooled) for t, m in own.items() if m.model is not None}
+        # Assigned whole: a concurrent request sees an old or a new model, never half of one.
+        self._own = own
+        self._by_tenant = {t: m for t, m in by_tenant.items() if m is not None}
+        self._default = blend_for(global_cf, None, pooled)
+
+    def get(self, tenant: str) -> CFScorer | None:
+        return self._by_tenant.get(tenant, self._default)
+
+
+__all__ = ["CFBlend", "CFScorer", "TenantCF", "TenantModel", "blend_for", "fit_pooled", "fit_tenants",
+           "group_by_tenant"]
