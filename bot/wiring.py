@@ -77,6 +77,16 @@ class App:
             n = await asyncio.to_thread(remove_persisted_jobs, url, gone.sub_ids)
         return ("scheduled digest jobs", n) if n else None
 
+    async def forget_learning(self, gone: Forgotten) -> tuple[str, int] | None:
+        """Forget hook: refit the tenant's collaborative model without the person's rows now, not at
+        the next periodic refit (other instances catch up at theirs)."""
+        refit = getattr(self.recommender, "refit_tenant", None)
+        if refit is None:
+            return None
+        rows = await self.store.prefs.all_interactions(gone.tenant)
+        await asyncio.to_thread(refit, gone.tenant, [(u, i, v) for _, u, i, v in rows])
+        return ("recommender_refits", 1)
+
     async def _retrain_loop(self, every_s: float) -> None:
         while True:
             await asyncio.sleep(every_s)
@@ -206,5 +216,5 @@ async def build_app(config: Config) -> App:
     gc.collect()
     gc.freeze()
     app = App(config, store, catalog, core, generator, recommender, outbound=outbound, digests=digests)
-    store.forget_hooks.append(app.forget_jobs)
+    store.forget_hooks.extend((app.forget_jobs, app.forget_learning))
     return app

@@ -312,7 +312,7 @@ class DialogueCore:
 
     async def _forget(self, ev: AnyEvent) -> Reply:
         counts = await self.store.forget_user(ev.tenant, ev.user)
-        total = sum(counts.values())
+        total = sum(n for t, n in counts.items() if t in self.store.user_tables)  # rows, not clean-up steps
         detail = ", ".join(f"{n} {self.store.label(t)}" for t, n in counts.items() if n)
         return Reply(f"Done — I deleted everything I stored about you ({total} records"
                      + (f": {detail}" if detail else "") + ").", ephemeral=True)

@@ -165,3 +165,24 @@ def test_a_refit_fits_again_only_the_tenants_whose_rows_changed() -> None:
         assert rec.cf_for("A") is a and rec.cf_for("B") is None
     finally:
         rec.close()
+
+
+async def test_forget_refits_the_tenants_model_without_the_person_at_once(tmp_path: Path) -> None:
+    app = await build_app(load_config(write_config(tmp_path)))
+    rec = _engine()
+    app.recommender = rec  # the hybrid engine without embeddings: CF and popularity are what matter here
+    try:
+        people = _random_tenant(random.Random(3), 4)
+        await _likes(app.store, "A", people)
+        await _likes(app.store, "A", {"alice": [AIRPLANE, TOKYO, JIRO]})
+        await retrain(app.store, rec)
+        with_her = await _lists(rec, "A", people)
+        counts = await app.store.forget_user("A", "alice")
+        assert counts["preferences"] == 3 and counts["recommender_refits"] == 1
+        clean = _engine()
+        await retrain(app.store, clean)  # what a fresh start would learn from the remaining rows
+        assert await _lists(rec, "A", people) == await _lists(clean, "A", people) != with_her
+        clean.close()
+    finally:
+        rec.close()
+        await app.aclose()

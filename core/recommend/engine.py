@@ -104,6 +104,14 @@ class HybridRecommender:
         self.tenants.set_rows(rows)
         self._refit()
 
+    def refit_tenant(self, tenant: str, rows: Iterable[Sequence[object]]) -> None:
+        """Replace one tenant's rows (user, item id, value[, ts]) and refit only what depends on them
+        (that tenant's part, and the pooled part if any): "forget me" reaches the model at once."""
+        with self._fit_lock:
+            self.tenants.set_tenant_rows(tenant, rows)
+            self.tenants.refit(self.cf, self.catalog.index_of, self.settings.cf, self.settings.pool_min_tenants)
+            self._pop_cache = {}
+
     def add_interactions(self, rows: Iterable[Sequence[object]]) -> int:
         """Append untenanted rows (every tenant learns from them, like the prior) without refitting;
         `retrain_if_needed` folds them in. Never pass store rows here: fit_tenant_interactions."""

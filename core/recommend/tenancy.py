@@ -148,6 +148,11 @@ class TenantCF:
     def set_rows(self, rows: Iterable[Sequence[object]]) -> None:
         self.rows = group_by_tenant(rows)
 
+    def set_tenant_rows(self, tenant: str, rows: Iterable[Sequence[object]]) -> None:
+        """Replace one tenant's rows (user, item, value[, ts]), e.g. after someone there was forgotten."""
+        kept = [tuple(r) for r in rows]
+        self.rows = {**{t: r for t, r in self.rows.items() if t != tenant}, **({tenant: kept} if kept else {})}
+
     def refit(self, global_cf: CFModel | None, index_of: dict[str, int], cfg: CFConfig, min_tenants: int) -> None:
         own = fit_tenants(self.rows, index_of, cfg, self._own)
         pooled = fit_pooled(self.rows, index_of, cfg, min_tenants) if min_tenants else None

@@ -31,6 +31,7 @@ USER_TABLES: dict[str, str] = {
 CHANGE_LABELS: dict[str, str] = {
     "turns_redacted": "replies to you in shared channels (redacted)",
     "conversations_scrubbed": "shared channel contexts (your part removed)",
+    "recommender_refits": "recommendation model refitted without your signals",
     "cleanup_failed": "clean-up step that failed (the operator's log says which)",
 }
 
