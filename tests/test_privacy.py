@@ -91,6 +91,10 @@ async def _dm_history(app: App) -> list[Reply]:
     second = await say(app, "more")
     await app.core.handle(ButtonPress(**_where(ALICE, True, "c1"), action=ButtonAction.LIKE,
                                       rec_id=second.rec_id or "", item_id=second.items[1].item_id))
+    await app.core.message_posted(second, "msg-second")
+    # A Discord reaction's event id embeds the reacting user's id: it must not be stored as is.
+    await app.core.handle(Reaction(**{**_where(ALICE, True, "c1"), "event_id": f"msg-second:{ALICE}:👍:+:1.5"},
+                                   message_id="msg-second", emoji="👍"))
     await say(app, "I loved Alien, it was great")
     await app.core.handle(Command(**_where(ALICE, True, "c1"), name="digest", args="subscribe daily at 09:00"))
     await app.core.handle(Command(**_where(ALICE, True, "c1"), name="prefs", args="export"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -37,6 +38,12 @@ class PrefRow:
     conv_key: str | None = None
 
 
+def event_key(event_id: str) -> str:
+    """What processed_events stores for an event id: a digest. Platform event ids can embed a user id
+    (Discord reaction events are "<message>:<user>:<emoji>:..."), and dedupe only needs equality."""
+    return hashlib.sha256(event_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 class EventRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -49,7 +56,7 @@ class EventRepo:
         n = await self.db.execute(
             "INSERT INTO processed_events (tenant, platform, event_id, ts) VALUES (?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
-            (tenant, platform, event_id, time.time()),
+            (tenant, platform, event_key(event_id), time.time()),
         )
         return n == 1
 
@@ -251,7 +258,7 @@ class PreferenceRepo:
         async with self.db.transaction() as tx:
             n = await tx.execute(
                 "INSERT INTO processed_events (tenant, platform, event_id, ts) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING", (tenant, platform, event_id, time.time()))
+                "ON CONFLICT DO NOTHING", (tenant, platform, event_key(event_id), time.time()))
             if n != 1:
                 return False, None
             row = await tx.fetchone(
