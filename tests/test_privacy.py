@@ -283,3 +283,19 @@ async def test_a_failing_clean_up_step_is_reported_and_the_rows_are_still_gone(t
         assert await store.db.fetchall("SELECT * FROM turns") == []
     finally:
         await store.close()
+
+
+async def test_a_shared_state_naming_them_is_scrubbed_after_their_turns_were_pruned(tmp_path: Path) -> None:
+    from core.store.store import Store
+
+    store = await Store.open_sqlite(tmp_path / "s.db")
+    try:
+        state = {"query": [f"films about {WORD}", "something calm"], "query_by": [ALICE, BOB], "genres": ["drama"]}
+        await store.conversations.save_state("g1", "test:g1:c1:", state)  # no turn, list or evidence left
+        exported = await store.export_user("g1", ALICE)
+        assert exported["conversations_shared"][0]["removed"]["request"]["query"] == [f"films about {WORD}"]
+        assert (await store.forget_user("g1", ALICE))["conversations_scrubbed"] == 1
+        after = await store.conversations.load_state("g1", "test:g1:c1:")
+        assert after is not None and WORD not in json.dumps(after) and ALICE not in json.dumps(after)
+    finally:
+        await store.close()

@@ -130,6 +130,10 @@ async def _shared_parts(q: Query, tenant: str, user: str, private: set[str]) -> 
             ("SELECT DISTINCT conv_key FROM preferences WHERE tenant = ? AND user_id = ? AND conv_key IS NOT NULL",
              (tenant, user))):
         keys.update(str(r[0]) for r in await q.fetchall(sql, params))
+    # A state that still names them after retention pruned their turns (its request authors).
+    pattern = f"%{_like_escape(json.dumps(user))}%"
+    keys.update(str(r[0]) for r in await q.fetchall(
+        "SELECT conv_key FROM conversations WHERE tenant = ? AND state LIKE ? ESCAPE '\\'", (tenant, pattern)))
     out: list[SharedPart] = []
     for key in sorted(keys - private):
         row = await q.fetchall("SELECT state, version FROM conversations WHERE tenant = ? AND conv_key = ?",
