@@ -123,7 +123,8 @@ def scrub_contributions(raw: dict[str, Any], user: str, their_recs: set[str], th
     them here (no other member's list had them); ``their_rejections``: items only their own evidence
     rejected here. The accumulated request (genres, years, critiques, seeds) cannot be split by
     author, so it is reset when any of it came from them, or when its authors are unknown.
-    Export shows exactly the removed part; forget writes the new state (tests compare the two).
+    Export reports the removed part (of the request, only their own words); forget writes the new
+    state (tests/test_privacy.py compares the two with a dump).
     """
     state = ConvState.from_json(raw)
     removed: dict[str, Any] = {}
@@ -146,7 +147,6 @@ def scrub_contributions(raw: dict[str, Any], user: str, their_recs: set[str], th
         removed["rejected"] = rejected
         state.rejected = [i for i in state.rejected if i not in their_rejections]
     return state.to_json(), removed
-
 
 
 async def load_conversation(repo: ConversationRepo, tenant: str, conv_key: str, speaker: str | None = None,
