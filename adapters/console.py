@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import hashlib
+import os
 import sys
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,9 +20,11 @@ from pathlib import Path
 from typing import TextIO
 
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ConversationKey, Message, Reply
+from core.i18n import t
 from core.ports import Adapter, AdapterPlugin, CoreHandle
 from core.render import defuse, item_lines, valid_unicode
 from core.settings import PlatformSettings
+from core.store.privacy import Forgotten
 
 PLATFORM = "console"
 TENANT = "local"
@@ -126,15 +131,21 @@ class ConsoleAdapter:
     def _print(self, reply: Reply) -> None:
         self.out.write(self.render(reply) + "\n")
         if reply.file:
-            name, content = reply.file
+            _, content = reply.file
             if self.settings.export_dir:
-                self.settings.export_dir.mkdir(parents=True, exist_ok=True)
-                path = self.settings.export_dir / name
-                path.write_text(content, encoding="utf-8")
-                self.out.write(f"        (saved to {path})\n")
+                path = write_export(self.settings.export_dir, TENANT, self.user, content)
+                note = t(None, "(saved to {path}, readable only by you; `forget me` deletes it)", path=path)
+                self.out.write(f"        {note}\n")
             else:
                 self.out.write(content + "\n")
         self.out.flush()
+
+    async def forget_exports(self, gone: Forgotten) -> tuple[str, int] | None:
+        """Forget hook: the person's export files go with their rows."""
+        if self.settings.export_dir is None:
+            return None
+        n = remove_exports(self.settings.export_dir, gone.tenant, gone.user)
+        return ("export files", n) if n else None
 
     async def run_lines(self, lines: Iterable[str]) -> None:
         for raw in lines:
@@ -150,6 +161,35 @@ class ConsoleAdapter:
                 self.out.write("\n")
                 return
             await self.handle_line(line)
+
+
+def _export_prefix(tenant: str, user: str) -> str:
+    # A digest of the person, not their name, in the file name: the folder listing says nothing.
+    return "recbot-export-" + hashlib.sha256(f"{tenant}\0{user}".encode()).hexdigest()[:16] + "-"
+
+
+def write_export(folder: Path, tenant: str, user: str, content: str) -> Path:
+    """A new file per export (never overwriting an earlier one), created 0600 in a 0700 folder: an
+    export holds everything recbot knows about the person, so no other account may read it."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    path = folder / f"{_export_prefix(tenant, user)}{stamp}-{uuid.uuid4().hex[:8]}.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(content)
+    return path
+
+
+def remove_exports(folder: Path, tenant: str, user: str) -> int:
+    """Delete the person's export files (and the fixed-name file older versions wrote); how many."""
+    if not folder.is_dir():
+        return 0
+    paths = list(folder.glob(_export_prefix(tenant, user) + "*.json"))
+    if tenant == TENANT:
+        paths += [p for p in (folder / "recbot-export.json",) if p.exists()]
+    for p in paths:
+        p.unlink(missing_ok=True)
+    return len(paths)
 
 
 def _whoami() -> str:

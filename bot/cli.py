@@ -120,6 +120,7 @@ async def _chat(config: Config, channel: str | None, user: str | None) -> int:
         console = ConsoleAdapter(app.core, ConsoleSettings(channel=channel, user=user,
                                                            export_dir=config.data_dir / "exports"))
         app.outbound[console.platform] = console  # digests (`/digest now`) post here
+        app.store.forget_hooks.append(console.forget_exports)  # "forget me" removes the export files
         if sys.stdin.isatty():
             await console.run_interactive()
         else:
@@ -148,6 +149,10 @@ async def _discord_sync(config: Config, guilds: list[int] | None) -> int:
 
 
 async def _user_data(config: Config, cmd: str, tenant: str, user: str) -> int:
+    from adapters.console import remove_exports
+    from bot.scheduler import digest_settings, jobstore_url, remove_persisted_jobs
+    from core.store.privacy import Forgotten
+
     # The configured store, not always the SQLite file: on a PostgreSQL deployment forget-user must
     # delete from the shared database every instance reads.
     store = await open_store(config)
@@ -155,7 +160,16 @@ async def _user_data(config: Config, cmd: str, tenant: str, user: str) -> int:
         if cmd == "export-user":
             print(json.dumps(await store.export_user(tenant, user), indent=2, ensure_ascii=False))
         else:
+            url = jobstore_url(config, digest_settings(config))
+
+            async def remove_jobs(gone: Forgotten) -> tuple[str, int] | None:
+                # A running bot finds no job left to fire; the next start's sync agrees.
+                n = await asyncio.to_thread(remove_persisted_jobs, url, gone.sub_ids)
+                return ("scheduled digest jobs", n) if n else None
+
+            store.forget_hooks.append(remove_jobs)
             counts = await store.forget_user(tenant, user)
+            counts["export files"] = remove_exports(config.data_dir / "exports", tenant, user)
             print(json.dumps({"deleted": counts}))
     finally:
         await store.close()

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import weakref
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +31,7 @@ from core.feedback import FeedbackService
 from core.ports import Outbound
 from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender
+from core.store.privacy import Forgotten
 from core.store.store import Store
 
 log = logging.getLogger("recbot.scheduler")
@@ -54,6 +57,35 @@ def build_digest_service(settings: DigestSettings, store: Store, catalog: Catalo
 
 def job_id(sub_id: str) -> str:
     return f"digest:{sub_id}"
+
+
+def jobstore_url(config: Config, settings: DigestSettings) -> str:
+    return settings.jobstore or f"sqlite:///{config.data_dir / 'scheduler.db'}"
+
+
+def remove_persisted_jobs(url: str, sub_ids: Iterable[str]) -> int:
+    """Delete the subscriptions' jobs from the persistent job store without a running scheduler
+    (`recbot forget-user`, `recbot chat`): a forgotten person's schedule must not wait for the next
+    start's sync. Blocking (SQLAlchemy): run it in a thread."""
+    ids = [job_id(s) for s in sub_ids]
+    if not ids or (url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()):
+        return 0
+    from apscheduler.jobstores.base import JobLookupError
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    store = SQLAlchemyJobStore(url=url)
+    store.start(None, "default")  # creates the table if missing; removing needs no scheduler
+    n = 0
+    try:
+        for jid in ids:
+            try:
+                store.remove_job(jid)
+                n += 1
+            except JobLookupError:
+                pass
+    finally:
+        store.shutdown()
+    return n
 
 
 def build_trigger(sub: Subscription) -> Any:
@@ -95,8 +127,21 @@ class DigestScheduler:
 
     @classmethod
     def for_config(cls, config: Config, service: DigestService, store: Store) -> DigestScheduler:
-        url = service.settings.jobstore or f"sqlite:///{config.data_dir / 'scheduler.db'}"
-        return cls(service, store, url, config.privacy)
+        return cls(service, store, jobstore_url(config, service.settings), config.privacy)
+
+    @property
+    def running(self) -> bool:
+        return self.scheduler is not None and bool(self.scheduler.running)
+
+    def forget(self, gone: Forgotten) -> int:
+        """Remove the forgotten person's subscription jobs now (persisted and one-shot)."""
+        n = 0
+        for sid in gone.sub_ids:
+            for jid in (job_id(sid), f"digest-later:{sid}"):
+                if self.scheduler.get_job(jid) is not None:
+                    self.scheduler.remove_job(jid)
+                    n += 1
+        return n
 
     async def start(self) -> None:
         from apscheduler.jobstores.memory import MemoryJobStore
@@ -104,8 +149,6 @@ class DigestScheduler:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         if self.url.startswith("sqlite:///"):
-            from pathlib import Path
-
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         grace = self.settings.misfire_grace_hours
         self.scheduler = AsyncIOScheduler(

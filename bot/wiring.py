@@ -14,7 +14,13 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.environment import check_data_dir, open_store, require
-from bot.scheduler import DigestScheduler, build_digest_service, digest_settings
+from bot.scheduler import (
+    DigestScheduler,
+    build_digest_service,
+    digest_settings,
+    jobstore_url,
+    remove_persisted_jobs,
+)
 from core.dialogue import CoreSettings, DialogueCore
 from core.digests.service import DigestService
 from core.embedding import Embedder
@@ -25,6 +31,7 @@ from core.ports import Outbound
 from core.ratelimit import Limiter, RateLimiter, StoreRateLimiter
 from core.recommend.catalog import Catalog, load_catalog
 from core.recommend.types import Recommender
+from core.store.privacy import Forgotten
 from core.store.store import Store
 
 log = logging.getLogger("recbot.wiring")
@@ -57,6 +64,28 @@ class App:
             self.scheduler = DigestScheduler.for_config(self.config, self.digests, self.store)
             await self.scheduler.start()
 
+    async def forget_jobs(self, gone: Forgotten) -> tuple[str, int] | None:
+        """Forget hook: the person's digest jobs leave the scheduler at once — through the running
+        scheduler, or straight from the persistent job store when none runs in this process."""
+        if self.digests is None or not gone.sub_ids:
+            return None
+        if self.scheduler is not None and self.scheduler.running:
+            n = self.scheduler.forget(gone)
+        else:
+            url = jobstore_url(self.config, self.digests.settings)
+            n = await asyncio.to_thread(remove_persisted_jobs, url, gone.sub_ids)
+        return ("scheduled digest jobs", n) if n else None
+
+    async def forget_learning(self, gone: Forgotten) -> tuple[str, int] | None:
+        """Forget hook: refit the tenant's collaborative model without the person's rows now, not at
+        the next periodic refit (other instances catch up at theirs)."""
+        refit = getattr(self.recommender, "refit_tenant", None)
+        if refit is None:
+            return None
+        rows = await self.store.prefs.all_interactions(gone.tenant)
+        await asyncio.to_thread(refit, gone.tenant, [(u, i, v) for _, u, i, v in rows])
+        return ("recommender_refits", 1)
+
     async def _retrain_loop(self, every_s: float) -> None:
         while True:
             await asyncio.sleep(every_s)
@@ -78,11 +107,14 @@ class App:
 
 
 async def retrain(store: Store, recommender: Recommender) -> int:
-    """Refit CF from every tenant's interactions (item-item structure only; see PreferenceRepo)."""
+    """Refit CF from the stored interactions; the engine keeps each tenant's learning to that tenant
+    (core/recommend/tenancy.py). Engines without a per-tenant fit have no collaborative part."""
+    fit = getattr(recommender, "fit_tenant_interactions", None)
+    if fit is None:
+        return 0
     rows = await store.prefs.all_interactions()
-    data = [(f"{t}:{u}", i, v) for t, u, i, v in rows]
-    await asyncio.to_thread(recommender.fit_interactions, data)
-    return len(data)
+    await asyncio.to_thread(fit, rows)
+    return len(rows)
 
 
 def catalog_files(config: Config) -> list[Path]:
@@ -181,4 +213,6 @@ async def build_app(config: Config) -> App:
     # tens-of-milliseconds pauses in the p99 of benchmarks/load.py).
     gc.collect()
     gc.freeze()
-    return App(config, store, catalog, core, generator, recommender, outbound=outbound, digests=digests)
+    app = App(config, store, catalog, core, generator, recommender, outbound=outbound, digests=digests)
+    store.forget_hooks.extend((app.forget_jobs, app.forget_learning))
+    return app

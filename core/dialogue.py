@@ -173,7 +173,8 @@ class DialogueCore:
         if truncated and replies:
             replies[0] = replace(replies[0], text=replies[0].text + "\n" + texts.TRUNCATED)
         for r in replies:
-            await self.store.conversations.add_turn(ev.tenant, key, None, "bot", r.text)
+            if not r.ephemeral:  # only for that person at that moment (e.g. the forget receipt): not kept
+                await self.store.conversations.add_turn(ev.tenant, key, None, "bot", r.text, addressed_to=ev.user)
         return replies
 
     # ---- the policy ---------------------------------------------------------------------------
@@ -311,8 +312,8 @@ class DialogueCore:
 
     async def _forget(self, ev: AnyEvent) -> Reply:
         counts = await self.store.forget_user(ev.tenant, ev.user)
-        total = sum(counts.values())
-        detail = ", ".join(f"{n} {self.store.user_tables.get(t, t)}" for t, n in counts.items() if n)
+        total = sum(n for t, n in counts.items() if t in self.store.user_tables)  # rows, not clean-up steps
+        detail = ", ".join(f"{n} {self.store.label(t)}" for t, n in counts.items() if n)
         return Reply(f"Done — I deleted everything I stored about you ({total} records"
                      + (f": {detail}" if detail else "") + ").", ephemeral=True)
 
@@ -386,7 +387,9 @@ class DialogueCore:
         return it.label() if it else item_id
 
     async def _load(self, ev: AnyEvent) -> ConvState:
-        return await load_conversation(self.store.conversations, ev.tenant, ev.key.as_str())
+        # The speaker is recorded with their request words, and a DM is saved as theirs: forget finds both.
+        return await load_conversation(self.store.conversations, ev.tenant, ev.key.as_str(), speaker=ev.user,
+                                       private=ev.is_dm)
 
     async def _save(self, ev: AnyEvent, state: ConvState) -> None:
         await save_conversation(self.store.conversations, ev.tenant, ev.key.as_str(), state)

@@ -36,12 +36,19 @@ class ConvState:
     critiques: list[str] = field(default_factory=list)
     seeds: list[str] = field(default_factory=list)
     query: list[str] = field(default_factory=list)  # recent request texts, newest last
-    # The stored version this state was loaded at (not part of the JSON): saving compares it.
+    # Who wrote each entry of `query` (same order): forget removes one person's words from a shared
+    # channel's request and leaves the others'. "" = not known (states saved before it existed).
+    query_by: list[str] = field(default_factory=list)
+    # Not part of the JSON: the stored version this state was loaded at (saving compares it), the
+    # person whose turn this is, and the owner of a private conversation (saved in its own column).
     version: int = field(default=0, compare=False, repr=False)
+    speaker: str | None = field(default=None, compare=False, repr=False)
+    owner: str | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["version"]
+        for transient in _TRANSIENT:
+            del data[transient]
         return data
 
     def merge_concurrent(self, stored: ConvState) -> None:
@@ -55,14 +62,14 @@ class ConvState:
     def from_json(cls, data: dict[str, Any] | None) -> ConvState:
         if not data:
             return cls()
-        names = {f.name for f in fields(cls)}
+        names = {f.name for f in fields(cls)} - _TRANSIENT
         return cls(**{k: v for k, v in data.items() if k in names})
 
     def reset_request(self) -> None:
         self.genres, self.not_genres, self.creators, self.not_creators = [], [], [], []
         self.year_min = self.year_max = None
         self.domain = None
-        self.critiques, self.seeds, self.query = [], [], []
+        self.critiques, self.seeds, self.query, self.query_by = [], [], [], []
 
     def absorb(self, u: Understanding, new_topic: bool) -> None:
         """Merge one message's slots into the accumulated request."""
@@ -82,7 +89,9 @@ class ConvState:
             self.domain = u.domain
         self.critiques = _merge(self.critiques, u.critiques)[-6:]
         if u.query_text:
+            by = self.query_by if len(self.query_by) == len(self.query) else [""] * len(self.query)
             self.query = (self.query + [u.query_text[:300]])[-4:]
+            self.query_by = (by + [self.speaker or ""])[-4:]
 
     def constraints(self, exclude_seen: bool = True) -> Constraints:
         exclude = tuple(dict.fromkeys(self.shown + self.rejected)) if exclude_seen else tuple(self.rejected)
@@ -99,14 +108,56 @@ class ConvState:
         self.shown = (self.shown + [i for i in items if i not in self.shown])[-MAX_SHOWN:]
 
 
+_TRANSIENT = frozenset({"version", "speaker", "owner"})
+
+
 def _merge(old: list[str], new: tuple[str, ...] | list[str]) -> list[str]:
     return list(dict.fromkeys([*old, *new]))
 
 
-async def load_conversation(repo: ConversationRepo, tenant: str, conv_key: str) -> ConvState:
+def scrub_contributions(raw: dict[str, Any], user: str, their_recs: set[str], their_items: set[str],
+                        their_rejections: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A shared channel's state without one person's part: (new state JSON, what was removed).
+
+    ``their_recs``: recommendation ids made for them here; ``their_items``: items shown only to
+    them here (no other member's list had them); ``their_rejections``: items only their own evidence
+    rejected here. The accumulated request (genres, years, critiques, seeds) cannot be split by
+    author, so it is reset when any of it came from them, or when its authors are unknown.
+    Export reports the removed part (of the request, only their own words); forget writes the new
+    state (tests/test_privacy.py compares the two with a dump).
+    """
+    state = ConvState.from_json(raw)
+    removed: dict[str, Any] = {}
+    query_by = state.query_by if len(state.query_by) == len(state.query) else [""] * len(state.query)
+    if user in query_by or (state.query and "" in query_by):
+        # Reported: only their own words (an export must not hand them the other members' requests).
+        removed["request"] = {"query": [q for q, by in zip(state.query, query_by, strict=True) if by == user],
+                              "reset": True}
+        state.reset_request()
+    if state.last_rec_id is not None and state.last_rec_id in their_recs:
+        removed["last_list"] = {"last_rec_id": state.last_rec_id, "last_items": state.last_items,
+                                "last_reasons": state.last_reasons, "last_intent": state.last_intent}
+        state.last_rec_id, state.last_items, state.last_reasons, state.last_intent = None, [], {}, None
+    shown = [i for i in state.shown if i in their_items]
+    if shown:
+        removed["shown"] = shown
+        state.shown = [i for i in state.shown if i not in their_items]
+    rejected = [i for i in state.rejected if i in their_rejections]
+    if rejected:
+        removed["rejected"] = rejected
+        state.rejected = [i for i in state.rejected if i not in their_rejections]
+    return state.to_json(), removed
+
+
+async def load_conversation(repo: ConversationRepo, tenant: str, conv_key: str, speaker: str | None = None,
+                            private: bool = False) -> ConvState:
+    """The saved state. ``speaker``: whose turn it is (their request texts are attributed to them);
+    ``private``: the conversation is the speaker's own (a DM), so saving marks them its owner."""
     raw, version = await repo.load_versioned(tenant, conv_key)
     state = ConvState.from_json(raw)
     state.version = version
+    state.speaker = speaker
+    state.owner = speaker if private else None
     return state
 
 
@@ -119,9 +170,9 @@ async def save_conversation(repo: ConversationRepo, tenant: str, conv_key: str, 
     writer wins), losing what the other had shown, which could then be recommended again.
     """
     for _ in range(attempts):
-        if await repo.save_state_if(tenant, conv_key, state.to_json(), state.version):
+        if await repo.save_state_if(tenant, conv_key, state.to_json(), state.version, state.owner):
             state.version += 1
             return
         state.merge_concurrent(await load_conversation(repo, tenant, conv_key))
     log.warning("conversation state kept changing during %d attempts; saving over it", attempts)
-    await repo.save_state(tenant, conv_key, state.to_json())
+    await repo.save_state(tenant, conv_key, state.to_json(), state.owner)

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from core.store.repos import event_key
 from tests.conftest import ROOT, write_config
 
 
@@ -39,7 +40,11 @@ def test_sigkill_loses_no_acknowledged_reaction(tmp_path: Path) -> None:
     assert len(acked) > 20  # the storm really ran
     con = sqlite3.connect(tmp_path / "data" / "recbot.db")
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    stored = {r[0] for r in con.execute("SELECT event_id FROM processed_events WHERE event_id LIKE 'r%'")}
+    # processed_events keeps digests of the ids: the reaction events are the digests of "r<n>".
+    reaction_ids = {event_key(f"r{n}"): f"r{n}" for base in range(0, 40_000, 10_000)
+                    for n in range(base, base + 5000)}
+    stored = {reaction_ids[r[0]] for r in con.execute("SELECT event_id FROM processed_events")
+              if r[0] in reaction_ids}
     assert acked <= stored
     # Each claimed reaction event has exactly its raw row (claim and record share one transaction).
     n_reactions = con.execute("SELECT COUNT(*) FROM reactions").fetchone()[0]

@@ -133,7 +133,9 @@ async def test_export_and_forget_user_cli_act_on_the_shared_postgresql_store(two
 
     exported = cli("export-user", "leaver")
     assert exported.returncode == 0, exported.stderr
-    assert [t["text"] for t in json.loads(exported.stdout)["turns"]] == ["recommend me a funny movie from the 80s"]
+    turns = json.loads(exported.stdout)["turns"]  # their words, and the bot's replies to them
+    assert [t["text"] for t in turns if t["role"] == "user"] == ["recommend me a funny movie from the 80s"]
+    assert [t["addressed_to"] for t in turns if t["role"] == "bot"] == ["leaver"]
     forgot = cli("forget-user", "leaver")
     assert forgot.returncode == 0 and json.loads(forgot.stdout)["deleted"]["recommendations"] == 1
     assert await _count(b, "SELECT COUNT(*) FROM turns WHERE user_id = ?", "leaver") == 0

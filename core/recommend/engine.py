@@ -45,6 +45,7 @@ from core.recommend.preferences import (
     neighbour_penalty,
 )
 from core.recommend.settings import RecSettings
+from core.recommend.tenancy import CFScorer, TenantCF
 from core.recommend.text_index import QueryBatcher, TextIndex
 from core.recommend.types import RecRequest, RecResult, Scored
 
@@ -72,7 +73,8 @@ class HybridRecommender:
         self.vectors = index.vectors if index is not None and len(index) == len(catalog) else None
         self.embedder = embedder if self.vectors is not None else None
         self.batcher = QueryBatcher(embedder) if self.embedder is not None else None
-        self.cf: CFModel | None = None
+        self.cf: CFModel | None = None  # the global part: the operator's prior and untenanted rows
+        self.tenants = TenantCF()  # learning per tenant: each tenant's own part blended with self.cf
         self._prior_rows: list[Sequence[object]] = []
         self._rows: list[Sequence[object]] = []
         self._new_rows = 0
@@ -80,7 +82,7 @@ class HybridRecommender:
         self._executor = ThreadPoolExecutor(max(1, self.settings.workers), thread_name_prefix="recbot-rank")
         self._catalog_pop = np.log1p(np.array([max(0.0, it.popularity) for it in catalog], dtype=np.float32))
         self._tag_names, self._tag_vecs = self._embed_tags()
-        self._pop_cache: tuple[tuple[int, float], np.ndarray] | None = None
+        self._pop_cache: dict[tuple[int, float], tuple[CFScorer | None, np.ndarray]] = {}
         self._title_words = TitleWords(catalog)
 
     # ---- interactions / CF -------------------------------------------------------------------
@@ -90,12 +92,29 @@ class HybridRecommender:
         self._refit()
 
     def fit_interactions(self, rows: Iterable[Sequence[object]]) -> None:  # type: ignore[override]
-        """Replace the store's rows (user, item id, value[, ts]) and refit CF (call it off the loop)."""
+        """Replace the untenanted rows (user, item id, value[, ts]): an operator's log that every tenant
+        learns from, like the prior. The store's rows go through fit_tenant_interactions. Refits CF
+        (call it off the loop)."""
         self._rows = list(rows)
         self._refit()
 
+    def fit_tenant_interactions(self, rows: Iterable[Sequence[object]]) -> None:
+        """Replace the store's rows (tenant, user, item id, value[, ts]) and refit: each tenant's CF and
+        popularity learn from its own rows only (plus pooled associations when configured)."""
+        self.tenants.set_rows(rows)
+        self._refit()
+
+    def refit_tenant(self, tenant: str, rows: Iterable[Sequence[object]]) -> None:
+        """Replace one tenant's rows (user, item id, value[, ts]) and refit only what depends on them
+        (that tenant's part, and the pooled part if any): "forget me" reaches the model at once."""
+        with self._fit_lock:
+            self.tenants.set_tenant_rows(tenant, rows)
+            self.tenants.refit(self.cf, self.catalog.index_of, self.settings.cf, self.settings.pool_min_tenants)
+            self._pop_cache = {}
+
     def add_interactions(self, rows: Iterable[Sequence[object]]) -> int:
-        """Append rows without refitting; `retrain_if_needed` (the scheduler) folds them in."""
+        """Append untenanted rows (every tenant learns from them, like the prior) without refitting;
+        `retrain_if_needed` folds them in. Never pass store rows here: fit_tenant_interactions."""
         new = list(rows)
         self._rows.extend(new)
         self._new_rows += len(new)
@@ -116,6 +135,12 @@ class HybridRecommender:
             ilog = InteractionLog.from_rows(chain(self._prior_rows, self._rows), self.catalog.index_of)
             # Swapped in one assignment: concurrent requests see the old or the new model, never half.
             self.cf = CFModel.fit_log(ilog, self.settings.cf) if ilog.users.size else None
+            self.tenants.refit(self.cf, self.catalog.index_of, self.settings.cf, self.settings.pool_min_tenants)
+            self._pop_cache = {}
+
+    def cf_for(self, tenant: str) -> CFScorer | None:
+        """The CF this tenant's requests are scored with: never fitted on another tenant's rows."""
+        return self.tenants.get(tenant)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -179,7 +204,8 @@ class HybridRecommender:
             scores = scores - penalty[cand]
         chosen = self._select(cand, scores, req.k, req.diversify)
         score_of = dict(zip(cand[chosen].tolist(), scores[chosen].tolist(), strict=True))
-        return RecResult(self._explain(cand[chosen].tolist(), score_of, ev, hist), relaxed)
+        return RecResult(self._explain(cand[chosen].tolist(), score_of, ev, hist, self.cf_for(req.tenant)),
+                         relaxed)
 
     def score(self, req: RecRequest, hist: History, crits: list[Critique], qvec: np.ndarray | None,
               cvecs: np.ndarray | None, now: float,
@@ -192,8 +218,9 @@ class HybridRecommender:
         n = len(self.catalog)
         cand = np.arange(n) if cand is None else cand
         total = np.zeros(cand.size, dtype=np.float32)
-        if self.cf is not None and not hist.empty:
-            total += s.w_cf * self.cf.score(hist.idx, hist.w, hist.recent, cand=cand)
+        cf = self.cf_for(req.tenant)
+        if cf is not None and not hist.empty:
+            total += s.w_cf * cf.score(hist.idx, hist.w, hist.recent, cand=cand)
         qsim: np.ndarray | None = None
         seed_idx = np.array([self.catalog.index_of[x] for x in req.seeds if x in self.catalog.index_of],
                             dtype=np.int64)
@@ -235,7 +262,7 @@ class HybridRecommender:
             if tw is not None:
                 total += s.w_title * tw[cand]
         evidence = hist.idx.size + seed_idx.size + (2 if qvec is not None else 0) + len(crits)
-        total += (s.w_pop + s.w_pop_cold / (1.0 + evidence)) * self._popularity()[cand]
+        total += (s.w_pop + s.w_pop_cold / (1.0 + evidence)) * self._popularity(cf)[cand]
         if s.w_recency:
             year_now = time.gmtime(now).tm_year
             gap = np.abs(year_now - np.nan_to_num(self.arrays.years[cand], nan=-1e4))
@@ -262,15 +289,17 @@ class HybridRecommender:
         sims = self.vectors[cand[pos]] @ self.vectors[dis_idx].T
         total[pos] -= neighbour_penalty(sims, dis_w, cfg)
 
-    def _popularity(self) -> np.ndarray:
-        """Centred log-popularity (catalog prior + interaction counts), cached per fitted CF model."""
-        key = (id(self.cf), self.settings.w_pop_interactions)
-        if self._pop_cache is None or self._pop_cache[0] != key:
+    def _popularity(self, cf: CFScorer | None = None) -> np.ndarray:
+        """Centred log-popularity (catalog prior + the tenant's CF interaction counts), cached per model
+        (emptied at every refit, so it holds only the models in use)."""
+        key = (id(cf), self.settings.w_pop_interactions)
+        cached = self._pop_cache.get(key)
+        if cached is None or cached[0] is not cf:  # the entry holds its model: an id is never reused
             pop = self._catalog_pop
-            if self.cf is not None and self.settings.w_pop_interactions:
-                pop = pop + self.settings.w_pop_interactions * np.log1p(self.cf.pop)
-            self._pop_cache = (key, scale_centered(pop).astype(np.float32))
-        return self._pop_cache[1]
+            if cf is not None and self.settings.w_pop_interactions:
+                pop = pop + self.settings.w_pop_interactions * np.log1p(cf.pop)
+            cached = self._pop_cache[key] = (cf, scale_centered(pop).astype(np.float32))
+        return cached[1]
 
     def _critique_tag(self, term: str, tvec: np.ndarray | None) -> np.ndarray | None:
         """Items tagged with the critique word, or with the closest catalog tag ("scary" -> horror)."""
@@ -327,12 +356,12 @@ class HybridRecommender:
         return [pos[i] for i in picked]
 
     def _explain(self, chosen: list[int], score_of: dict[int, float], ev: Evidence,
-                 hist: History) -> tuple[Scored, ...]:
+                 hist: History, cf: CFScorer | None) -> tuple[Scored, ...]:
         liked_idx, liked_w = hist.liked()
         sims = None
         if self.vectors is not None and liked_idx.size and chosen:
             sims = self.vectors[chosen] @ self.vectors[liked_idx].T
-        contrib = self.cf.contributions(liked_idx, liked_w, np.asarray(chosen, dtype=np.int64)) if self.cf else None
+        contrib = cf.contributions(liked_idx, liked_w, np.asarray(chosen, dtype=np.int64)) if cf else None
         out = []
         for r, i in enumerate(chosen):
             reason = explain(self.catalog, i, ev, sims[r] if sims is not None else None,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from core.recommend.cf import CFConfig
 from core.recommend.preferences import PreferenceConfig
@@ -47,6 +47,15 @@ class RecSettings:
     retrain_min_new_rows: int = 50  # retrain_if_needed() refits after this many new interactions
     workers: int = 2
     movielens_dir: str | None = None  # MovieLens folder (ratings.csv, movies.csv) used as CF prior
+    # 0: every tenant learns only from its own signals (plus the priors). k >= 2: tenants also share
+    # item associations seen in at least k tenants (core/recommend/tenancy.py; docs/recommender.md).
+    pool_min_tenants: int = 0
+
+    def __post_init__(self) -> None:
+        k = self.pool_min_tenants
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0 or k == 1:
+            raise ValueError(f"pool_min_tenants: expected 0 (learn per tenant) or a whole number >= 2 "
+                             f"(pool associations seen in that many tenants), got {k!r}")
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, Any] | RecommendSettings | None) -> RecSettings:
@@ -105,6 +114,16 @@ class RecommendSettings(Settings):
     ratings_prior: str = ""  # optional MovieLens-style ratings.csv used as a CF prior
     half_life_days: Annotated[float, Field(gt=0)] = HALF_LIFE_DAYS
     retrain_minutes: Annotated[float, Field(ge=0)] = 30.0  # CF refit from new feedback; 0 = never
+    # 0: every tenant learns only from its own signals (plus the priors); k >= 2: tenants also share item
+    # associations seen in at least k tenants (privacy trade-off: docs/recommender.md).
+    pool_min_tenants: Annotated[int, Field(ge=0)] = 0
+
+    @field_validator("pool_min_tenants")
+    @classmethod
+    def _not_one(cls, k: int) -> int:
+        if k == 1:
+            raise ValueError("must be 0 (learn per tenant) or >= 2 (pool associations seen in that many tenants)")
+        return k
 
     def engine_settings(self) -> RecSettings:
         return RecSettings.from_mapping(self)

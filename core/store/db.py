@@ -7,6 +7,7 @@ implementation (issue: scale-out) can slot in behind the same methods.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -17,6 +18,8 @@ from typing import Any, Protocol
 import aiosqlite
 
 Row = tuple[Any, ...]
+
+log = logging.getLogger("recbot.store")
 
 
 class Database(Protocol):
@@ -34,6 +37,10 @@ class Database(Protocol):
 
     def transaction(self) -> Any:
         """``async with db.transaction() as tx:`` — tx has execute/fetchall/fetchone; all or nothing."""
+        ...
+
+    async def checkpoint(self) -> None:
+        """Make deleted rows unrecoverable from the database files where the backend can (forget)."""
         ...
 
     async def close(self) -> None: ...
@@ -120,6 +127,9 @@ class SqliteDatabase:
             # commits), which is the crash model we promise: an acknowledged reaction survives SIGKILL.
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows are overwritten with zeros instead of lingering in free pages: after a
+            # forget, the file's bytes no longer hold the person's words (checkpoint() empties the WAL).
+            await conn.execute("PRAGMA secure_delete=ON")
         except BaseException:
             await conn.close()  # its thread would otherwise keep the process from exiting
             raise
@@ -150,6 +160,16 @@ class SqliteDatabase:
                 raise
             else:
                 await self._conn.execute_fetchall("COMMIT")
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it to zero bytes: the WAL keeps old page images
+        (with the words a forget just deleted) until a checkpoint resets it."""
+        async with self._lock:
+            row = await self._tx.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+        if row and row[0]:
+            # Another process is reading: its snapshot still needs the old pages; SQLite truncates
+            # at its next checkpoint (automatic every 1000 pages, and at close).
+            log.warning("WAL checkpoint after forget was blocked by a reader; it completes later")
 
     async def close(self) -> None:
         await self._conn.close()

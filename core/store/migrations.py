@@ -76,6 +76,21 @@ MIGRATIONS: list[list[str]] = [
             tenant TEXT NOT NULL, user_id TEXT NOT NULL, tokens REAL NOT NULL, updated REAL NOT NULL,
             allowed INTEGER NOT NULL, PRIMARY KEY (tenant, user_id))""",
     ],
+    # 5: what forget and export need to find everything about one person (core/store/privacy.py).
+    # turns.addressed_to: the person a bot reply answered (the reply row has no user_id of its own).
+    # conversations.owner: the person a private conversation (a DM, the terminal) belongs to; NULL for
+    # a shared channel. Forget deletes an owned conversation whole and scrubs a shared one.
+    [
+        "ALTER TABLE turns ADD COLUMN addressed_to TEXT",
+        "CREATE INDEX turns_by_addressee ON turns (tenant, addressed_to)",
+        # Replies stored before v5: the addressee is whoever spoke last before the reply.
+        """UPDATE turns SET addressed_to = (
+            SELECT t2.user_id FROM turns t2 WHERE t2.tenant = turns.tenant AND t2.conv_key = turns.conv_key
+            AND t2.id < turns.id AND t2.role = 'user' ORDER BY t2.id DESC LIMIT 1)
+            WHERE role = 'bot' AND addressed_to IS NULL""",
+        "ALTER TABLE conversations ADD COLUMN owner TEXT",
+        "CREATE INDEX convs_by_owner ON conversations (tenant, owner)",
+    ],
 ]
 
 

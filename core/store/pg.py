@@ -147,5 +147,9 @@ class PostgresDatabase:
         async with self._pool.acquire() as conn, conn.transaction():
             yield _PgTx(conn)
 
+    async def checkpoint(self) -> None:
+        """Nothing to do per forget: deleted rows are invisible at once and autovacuum reclaims their
+        space (docs/privacy.md says what that means for backups and WAL archives)."""
+
     async def close(self) -> None:
         await self._pool.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -37,6 +38,12 @@ class PrefRow:
     conv_key: str | None = None
 
 
+def event_key(event_id: str) -> str:
+    """What processed_events stores for an event id: a digest. Platform event ids can embed a user id
+    (Discord reaction events are "<message>:<user>:<emoji>:..."), and dedupe only needs equality."""
+    return hashlib.sha256(event_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 class EventRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -49,7 +56,7 @@ class EventRepo:
         n = await self.db.execute(
             "INSERT INTO processed_events (tenant, platform, event_id, ts) VALUES (?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
-            (tenant, platform, event_id, time.time()),
+            (tenant, platform, event_key(event_id), time.time()),
         )
         return n == 1
 
@@ -79,10 +86,12 @@ class UserRepo:
 
 
 # A new row starts at version 1 (0 means "no row"), an update adds one; save_state_if appends its WHERE.
+# The owner (a private conversation's person) is set once and never cleared by a writer that does not
+# know it (a digest saving the shown items passes None).
 _SAVE_STATE = (
-    "INSERT INTO conversations (tenant, conv_key, state, updated, version) VALUES (?, ?, ?, ?, 1) "
+    "INSERT INTO conversations (tenant, conv_key, state, updated, version, owner) VALUES (?, ?, ?, ?, 1, ?) "
     "ON CONFLICT (tenant, conv_key) DO UPDATE SET state = excluded.state, updated = excluded.updated, "
-    "version = conversations.version + 1"
+    "version = conversations.version + 1, owner = COALESCE(excluded.owner, conversations.owner)"
 )
 
 
@@ -100,21 +109,28 @@ class ConversationRepo:
         )
         return (json.loads(row[0]), int(row[1])) if row else (None, 0)
 
-    async def save_state(self, tenant: str, conv_key: str, state: dict[str, object]) -> None:
-        """Write ``state`` whatever the stored version is (the version still goes up by one)."""
-        await self.db.execute(_SAVE_STATE, (tenant, conv_key, json.dumps(state), time.time()))
+    async def save_state(self, tenant: str, conv_key: str, state: dict[str, object],
+                         owner: str | None = None) -> None:
+        """Write ``state`` whatever the stored version is (the version still goes up by one).
+        ``owner``: the person a private conversation belongs to (None: shared, or not known here)."""
+        await self.db.execute(_SAVE_STATE, (tenant, conv_key, json.dumps(state), time.time(), owner))
 
-    async def save_state_if(self, tenant: str, conv_key: str, state: dict[str, object], version: int) -> bool:
+    async def save_state_if(self, tenant: str, conv_key: str, state: dict[str, object], version: int,
+                            owner: str | None = None) -> bool:
         """Write ``state`` only if the stored version is still ``version`` (compare-and-set); the version
         goes up by one. False: somebody else saved in between (reload, merge, try again)."""
         changed = await self.db.execute(_SAVE_STATE + " WHERE conversations.version = ?",
-                                        (tenant, conv_key, json.dumps(state), time.time(), version))
+                                        (tenant, conv_key, json.dumps(state), time.time(), owner, version))
         return changed > 0
 
-    async def add_turn(self, tenant: str, conv_key: str, user_id: str | None, role: str, text: str) -> None:
+    async def add_turn(self, tenant: str, conv_key: str, user_id: str | None, role: str, text: str,
+                       addressed_to: str | None = None) -> None:
+        """One turn. A bot reply has no user_id; ``addressed_to`` names the person it answered, so
+        forget and export find it."""
         await self.db.execute(
-            "INSERT INTO turns (tenant, conv_key, user_id, role, text, ts) VALUES (?, ?, ?, ?, ?, ?)",
-            (tenant, conv_key, user_id, role, text, time.time()),
+            "INSERT INTO turns (tenant, conv_key, user_id, role, text, ts, addressed_to) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (tenant, conv_key, user_id, role, text, time.time(), addressed_to),
         )
 
     async def recent_turns(self, tenant: str, conv_key: str, limit: int = 20) -> list[TurnRow]:
@@ -242,7 +258,7 @@ class PreferenceRepo:
         async with self.db.transaction() as tx:
             n = await tx.execute(
                 "INSERT INTO processed_events (tenant, platform, event_id, ts) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING", (tenant, platform, event_id, time.time()))
+                "ON CONFLICT DO NOTHING", (tenant, platform, event_key(event_id), time.time()))
             if n != 1:
                 return False, None
             row = await tx.fetchone(
