@@ -6,20 +6,20 @@ The only place that picks implementations; everything it builds is passed explic
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import gc
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.scheduler import DigestScheduler, build_digest_service, digest_settings
 from core.dialogue import CoreSettings, DialogueCore
 from core.digests.service import DigestService
 from core.embedding import Embedder
 from core.feedback import EmojiMap, FeedbackService
 from core.generation.base import Generator
+from core.generation.factory import check_settings as check_generation
+from core.generation.factory import model_prose_enabled
 from core.nlu.types import Parser
 from core.ports import Outbound
 from core.ratelimit import Limiter, RateLimiter, StoreRateLimiter
@@ -28,10 +28,6 @@ from core.recommend.types import Recommender
 from core.store.store import Store
 
 log = logging.getLogger("recbot.wiring")
-
-# Tests and `recbot chat` never reach a model hub: the bundled models are local files.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 @dataclass
@@ -127,12 +123,14 @@ def build_recommender(config: Config, catalog: Catalog, embedder: Embedder | Non
 
 
 def build_generator(config: Config) -> Generator:
+    """The configured generator, or the template one when nothing would use a model (the bundled
+    model's prose is off by default: no model is loaded then, so the bot starts in seconds)."""
     from core.generation.factory import build_generator as build_gen
+    from core.generation.factory import model_needed
+    from core.generation.template import TemplateGenerator
 
-    settings = config.generation
-    if not settings.cache_dir:
-        settings = dataclasses.replace(settings, cache_dir=str(config.data_dir / "models"))
-    return build_gen(settings)
+    # The converted-model cache is per user ($XDG_CACHE_HOME/recbot/models), shared by every data dir.
+    return build_gen(config.generation) if model_needed(config.generation) else TemplateGenerator()
 
 
 def build_limiter(config: Config, store: Store) -> Limiter:
@@ -147,6 +145,10 @@ def build_limiter(config: Config, store: Store) -> Limiter:
 
 async def build_app(config: Config) -> App:
     digest_cfg = digest_settings(config)  # before anything opens: a config error leaks nothing
+    try:
+        check_generation(config.generation)
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
     store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
     try:
         catalog = build_catalog(config)
@@ -162,7 +164,8 @@ async def build_app(config: Config) -> App:
         core = DialogueCore(
             store, catalog, parser, recommender, generator,
             CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
-                         multilingual=config.embedding.multilingual),
+                         multilingual=config.embedding.multilingual,
+                         model_prose=model_prose_enabled(config.generation)),
             feedback=feedback, digests=digests, limiter=build_limiter(config, store),
         )
     except BaseException:

@@ -24,12 +24,14 @@ from core import texts
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ItemView, Message, Reaction, Reply
 from core.feedback import FeedbackService
 from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
+from core.i18n import DEFAULT_LANGUAGE
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
 from core.ratelimit import Limiter, RateLimiter
 from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
+from core.reply_text import RequestView, blurbs, intro_line, seed_for, unmet_note
 from core.state import ConvState, load_conversation, save_conversation
 from core.store.store import Store
 
@@ -56,6 +58,7 @@ class DigestCommands(Protocol):
 class CoreSettings:
     k: int = 5
     generation_deadline_s: float = 20.0
+    model_prose: bool = False  # show gated model sentences above the deterministic intro
     multilingual: bool = False  # True when a multilingual embedding model is configured
     messages_per_minute: float = 20.0  # per user; 0 disables the limit
     burst: int = 8
@@ -224,7 +227,7 @@ class DialogueCore:
                 await self.store.prefs.add(ev.tenant, ev.user, iid, -0.3, "shown", conv_key=ev.key.as_str())
             state.rejected = (state.rejected + state.last_items)[-200:]
             state.critiques, state.seeds = [], []
-            replies = await self._recommend(ev, state, text, kind="diversify")
+            replies = await self._recommend(ev, state, text, kind="diversify", lang=u.language)
             return replies + [Reply(texts.CLARIFY)]
         named = [m.item_id for m in u.items if m.item_id not in state.last_items and m.sentiment >= 0]
         if intent == Intent.REFINE and named and not refs:
@@ -248,9 +251,10 @@ class DialogueCore:
             if intent == Intent.MORE:
                 for iid in state.last_items:  # shown and ignored: weak negative
                     await self.store.prefs.add(ev.tenant, ev.user, iid, -0.1, "shown", conv_key=ev.key.as_str())
-        return await self._recommend(ev, state, text, kind=intent.value)
+        return await self._recommend(ev, state, text, kind=intent.value, lang=u.language)
 
-    async def _recommend(self, ev: AnyEvent, state: ConvState, text: str, kind: str) -> list[Reply]:
+    async def _recommend(self, ev: AnyEvent, state: ConvState, text: str, kind: str,
+                         lang: str = DEFAULT_LANGUAGE) -> list[Reply]:
         key = ev.key.as_str()
         signals = await self.feedback.signals(ev.tenant, ev.user, key)
         req = RecRequest(
@@ -267,14 +271,15 @@ class DialogueCore:
         await self.store.recs.add(ev.tenant, rec_id, key, ev.user, [v.item_id for v in views], kind=kind)
         state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: v.reason for v in views})
         await self._save(ev, state)
-        about = req.constraints.describe()
-        if state.seeds and kind != "more-like":
-            like = "like " + " and ".join(self._label(i) for i in state.seeds[:2])
-            about = f"{like}, {about}" if about else like
-        intro = texts.intro(about, kind)
-        if result.relaxed:
-            intro = defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ":"
-        prose = await self._write("recommend", text, views, intro, key)
+        items = [it for v in views if (it := self.catalog.get(v.item_id)) is not None]
+        reasons = [v.reason for v in views]
+        seed = seed_for(key, len(state.shown), text)
+        view = RequestView(req.constraints, tuple(self._label(i) for i in state.seeds[:2]),
+                           tuple(state.critiques), kind)
+        lines = [line for line in (unmet_note(lang, view, items, result.relaxed), intro_line(lang, view, items, seed))
+                 if line]
+        views = [replace(v, reason=b) for v, b in zip(views, blurbs(lang, items, reasons, seed), strict=True)]
+        prose = await self._write("recommend", text, views, defuse(" ".join(lines)), key)
         return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]
 
     async def _explain(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
@@ -351,6 +356,14 @@ class DialogueCore:
         return [state.last_items[i] for i in u.refs if 0 <= i < len(state.last_items)]
 
     async def _write(self, kind: str, user_text: str, views: list[ItemView], intro: str, key: str) -> str:
+        """The reply's prose: the deterministic ``intro``, after any model sentences that passed the fact
+        gate (only when model prose is on; the bundled CPU model's prose is off by default, see
+        docs/generation.md). Without model prose the whole text goes to the stream sink at once."""
+        sink = _prose_sink.get()
+        if not self.settings.model_prose:
+            if sink is not None:
+                await sink(intro)
+            return intro
         grounded = tuple(
             GroundedItem(v.title, v.year, v.reason, v.creator, (it.description if (it := self.catalog.get(v.item_id))
                                                                 else ""), v.domain)
@@ -358,19 +371,23 @@ class DialogueCore:
         )
         req = GenerationRequest(kind=kind, user_text=user_text, items=grounded, intro=intro, channel_key=key,
                                 deadline_s=self.settings.generation_deadline_s)
-        sink = _prose_sink.get()
+        pieces: list[str] = []
         try:
             if sink is None:
-                return await self.generator.generate(req)
-            pieces: list[str] = []
+                text = await self.generator.generate(req)
+                return intro if text.strip() == intro.strip() else f"{text.strip()} {intro}"
             async for piece in self.generator.stream(req):
+                if piece.strip() == intro.strip():
+                    break  # the generator fell back to the template: the deterministic text follows below
                 pieces.append(piece)
                 await sink(piece)
-            return "".join(pieces)
         except GenerationError:
-            if sink is not None:
-                await sink(intro)
-            return intro
+            if sink is None:
+                return intro
+            # whatever passed the gate so far stands on its own
+        model = "".join(pieces).strip()
+        await sink((" " if model else "") + intro)
+        return f"{model} {intro}" if model else intro
 
     def _view(self, item_id: str, reason: str) -> ItemView:
         it = self.catalog.get(item_id)
