@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import setup  # noqa: E402
 
-setup(threads=2)
+setup(threads=1)  # on a small shared host one torch thread is much faster (docs/bench_generation.md)
 
 REQUESTS = [
     "five 80s comedies, nothing gory", "a sci-fi movie made before 1980", "something like Alien but less gory",
@@ -48,6 +48,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--limit", type=int, default=len(REQUESTS))
     ap.add_argument("--batch", type=int, default=6)
+    ap.add_argument("--start", type=int, default=0, help="skip the first N requests and append (resume)")
     args = ap.parse_args()
 
     import asyncio
@@ -74,6 +75,8 @@ def main() -> int:
 
     jobs = []
     for n, text in enumerate(REQUESTS[: args.limit]):
+        if n < args.start:
+            continue
         u = parser.parse(text, NluContext())
         state = ConvState()
         state.absorb(u, new_topic=True)
@@ -93,14 +96,14 @@ def main() -> int:
             for i in items))
         jobs.append((n, text, items, prompt_ids(tok, req)))
 
-    with args.out.open("w", encoding="utf-8") as out:
+    with args.out.open("a" if args.start else "w", encoding="utf-8") as out:
         for start in range(0, len(jobs), args.batch):
             chunk = jobs[start : start + args.batch]
             width = max(len(ids) for *_, ids in chunk)
             pad = tok.pad_token_id
             ids = torch.tensor([[pad] * (width - len(p)) + p for *_, p in chunk])
             mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for *_, p in chunk])
-            torch.manual_seed(start)
+            torch.manual_seed(args.start + start)
             with torch.no_grad():
                 gen = model.generate(input_ids=ids, attention_mask=mask, do_sample=True, temperature=0.7,
                                      top_p=0.9, repetition_penalty=1.1, max_new_tokens=96, pad_token_id=pad)
@@ -109,7 +112,7 @@ def main() -> int:
                 out.write(json.dumps({"request_id": n, "user_text": text, "items": items, "raw": raw},
                                      ensure_ascii=False) + "\n")
             out.flush()
-            print(f"{start + len(chunk)}/{len(jobs)}", file=sys.stderr, flush=True)
+            print(f"{args.start + start + len(chunk)}/{args.start + len(jobs)}", file=sys.stderr, flush=True)
     return 0
 
 

@@ -365,9 +365,8 @@ class DialogueCore:
                 await sink(intro)
             return intro
         grounded = tuple(
-            GroundedItem(v.title, v.year, v.reason, v.creator, (it.description if (it := self.catalog.get(v.item_id))
-                                                                else ""), v.domain)
-            for v in views
+            GroundedItem(v.title, v.year, v.reason, v.creator, it.description, v.domain, (*it.genres, *it.tags))
+            for v in views if (it := self.catalog.get(v.item_id)) is not None
         )
         req = GenerationRequest(kind=kind, user_text=user_text, items=grounded, intro=intro, channel_key=key,
                                 deadline_s=self.settings.generation_deadline_s)
