@@ -17,6 +17,7 @@ from core.dialogue import CoreSettings, DialogueCore
 from core.digests.service import DigestService
 from core.embedding import Embedder
 from core.feedback import EmojiMap, FeedbackService
+from core.generation.assist import ModelAssist
 from core.generation.base import Generator
 from core.generation.factory import check_settings as check_generation
 from core.generation.factory import model_prose_enabled
@@ -67,6 +68,8 @@ class App:
         for task in self.background:
             task.cancel()
         await self.generator.aclose()
+        if self.core.assist is not None:
+            await self.core.assist.aclose()
         close = getattr(self.recommender, "close", None)
         if callable(close):
             close()  # the hybrid engine's executor threads
@@ -133,6 +136,15 @@ def build_generator(config: Config) -> Generator:
     return build_gen(config.generation) if model_needed(config.generation) else TemplateGenerator()
 
 
+def build_assist(config: Config) -> ModelAssist | None:
+    """The served model's structured help ([generation] understand / rerank), None when both are off."""
+    from core.generation.assist import build_assist as build
+
+    g = config.generation
+    return build(g.openai_base_url, g.openai_model, g.openai_api_key_env, understand=g.understand,
+                 rerank=g.rerank, deadline_s=min(g.deadline_s, g.assist_deadline_s), rerank_top=g.rerank_top)
+
+
 def build_limiter(config: Config, store: Store) -> Limiter:
     """Per-person message limit: in the shared database where several instances may serve one person."""
     limits = config.limits
@@ -166,7 +178,7 @@ async def build_app(config: Config) -> App:
             CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
                          multilingual=config.embedding.multilingual,
                          model_prose=model_prose_enabled(config.generation)),
-            feedback=feedback, digests=digests, limiter=build_limiter(config, store),
+            feedback=feedback, digests=digests, limiter=build_limiter(config, store), assist=build_assist(config),
         )
     except BaseException:
         await store.close()  # else aiosqlite's thread keeps the process alive after the error

@@ -23,7 +23,9 @@ from typing import Protocol
 from core import texts
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ItemView, Message, Reaction, Reply
 from core.feedback import FeedbackService
-from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
+from core.generation.assist import ModelAssist
+from core.generation.base import Generator
+from core.generation.understanding_map import CatalogTerms, apply_reading
 from core.i18n import DEFAULT_LANGUAGE
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
@@ -31,7 +33,8 @@ from core.ratelimit import Limiter, RateLimiter
 from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
-from core.reply_text import RequestView, blurbs, intro_line, seed_for, unmet_note
+from core.reply_text import RequestView, seed_for
+from core.reply_writer import deterministic_text, rerank, write_prose
 from core.state import ConvState, load_conversation, save_conversation
 from core.store.store import Store
 
@@ -69,7 +72,7 @@ class DialogueCore:
     def __init__(self, store: Store, catalog: Catalog, parser: Parser, recommender: Recommender,
                  generator: Generator, settings: CoreSettings | None = None,
                  feedback: FeedbackService | None = None, digests: DigestCommands | None = None,
-                 limiter: Limiter | None = None) -> None:
+                 limiter: Limiter | None = None, assist: ModelAssist | None = None) -> None:
         self.store = store
         self.catalog = catalog
         self.parser = parser
@@ -80,6 +83,8 @@ class DialogueCore:
         self.digests = digests
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._limiter = limiter or RateLimiter(self.settings.messages_per_minute, self.settings.burst)
+        self.assist = assist  # a capable model reading requests / reranking ([generation] understand, rerank)
+        self._terms = CatalogTerms(catalog) if assist is not None and assist.understand else None
 
     # ---- entry points -------------------------------------------------------------------------
     async def handle(self, event: AnyEvent, prose_sink: ProseSink | None = None) -> list[Reply]:
@@ -172,6 +177,9 @@ class DialogueCore:
         await self.store.conversations.add_turn(ev.tenant, key, ev.user, "user", text)
         state = await self._load(ev)
         u = await asyncio.to_thread(self.parser.parse, text, NluContext(tuple(state.last_items)))
+        if self.assist is not None and self._terms is not None:
+            reading = await self.assist.read_request(text)  # None: invalid, late or failed; rules stand
+            u = apply_reading(u, reading, self._terms) if reading is not None else u
         replies = await self._policy(ev, state, u, text)
         if truncated and replies:
             replies[0] = replace(replies[0], text=replies[0].text + "\n" + texts.TRUNCATED)
@@ -262,7 +270,10 @@ class DialogueCore:
             critiques=tuple(state.critiques), constraints=state.constraints(), signals=signals,
             k=self.settings.k, diversify=True, now=time.time(),
         )
-        result = await self.recommender.recommend(req)
+        assist = self.assist if self.assist is not None and self.assist.rerank else None
+        result = await self.recommender.recommend(replace(req, k=max(req.k, assist.rerank_top)) if assist else req)
+        if assist is not None:
+            result = await rerank(assist, self.catalog, text, result, req.k)
         views = [self._view(s.item_id, s.reason) for s in result.items if self.catalog.get(s.item_id)]
         if not views:
             await self._save(ev, state)
@@ -272,14 +283,10 @@ class DialogueCore:
         state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: v.reason for v in views})
         await self._save(ev, state)
         items = [it for v in views if (it := self.catalog.get(v.item_id)) is not None]
-        reasons = [v.reason for v in views]
-        seed = seed_for(key, len(state.shown), text)
-        view = RequestView(req.constraints, tuple(self._label(i) for i in state.seeds[:2]),
-                           tuple(state.critiques), kind)
-        lines = [line for line in (unmet_note(lang, view, items, result.relaxed), intro_line(lang, view, items, seed))
-                 if line]
-        views = [replace(v, reason=b) for v, b in zip(views, blurbs(lang, items, reasons, seed), strict=True)]
-        prose = await self._write("recommend", text, views, defuse(" ".join(lines)), key)
+        view = RequestView(req.constraints, tuple(self._label(i) for i in state.seeds[:2]), tuple(state.critiques), kind)
+        intro, views = deterministic_text(lang, view, items, views, result.relaxed, seed_for(key, len(state.shown), text))
+        prose = await write_prose(self.generator, self.settings.model_prose, self.settings.generation_deadline_s,
+                                  _prose_sink.get(), "recommend", text, list(zip(views, items, strict=True)), intro, key)
         return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]
 
     async def _explain(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
@@ -354,39 +361,6 @@ class DialogueCore:
         if u.refs_all:
             return list(state.last_items)
         return [state.last_items[i] for i in u.refs if 0 <= i < len(state.last_items)]
-
-    async def _write(self, kind: str, user_text: str, views: list[ItemView], intro: str, key: str) -> str:
-        """The reply's prose: the deterministic ``intro``, after any model sentences that passed the fact
-        gate (only when model prose is on; the bundled CPU model's prose is off by default, see
-        docs/generation.md). Without model prose the whole text goes to the stream sink at once."""
-        sink = _prose_sink.get()
-        if not self.settings.model_prose:
-            if sink is not None:
-                await sink(intro)
-            return intro
-        grounded = tuple(
-            GroundedItem(v.title, v.year, v.reason, v.creator, it.description, v.domain, (*it.genres, *it.tags))
-            for v in views if (it := self.catalog.get(v.item_id)) is not None
-        )
-        req = GenerationRequest(kind=kind, user_text=user_text, items=grounded, intro=intro, channel_key=key,
-                                deadline_s=self.settings.generation_deadline_s)
-        pieces: list[str] = []
-        try:
-            if sink is None:
-                text = await self.generator.generate(req)
-                return intro if text.strip() == intro.strip() else f"{text.strip()} {intro}"
-            async for piece in self.generator.stream(req):
-                if piece.strip() == intro.strip():
-                    break  # the generator fell back to the template: the deterministic text follows below
-                pieces.append(piece)
-                await sink(piece)
-        except GenerationError:
-            if sink is None:
-                return intro
-            # whatever passed the gate so far stands on its own
-        model = "".join(pieces).strip()
-        await sink((" " if model else "") + intro)
-        return f"{model} {intro}" if model else intro
 
     def _view(self, item_id: str, reason: str) -> ItemView:
         it = self.catalog.get(item_id)

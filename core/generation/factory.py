@@ -44,6 +44,7 @@ class GenerationSettings:
     understand: bool = False  # the model reads the request into structured constraints (JSON schema)
     rerank: bool = False  # the model reorders the recommender's top candidates (Chat-REC style)
     rerank_top: int = 20  # how many candidates the reranker sees
+    assist_deadline_s: float = 4.0  # understand/rerank answers later than this are ignored (rules stand)
     hub_timeout_s: float = 10.0  # a hub model that cannot be reached fails after this, with a clear message
 
 
