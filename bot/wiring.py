@@ -100,9 +100,9 @@ def build_embedder(config: Config) -> Embedder | None:
     needs = config.nlu.parser == "full" or config.recommend.engine == "hybrid"
     if not needs:
         return None
-    from core.embedding import SentenceEmbedder
+    from core.embedding import load_embedder
 
-    return SentenceEmbedder(config.embedding.model or None, device=config.embedding.device)
+    return load_embedder(config.embedding.model or None, device=config.embedding.device)
 
 
 def build_parser(config: Config, catalog: Catalog, embedder: Embedder | None) -> Parser:

@@ -82,24 +82,27 @@ def era_phrase(lang: str, lo: int | None, hi: int | None) -> str:
     return ""
 
 
-def _noun(lang: str, genres: Sequence[str], domain: str | None, joiner: str) -> str:
-    """"comedies", "funny comedies", "dark sci-fi movies", "movies with robots", "horror or comedy books"."""
+def _noun(lang: str, genres: Sequence[str], domain: str | None, joiner: str, era: str = "") -> str:
+    """"comedies", "funny 80s comedies", "dark sci-fi movies", "movies with robots", "horror or comedy books".
+
+    ``era`` is a decade ("80s"): it goes after the adjectives and before the genre noun, as people say it."""
     things = t(lang, _DOMAIN_PLURAL.get(domain or "", "picks"))
+    lead = [era] if era else []
     if not genres:
-        return things
+        return " ".join([*lead, things])
     if joiner != "and":
-        return t(lang, "{genres} {things}", genres=t(lang, " or ").join(genres), things=things)
+        return " ".join([*lead, t(lang, "{genres} {things}", genres=t(lang, " or ").join(genres), things=things)])
     nouns = [g for g in genres if g in _PLURAL_GENRES or g in _NOUN_WORDS]
     withs = [g for g in genres if g not in nouns and g.endswith("s") and not g.endswith("ss")]
     adjs = [g for g in genres if g not in nouns and g not in withs]
     if len(nouns) == 1 and nouns[0] in _PLURAL_GENRES and domain != "book":
-        head = t(lang, _PLURAL_GENRES[nouns[0]])
+        head = [t(lang, _PLURAL_GENRES[nouns[0]])]
     else:
-        head = " ".join([*nouns, things]) if nouns else things
-    head = " ".join([*adjs, head])
+        head = [*nouns, things]
+    phrase = " ".join([*adjs, *lead, *head])
     if withs:
-        head += " " + t(lang, "with {things}", things=t(lang, " and ").join(withs))
-    return head
+        phrase += " " + t(lang, "with {things}", things=t(lang, " and ").join(withs))
+    return phrase
 
 
 def _not_phrase(lang: str, word: str) -> str:
@@ -150,12 +153,12 @@ def what_phrase(lang: str, req: RequestView, items: Sequence[Item]) -> str:
     # Claim a genre only when every item has it; "a or b" when each item has one of them.
     every = [g for g in c.genres if all(_meets_genres(i, (g,)) for i in items)]
     genres, joiner = (every, "and") if every else ((list(c.genres), "or") if c.genres and met["genres"] else ([], ""))
-    head = _noun(lang, genres, domain, joiner)
     era = era_phrase(lang, c.year_min, c.year_max) if met["years"] else ""
-    if era and (c.year_min is None or c.year_max is None or not era.endswith("s")):
+    decade = bool(era) and c.year_min is not None and c.year_max is not None and c.year_max == c.year_min + 9 \
+        and c.year_min % 10 == 0
+    head = _noun(lang, genres, domain, joiner, era if decade else "")
+    if era and not decade:
         head += f" {era}"  # "from 1979 or earlier" follows the noun
-    elif era:
-        head = f"{era} {head}"  # a decade precedes it: "80s comedies"
     if c.creators and met["creators"]:
         head += " " + t(lang, "by {names}", names=t(lang, " or ").join(c.creators))
     if req.seed_labels:
@@ -220,7 +223,8 @@ def hook(description: str, limit: int = _HOOK_CHARS) -> str:
     if len(first) <= limit:
         return first if first.endswith((".", "!", "?")) else first + "."
     cut = first[:limit]
-    for sep in (";", " —", ",", " while ", " and "):
+    # Clause boundaries first: a cut inside a list of adjectives ("a talkative…") reads broken.
+    for sep in (";", " —", ", while ", " while ", ", and ", ", but ", " until ", " when ", " and ", ","):
         at = cut.rfind(sep)
         if at > limit // 2:
             return cut[:at].rstrip(" ,;—") + "…"
