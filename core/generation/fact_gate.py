@@ -12,7 +12,8 @@ recommender's reason) and the person's words. Rules, each a reason to drop the s
   "I'm glad you enjoyed", "your picks", "from the list above", promises ("I'll add them");
 - no anchor: the sentence names no listed title, creator, genre/tag or word of the request;
 - invention: too few of its content words occur in the facts (a description of another story);
-- a non-word (not English, not in the facts) or profanity; a put-down of a pick ("a big disappointment").
+- a non-word (not English, not in the facts) or profanity; a put-down of a pick ("a big disappointment");
+- no sentence: under three words, no final stop, "A) Circe" list items, a line that is all one quotation.
 
 A dropped sentence only costs prose: the deterministic reply is always there.
 """
@@ -46,6 +47,9 @@ _ABOUT_USER = re.compile(
 _LIST_TALK = re.compile(r"\b(?:above|below|the following|listed|picklist|this list|the list|these picks|"
                         r"the picks|picks mentioned|in summary|here's how|here is how|choose from|select from|"
                         r"your own)\b", re.IGNORECASE)
+_ENDED = re.compile(r"[.!?][\"'”’)\]]*\s*$")
+_LETTER_ITEM = re.compile(r"^\s*[A-Za-z]\)\s")
+_ALL_QUOTED = re.compile(r"^\s*[\"“][^\"“”]*[\"”]\s*[.!?]?\s*$")
 _PUT_DOWN = re.compile(r"\b(?:disappoint\w*|boring|bad|worst|terrible|awful|overrated|mediocre|dull|waste|"
                        r"forgettable|unwatchable|avoid|mess|cringe\w*|lame|stupid|dumb)\b", re.IGNORECASE)
 # Words that carry no factual claim about a pick (evaluation, glue, the kind of thing it is).
@@ -60,9 +64,15 @@ _NEUTRAL = frozenset(
     takes keep keeps give gives find finds feel feels look looks like well here there where when what
     which while whose them they their theirs then than your yours you our ours ones thing things kind
     sort along first last best better whole full truly simply definitely certainly absolutely timeless
-    memorable unforgettable iconic beloved popular famous known welcome enjoyably highly""".split()
+    memorable unforgettable iconic beloved popular famous known welcome enjoyably highly theme themes
+    explores explore exploring portrait journey""".split()
 )
 _PROFANITY: set[str] | None = None
+# better-profanity's list also holds plain words of plot summaries and identity terms; those are no
+# profanity in a sentence about films and books.
+_NOT_PROFANE = frozenset("""kill killer killers killing kills murder murders murderer naked nazi nazis hell sex sexual
+    sexuality sexy drug drugs bloody blood gay lesbian queer damn violent violence suicide racial death dead
+    weed pot crack strip stripper escort""".split())
 
 
 @functools.lru_cache(maxsize=1)
@@ -79,7 +89,7 @@ def _profane(words: Iterable[str]) -> bool:
         from better_profanity import profanity
 
         profanity.load_censor_words()
-        _PROFANITY = {str(w).lower() for w in profanity.CENSOR_WORDSET}
+        _PROFANITY = {str(w).lower() for w in profanity.CENSOR_WORDSET} - _NOT_PROFANE
     return any(w in _PROFANITY for w in words)
 
 
@@ -106,20 +116,26 @@ class FactGate:
         user = _tokens(req.user_text)
         facts: list[str] = [req.intro]
         self.titles: list[tuple[list[str], set[str]]] = []  # (title tokens, its creators' name tokens)
+        self.item_vocab: list[set[str]] = []  # per item: its own facts' words (claims about it come from there)
         self.creator_names: set[str] = set()
+        self.name_tokens: set[str] = set()  # every word of every creator's name ("ursula", "le", "guin")
         self.anchors: set[str] = set()
         for it in req.items:
             facts += [it.title, it.creator or "", it.description, it.reason, it.domain, " ".join(it.tags)]
             names: set[str] = set()
-            for person in (it.creator or "").split(","):
-                toks = [t for t in _tokens(person) if len(t) > 1]
+            for person in re.split(r",|\band\b|&", it.creator or ""):
+                toks = _tokens(person)
                 if toks:
                     names.add(" ".join(toks))
                     names.add(toks[-1])  # "Kubrick" alone names him too
+                    self.name_tokens.update(t for t in toks if len(t) > 1)
             self.creator_names |= names
             title = [t for t in _tokens(it.title)]
             if title:
                 self.titles.append((title, names))
+                own = [t for text in (it.title, it.creator or "", it.description, it.reason, it.domain, " ".join(it.tags))
+                       for t in _tokens(text)]
+                self.item_vocab.append({stem(t) for t in own} | set(own))
             self.anchors |= {stem(t) for t in _tokens(" ".join((it.title, *it.tags, it.domain, it.reason)))
                              if len(t) > 2 and t not in _NEUTRAL}
         self.anchors |= {stem(n) for name in self.creator_names for n in name.split()}
@@ -129,6 +145,8 @@ class FactGate:
         self.intro = " ".join(_tokens(req.intro))
         fact_tokens = [t for text in facts for t in _tokens(text)]
         self.vocab = {stem(t) for t in fact_tokens + user} | set(fact_tokens) | set(user)
+        intro = _tokens(req.intro)
+        self.user_vocab = {stem(t) for t in user + intro} | set(user) | set(intro)
         numbers = {int(n.replace(",", "")) for text in [*facts, req.user_text] for n in _DIGITS.findall(text)}
         numbers |= {_NUMBER_WORDS[t] for t in fact_tokens + user if t in _NUMBER_WORDS}
         self.numbers = numbers | {self.n_items}
@@ -169,9 +187,8 @@ class FactGate:
         """"by X Y" / "directed by X" / "X's novel" naming someone who created none of the items."""
         for m in re.finditer(r"\b(?:by|director|author|writer|filmmaker|novelist)\s+((?:[A-Z][\w.'’-]*\s?){1,3})",
                              sentence):
-            name = _tokens(m.group(1))
-            if name and not any(" ".join(name[i:]) in self.creator_names or name[i] in self.creator_names
-                                for i in range(len(name))):
+            name = [t for t in _tokens(m.group(1)) if len(t) > 1]
+            if name and not any(t in self.name_tokens for t in name):
                 return True
         return False
 
@@ -188,11 +205,26 @@ class FactGate:
                 return True
         return False
 
+    def _about(self, toks: list[str]) -> list[int]:
+        """Indices of the items the sentence names (by title or creator)."""
+        named: list[int] = []
+        for n, (title, names) in enumerate(self.titles):
+            core = title[1:] if title[0] in ("the", "a", "an") and len(title) > 1 else title
+            if self._mentions(toks, [core]) or any(self._mentions(toks, [name.split()]) for name in names):
+                named.append(n)
+        return named
+
     def _support(self, toks: list[str]) -> float:
-        content = [t for t in toks if len(t) > 3 and t.isalpha() and t not in _NEUTRAL]
+        """Share of the content words found in the facts: of the one item named, when exactly one is
+        (Catch-22 described with another pick's words is still invented), else of all of them."""
+        content = {t for t in toks if len(t) > 3 and t.isalpha() and t not in _NEUTRAL}  # a repeated name counts once
         if not content:
             return 1.0
-        hits = sum(t in self.vocab or stem(t) in self.vocab for t in content)
+        named = self._about(toks)
+        vocab = self.vocab
+        if len(named) == 1:
+            vocab = self.item_vocab[named[0]] | self.user_vocab
+        hits = sum(t in vocab or stem(t) in vocab for t in content)
         return hits / len(content)
 
     def _non_word(self, toks: list[str]) -> bool:
@@ -211,6 +243,8 @@ class FactGate:
         found: list[str] = []
         if toks and " ".join(toks) in self.intro:
             return found  # the deterministic intro itself (the template fallback) is fact by construction
+        if len(toks) < 3 or not _ENDED.search(sentence) or _LETTER_ITEM.match(sentence) or _ALL_QUOTED.match(sentence):
+            found.append("fragment")  # headings, bare titles, "A) Circe", cut-off text, a quoted line
         if _CAST.search(sentence):
             found.append("cast")
         if self._misattributed(toks) or self._unknown_person(sentence):
@@ -227,6 +261,6 @@ class FactGate:
             found.append("unsupported")
         if _PUT_DOWN.search(sentence):
             found.append("put-down")
-        if self._non_word(toks) or _profane(toks):
+        if self._non_word(toks) or _profane(t for t in toks if t not in self.vocab):
             found.append("non-word")
         return found
