@@ -105,6 +105,8 @@ def main() -> int:
           + ", ".join(f"{r['first_s']:.2f}" for r in runs) + ")")
     print(f"whole reply:                median {med['whole_s']:.2f} s  (runs: "
           + ", ".join(f"{r['whole_s']:.2f}" for r in runs) + ")")
+    total = statistics.median(r["prompt_s"] + r["whole_s"] for r in runs)
+    print(f"start to first reply, message typed at once: median {total:.2f} s")
     print(f"progress bars on warm starts: {int(sum(r['bars'] for r in runs))} of {len(runs)}")
     return 0
 
