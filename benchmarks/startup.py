@@ -8,6 +8,7 @@ the machine is shared.
 
     PYTHONPATH=. python benchmarks/startup.py --runs 3
     PYTHONPATH=. python benchmarks/startup.py --runs 3 --prose on   # the bundled model writing prose too
+    PYTHONPATH=. python benchmarks/startup.py --runs 3 --type-delay 5   # the message typed 5 s after the prompt
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import pty
+import resource
 import select
 import statistics
 import subprocess
@@ -42,7 +44,13 @@ def _read_until(fd: int, marker: bytes, within_s: float, seen: bytearray, first:
     return marker in seen
 
 
-def one_run(config: Path, data_dir: Path, request: str) -> dict[str, float]:
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def one_run(config: Path, data_dir: Path, request: str, type_delay_s: float = 0.0) -> dict[str, float]:
+    cpu0 = _cpu()
     main, child = pty.openpty()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RECBOT_DATA_DIR": str(data_dir)}
     t0 = time.monotonic()
@@ -56,6 +64,7 @@ def one_run(config: Path, data_dir: Path, request: str) -> dict[str, float]:
         prompt_s = time.monotonic() - t0
         banner = bytes(seen)
         seen.clear()
+        time.sleep(type_delay_s)  # a person typing the message
         t1 = time.monotonic()
         os.write(main, request.encode() + b"\n")
         # The pty echoes the typed line first; the reply starts with "recbot> ".
@@ -68,7 +77,7 @@ def one_run(config: Path, data_dir: Path, request: str) -> dict[str, float]:
         if not _read_until(main, b"you> ", 120, seen, []):
             raise RuntimeError(f"reply did not finish: {bytes(seen[-400:])!r}")
         whole_s = time.monotonic() - t1
-        return {"prompt_s": prompt_s, "first_s": first_s, "whole_s": whole_s,
+        result = {"prompt_s": prompt_s, "first_s": first_s, "whole_s": whole_s,
                 "bars": float(b"Loading weights" in banner or b"it/s]" in banner), "reply": bytes(seen).decode(
                     "utf-8", "replace")}  # type: ignore[dict-item]
     finally:
@@ -77,7 +86,10 @@ def one_run(config: Path, data_dir: Path, request: str) -> dict[str, float]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
         os.close(main)
+    result["cpu_s"] = _cpu() - cpu0
+    return result
 
 
 def main() -> int:
@@ -85,6 +97,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--prose", choices=["auto", "on", "off"], default="auto")
     ap.add_argument("--show", action="store_true", help="print the first reply")
+    ap.add_argument("--type-delay", type=float, default=0.0, help="seconds between the prompt and the message")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="recbot-startup-"))
     config = tmp / "recbot.toml"
@@ -92,7 +105,7 @@ def main() -> int:
     data = tmp / "data"
     print(f"warming up (first start: caches, model conversion if needed) in {tmp} ...", file=sys.stderr)
     one_run(config, data, REQUESTS[0])
-    runs = [one_run(config, data, REQUESTS[i % len(REQUESTS)]) for i in range(args.runs)]
+    runs = [one_run(config, data, REQUESTS[i % len(REQUESTS)], args.type_delay) for i in range(args.runs)]
     if args.show:
         print(runs[0]["reply"])
     med = {k: statistics.median(r[k] for r in runs) for k in ("prompt_s", "first_s", "whole_s")}
@@ -106,7 +119,9 @@ def main() -> int:
     print(f"whole reply:                median {med['whole_s']:.2f} s  (runs: "
           + ", ".join(f"{r['whole_s']:.2f}" for r in runs) + ")")
     total = statistics.median(r["prompt_s"] + r["whole_s"] for r in runs)
-    print(f"start to first reply, message typed at once: median {total:.2f} s")
+    print(f"start to first reply, message sent {args.type_delay:.0f} s after the prompt: median "
+          f"{total + args.type_delay:.2f} s")
+    print(f"CPU seconds per run (start, one reply, exit): median {statistics.median(r['cpu_s'] for r in runs):.2f}")
     print(f"progress bars on warm starts: {int(sum(r['bars'] for r in runs))} of {len(runs)}")
     return 0
 
