@@ -284,7 +284,8 @@ class DialogueCore:
         await self._save(ev, state)
         items = [it for v in views if (it := self.catalog.get(v.item_id)) is not None]
         view = RequestView(req.constraints, tuple(self._label(i) for i in state.seeds[:2]), tuple(state.critiques), kind)
-        intro, views = deterministic_text(lang, view, items, views, result.relaxed, seed_for(key, len(state.shown), text))
+        intro, views = deterministic_text(lang, view, items, views, result.relaxed, seed_for(key, len(state.shown), text),
+                                          " ".join(state.query))
         prose = await write_prose(self.generator, self.settings.model_prose, self.settings.generation_deadline_s,
                                   _prose_sink.get(), "recommend", text, list(zip(views, items, strict=True)), intro, key)
         return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from core.i18n import t
+from core.portrait import portrait as describe
 from core.recommend.catalog import Item
 from core.recommend.filters import norm_tag
 from core.recommend.types import Constraints
@@ -31,6 +32,7 @@ _NOUN_WORDS = {"horror", "sci-fi", "fantasy", "action", "adventure", "crime", "w
 _DOMAIN_PLURAL = {"movie": "movies", "book": "books"}
 _NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _HOOK_CHARS = 180
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 
 
 def seed_for(*parts: object) -> int:
@@ -76,7 +78,7 @@ def era_phrase(lang: str, lo: int | None, hi: int | None) -> str:
             return t(lang, "{decade}s", decade=lo % 100 if 1950 <= lo < 2000 else lo)
         return t(lang, "from {lo}-{hi}", lo=lo, hi=hi)
     if hi is not None:
-        return t(lang, "from {year} or earlier", year=hi)
+        return t(lang, "from before {year}", year=hi + 1)  # year_max 1979 is how "before 1980" is read
     if lo is not None:
         return t(lang, "from {year} on", year=lo)
     return ""
@@ -86,11 +88,15 @@ def _noun(lang: str, genres: Sequence[str], domain: str | None, joiner: str, era
     """"comedies", "funny 80s comedies", "dark sci-fi movies", "movies with robots", "horror or comedy books".
 
     ``era`` is a decade ("80s"): it goes after the adjectives and before the genre noun, as people say it."""
-    things = t(lang, _DOMAIN_PLURAL.get(domain or "", "picks"))
+    things = t(lang, _DOMAIN_PLURAL.get(domain or "", "titles"))
     lead = [era] if era else []
     if not genres:
         return " ".join([*lead, things])
     if joiner != "and":
+        # "horror or comedy movies" reads; "romantic or comedy or noir movies" does not: then no genre claim
+        kinds = {g in _PLURAL_GENRES or g in _NOUN_WORDS for g in genres}
+        if len(genres) > 2 or len(kinds) > 1:
+            return " ".join([*lead, things])
         return " ".join([*lead, t(lang, "{genres} {things}", genres=t(lang, " or ").join(genres), things=things)])
     nouns = [g for g in genres if g in _PLURAL_GENRES or g in _NOUN_WORDS]
     withs = [g for g in genres if g not in nouns and g.endswith("s") and not g.endswith("ss")]
@@ -112,11 +118,18 @@ def _not_phrase(lang: str, word: str) -> str:
     return t(lang, "nothing {quality}", quality=word)
 
 
+_COMPARATIVES = {"dark": "darker", "light": "lighter", "short": "shorter", "long": "longer", "fast": "faster",
+                 "slow": "slower", "old": "older", "new": "newer", "funny": "funnier", "scary": "scarier",
+                 "sad": "sadder", "happy": "happier", "quirky": "quirkier", "weird": "weirder", "recent": "more recent"}
+
+
 def _critique_phrase(lang: str, critique: str) -> str:
     sign, word = critique[:1], critique[1:].strip()
     if not word:
         return ""
-    return t(lang, "less {quality}", quality=word) if sign == "-" else t(lang, "more {quality}", quality=word)
+    if sign == "-":
+        return t(lang, "less {quality}", quality=word)
+    return t(lang, _COMPARATIVES[word]) if word in _COMPARATIVES else t(lang, "more {quality}", quality=word)
 
 
 def _count(lang: str, n: int) -> str:
@@ -193,8 +206,9 @@ def unmet_note(lang: str, req: RequestView, items: Sequence[Item], relaxed: str 
     if not met["years"]:
         off = sum(not _meets_years(i, c.year_min, c.year_max) for i in items)
         era = era_phrase(lang, c.year_min, c.year_max)
-        misses.append(t(lang, "{n} of these {verb} not {era}", n=off, verb=t(lang, "is" if off == 1 else "are"),
-                        era=era if era.startswith("from") else t(lang, "from the {era}", era=era)))
+        era = era if era.startswith("from") else t(lang, "from the {era}", era=era)
+        misses.append(t(lang, "none of these is {era}", era=era) if off == len(items) else
+                      t(lang, "{n} of these {verb} not {era}", n=off, verb=t(lang, "is" if off == 1 else "are"), era=era))
     if not met["genres"]:
         off = sum(not _meets_genres(i, c.genres) for i in items)
         misses.append(t(lang, "{n} of these {verb} not {genres}", n=off, verb=t(lang, "is" if off == 1 else "are"),
@@ -219,7 +233,13 @@ def hook(description: str, limit: int = _HOOK_CHARS) -> str:
     text = " ".join(description.split())
     if not text:
         return ""
-    first = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", text, maxsplit=1)[0]
+    first = text
+    for m in _SENTENCE_BREAK.finditer(text):
+        word = text[: m.start()].rsplit(" ", 1)[-1]
+        if re.fullmatch(r"[A-Z]\.|(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Prof|Capt|Gen|Lt|vs|No)\.", word):
+            continue  # "Ignatius J. Reilly", "Mr. Darcy": not the end of a sentence
+        first = text[: m.start()]
+        break
     if len(first) <= limit:
         return first if first.endswith((".", "!", "?")) else first + "."
     cut = first[:limit]
@@ -237,16 +257,18 @@ def split_reason(reason: str) -> tuple[str, str]:
     return head.strip(), (f"because {why.strip()}" if sep else "")
 
 
-def blurbs(lang: str, items: Sequence[Item], reasons: Sequence[str], seed: int) -> list[str]:
-    """The text after each list line's dash: what the item is (the recommender's portrait), its hook
-    from the description, and the reason only where it says something the intro does not (a "because"
-    shared by every item is said once in the intro, not five times)."""
+def blurbs(lang: str, items: Sequence[Item], reasons: Sequence[str], seed: int,
+           prefer: Collection[str] = ()) -> list[str]:
+    """The text after each list line's dash: what the item is (core.portrait, from its own tags, genre
+    and creator, preferring the words in ``prefer``), its hook from the description, and the reason only
+    where it says something the intro does not (a "because" shared by every item is said once in the
+    intro, not five times)."""
     parts = [split_reason(r) for r in reasons]
     whys = {why for _, why in parts}
     shared = len(items) > 1 and len(whys) == 1
     out: list[str] = []
-    for n, (item, (portrait, why)) in enumerate(zip(items, parts, strict=True)):
-        portrait = portrait or (t(lang, "by {name}", name=item.creator) if item.creator else "")
+    for n, (item, (_, why)) in enumerate(zip(items, parts, strict=True)):
+        portrait = describe(lang, item, prefer)
         text_hook = hook(item.description)
         lead = portrait[:1].upper() + portrait[1:] if portrait else ""
         if text_hook and lead:

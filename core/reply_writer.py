@@ -20,12 +20,15 @@ ProseSink = Callable[[str], Awaitable[None]]
 
 
 def deterministic_text(lang: str, view: RequestView, items: list[Item], views: list[ItemView],
-                       relaxed: str | None, seed: int) -> tuple[str, list[ItemView]]:
+                       relaxed: str | None, seed: int, words: str = "") -> tuple[str, list[ItemView]]:
     """(prose above the list, the views with their blurbs): an honest note first if something was not
     met, then the intro; each item's text after the dash becomes its blurb."""
     lines = [line for line in (unmet_note(lang, view, items, relaxed), intro_line(lang, view, items, seed)) if line]
     reasons = [v.reason for v in views]
-    out = [replace(v, reason=b) for v, b in zip(views, blurbs(lang, items, reasons, seed), strict=True)]
+    # The person's own words first in each portrait: asked for "funny", an item reads "a funny ..." .
+    prefer = {*view.constraints.genres, *(c[1:] for c in view.critiques if c.startswith("+")),
+              *words.lower().replace(",", " ").split()}
+    out = [replace(v, reason=b) for v, b in zip(views, blurbs(lang, items, reasons, seed, prefer), strict=True)]
     return defuse(" ".join(lines)), out
 
 

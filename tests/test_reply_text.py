@@ -45,6 +45,7 @@ def test_intro_never_claims_a_constraint_some_item_misses() -> None:
     assert "80s" not in what and "comedies" in what
     note = unmet_note("en", RequestView(EIGHTIES), mixed, None)
     assert note.startswith("I couldn't match everything") and "1 of these is not from the 80s" in note
+    assert "none of these is from the 80s" in unmet_note("en", RequestView(EIGHTIES), mixed[4:], None)
     assert unmet_note("en", RequestView(EIGHTIES), COMEDIES_80S, None) == ""
 
 
@@ -59,7 +60,7 @@ def test_genre_words_claimed_only_when_every_item_has_them() -> None:
 def test_seed_critique_creator_and_open_era_phrases() -> None:
     sci = _items(lambda i: i.domain == "movie" and "sci-fi" in i.genres and i.year and i.year <= 1979, 3)
     view = RequestView(Constraints(genres=("sci-fi",), year_max=1979), ("Alien (1979)",), ("-gory",))
-    assert what_phrase("en", view, sci) == "sci-fi movies from 1979 or earlier like Alien (1979), less gory"
+    assert what_phrase("en", view, sci) == "sci-fi movies from before 1980 like Alien (1979), less gory"
     kubrick = _items(lambda i: (i.creator or "") == "Stanley Kubrick", 2)
     assert what_phrase("en", RequestView(Constraints(creators=("Stanley Kubrick",))), kubrick) == \
         "movies by Stanley Kubrick"
@@ -76,7 +77,7 @@ def test_blurbs_come_from_the_items_own_facts() -> None:
     out = blurbs("en", COMEDIES_80S, reasons, seed=7)
     for item, text in zip(COMEDIES_80S, out, strict=True):
         first_words = " ".join(item.description.split()[:6])
-        assert first_words in text and (item.creator or "") in text
+        assert first_words in text and all(n.strip() in text for n in (item.creator or "").split(","))
         assert "because" not in text  # the same reason for every item is said once, not five times
     personal = blurbs("en", COMEDIES_80S[:2], ["a comedy; because you liked Alien (1979)",
                                                "a comedy; because you liked Heat (1995)"], seed=7)
@@ -112,3 +113,29 @@ async def test_dialogue_reply_reads_well_and_keeps_the_list_format(simple_app) -
         assert line.endswith(item.reason)  # adapters render the same blurb from Reply.items
         described = simple_app.catalog.get(item.item_id)
         assert described is not None and " ".join(described.description.split()[:4]) in line
+
+
+def test_portraits_are_grammatical_and_use_the_persons_words() -> None:
+    from core.portrait import portrait
+
+    by_title = {i.title: i for i in CATALOG.items}
+    et = portrait("en", by_title["E.T. the Extra-Terrestrial"])
+    assert et.startswith(("a ", "an ")) and et.endswith("sci-fi film by Steven Spielberg")
+    assert "aliens," not in et and "alien" in et  # a noun tag becomes a modifier, never "an aliens, ..."
+    assert portrait("en", by_title["Planes, Trains and Automobiles"], {"heartwarming"}).startswith("a heartwarming")
+    assert portrait("en", by_title["Bridget Jones's Diary"]).count("romant") == 0  # no "romantic romance novel"
+    for item in CATALOG.items:
+        text = portrait("en", item)
+        assert re.fullmatch(r"an? [\w ,'’.-]+", text), text
+        assert not re.search(r"\b(\w+)s, ", text.split(" by ")[0]) or "classic" in text, text
+
+
+def test_critiques_read_as_comparatives() -> None:
+    view = RequestView(Constraints(genres=("comedy",)), critiques=("+dark", "-gory", "+cerebral"))
+    comedies = _items(lambda i: i.domain == "movie" and "comedy" in i.genres, 3)
+    assert what_phrase("en", view, comedies).endswith("comedies, darker, less gory, more cerebral")
+
+
+def test_hook_does_not_stop_at_initials_or_titles() -> None:
+    assert hook("Ignatius J. Reilly lives in New Orleans. More.") == "Ignatius J. Reilly lives in New Orleans."
+    assert hook("Elizabeth meets Mr. Darcy at a ball. More.") == "Elizabeth meets Mr. Darcy at a ball."
