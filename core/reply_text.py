@@ -72,7 +72,7 @@ def _meets_years(item: Item, lo: int | None, hi: int | None) -> bool:
 
 # ---- phrases ----------------------------------------------------------------------------------------
 def era_phrase(lang: str, lo: int | None, hi: int | None) -> str:
-    """"80s", "from 1979 or earlier", "from 2000 on", "from 1990-2005" (years only as the user gave them)."""
+    """"80s", "from before 1980", "from 2000 on", "from 1990-2005" (years only as the user gave them)."""
     if lo is not None and hi is not None:
         if lo % 10 == 0 and hi == lo + 9:
             return t(lang, "{decade}s", decade=lo % 100 if 1950 <= lo < 2000 else lo)
@@ -171,7 +171,7 @@ def what_phrase(lang: str, req: RequestView, items: Sequence[Item]) -> str:
         and c.year_min % 10 == 0
     head = _noun(lang, genres, domain, joiner, era if decade else "")
     if era and not decade:
-        head += f" {era}"  # "from 1979 or earlier" follows the noun
+        head += f" {era}"  # "from before 1980" follows the noun
     if c.creators and met["creators"]:
         head += " " + t(lang, "by {names}", names=t(lang, " or ").join(c.creators))
     if req.seed_labels:
