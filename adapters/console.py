@@ -12,6 +12,7 @@ import getpass
 import hashlib
 import os
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -152,11 +153,10 @@ class ConsoleAdapter:
             await self.handle_line(raw.rstrip("\r\n"))
 
     async def run_interactive(self) -> None:
-        self.out.write("recbot: ask me for a movie or a book (Ctrl-D to quit, /help for commands)\n")
-        loop = asyncio.get_running_loop()
+        self.out.write("recbot: ask me for a movie or a book (Ctrl-D or Ctrl-C to quit, /help for commands)\n")
         while True:
             try:
-                line = await loop.run_in_executor(None, input, "you> ")
+                line = await _read_line("you> ")
             except EOFError:
                 self.out.write("\n")
                 return
@@ -190,6 +190,35 @@ def remove_exports(folder: Path, tenant: str, user: str) -> int:
     for p in paths:
         p.unlink(missing_ok=True)
     return len(paths)
+
+
+async def _read_line(prompt: str) -> str:
+    """input() on a daemon thread of its own. The default executor would do, but asyncio.run() waits
+    for its threads on exit, so Ctrl-C at an idle prompt hung until Enter was pressed; nothing waits
+    for a daemon thread, so the interrupt ends the program at once."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[str] = loop.create_future()
+
+    def deliver(line: str | None, error: BaseException | None) -> None:
+        if done.done():
+            return  # the prompt was abandoned (Ctrl-C): nobody wants this line
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(line or "")
+
+    def read() -> None:
+        try:
+            line, error = input(prompt), None
+        except BaseException as exc:  # EOFError (Ctrl-D), or a closed stdin
+            line, error = None, exc
+        try:
+            loop.call_soon_threadsafe(deliver, line, error)
+        except RuntimeError:
+            pass  # the loop is already closed: the program is exiting
+
+    threading.Thread(target=read, name="recbot-console-input", daemon=True).start()
+    return await done
 
 
 def _whoami() -> str:

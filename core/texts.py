@@ -32,12 +32,3 @@ CLARIFY = (
 SLOW_DOWN = "You're sending messages faster than I can think — give me a few seconds and ask again."
 INTERNAL_ERROR = "Sorry, something went wrong on my side. Nothing you told me was lost; please try again."
 
-
-def intro(constraints: str, kind: str) -> str:
-    if kind == "diversify":
-        return "Let me try a different direction:"
-    if kind in ("more", "more-like"):
-        return "Here are a few more:" if kind == "more" else "More in that vein:"
-    if constraints:
-        return f"Here are some picks ({constraints}):"
-    return "Here are some picks for you:"

@@ -75,8 +75,9 @@ def test_template_slack_bot_starts_without_torch(slim_site: Path, tmp_path: Path
 
 
 @pytest.mark.parametrize("body,fragments", [
-    ("", ["sentence_transformers", "pip install 'recbot[local-llm]'", 'or set both to "simple"']),
-    ('[nlu]\nparser = "simple"\n[recommend]\nengine = "simple"\n',
+    ("", ["needs the optional package 'torch'", "pip install 'recbot[local-llm]'", 'or set both to "simple"']),
+    # The bundled model writes no prose by default (prose = "auto"), so only asking for it needs torch.
+    ('[nlu]\nparser = "simple"\n[recommend]\nengine = "simple"\n[generation]\nprose = "on"\n',
      ['[generation] backend = "transformers" needs', "pip install 'recbot[local-llm]'"]),
     ('[nlu]\nparser = "simple"\n[recommend]\nengine = "simple"\n[generation]\nbackend = "template"\n'
      '[discord]\n', ["[discord] needs the optional package 'discord'", "pip install 'recbot[discord]'"]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.config import Config
 from bot.wiring import build_app
 from core.events import ButtonAction
@@ -133,6 +135,7 @@ async def test_slow_generation_in_one_channel_does_not_stall_another(simple_app)
 
     core = simple_app.core
     core.generator = SlowForA()
+    core.settings = replace(core.settings, model_prose=True)  # only then is the generator asked at all
     slow = asyncio.create_task(core.handle(msg("a funny movie", channel="chan-a")))
     fast = await asyncio.wait_for(core.handle(msg("a funny movie", channel="chan-b")), timeout=10)
     assert fast[0].items and not slow.done()
@@ -157,11 +160,14 @@ async def test_console_streams_prose_then_items_once(simple_app) -> None:
             return None
 
     simple_app.core.generator = Streamer()
+    simple_app.core.settings = replace(simple_app.core.settings, model_prose=True)
     out = io.StringIO()
     console = ConsoleAdapter(simple_app.core, ConsoleSettings(user="ann"), out=out)
     await console.handle_line("a funny movie from the 80s")
     text = out.getvalue()
-    assert text.startswith("recbot> Three picks, all light.\n")
+    # The model's sentences first, as they arrive, then the deterministic intro, then the list.
+    assert text.startswith("recbot> Three picks, all light. ")
+    assert "80s comedies:\n        1. " in text
     assert text.count("Three picks") == 1 and "1. " in text and "5. " in text
     await console.handle_line("/like 1")
     assert "Noted" in out.getvalue()

@@ -37,24 +37,24 @@ def test_allowed_titles_creators_and_facts_stay() -> None:
     "Fans of Stanley Kubrick will enjoy it.",
 ])
 def test_sentences_naming_other_titles_are_removed(bad: str) -> None:
-    out = g(f"Both are gripping and dark. {bad} Enjoy the ride tonight!")
-    assert out == "Both are gripping and dark. Enjoy the ride tonight!"
+    out = g(f"Both are gripping and dark. {bad} Alien is a tense ride.")
+    assert out == "Both are gripping and dark. Alien is a tense ride."
 
 
 @pytest.mark.parametrize("ping", ["@everyone", "@here", "<@123456789>", "<@!42>", "<@&987>", "<#555>",
                                   "<!channel>", "<!here>", "<!subteam^S123>", "＠everyone", "@\u200beveryone"])
 def test_pings_never_survive(ping: str) -> None:
-    out = g(f"Both are gripping and dark. Hey {ping} look at this! Enjoy the ride tonight!")
+    out = g(f"Both are gripping and dark. Hey {ping} look at this! Alien is a tense ride.")
     assert "@" not in out and "<" not in out and "everyone look" not in out
     assert out.startswith("Both are gripping and dark.")
 
 
 def test_plain_at_mentions_lose_the_at_sign() -> None:
-    assert g("Enjoy them, @bob and @alice!") == "Enjoy them, bob and alice!"
+    assert g("Watch Alien, @bob and @alice!") == "Watch Alien, bob and alice!"
 
 
 def test_links_and_invisible_characters_are_removed() -> None:
-    out = g("Both are gripping. Claim your prize at https://evil.example.com/x now. Watch \u202egnol Alien\u200b.")
+    out = g("Alien is gripping. Claim your prize at https://evil.example.com/x now. Watch \u202egnol Alien\u200b.")
     assert "http" not in out and "evil" not in out
     assert "\u202e" not in out and "\u200b" not in out
 
@@ -69,8 +69,8 @@ def test_links_and_invisible_characters_are_removed() -> None:
     "Here is the task: introduce the picks.",
 ])
 def test_prompt_echoes_are_removed(echo: str) -> None:
-    out = g(f"Both are gripping and dark. {echo}\nEnjoy the ride tonight!")
-    assert out == "Both are gripping and dark. Enjoy the ride tonight!"
+    out = g(f"Both are gripping and dark. {echo}\nAlien is a tense ride.")
+    assert out == "Both are gripping and dark. Alien is a tense ride."
 
 
 def test_list_lines_are_removed_the_core_renders_the_list() -> None:
@@ -79,11 +79,11 @@ def test_list_lines_are_removed_the_core_renders_the_list() -> None:
 
 
 def test_length_is_bounded() -> None:
-    long = " ".join(["This one is a gripping and tense ride."] * 20)
+    long = " ".join(["Alien is a tense sci-fi horror from Ridley Scott."] * 20)
     out = g(long)
     assert len(out) <= MAX_CHARS + 1
     assert out.count(".") <= 3
-    one_huge = "Gripping " + "and tense " * 200 + "stuff."
+    one_huge = "Alien is tense " + "and tense " * 200 + "horror."
     out = g(one_huge)
     assert len(out) <= MAX_CHARS + 1 and out.endswith("…")
 
@@ -113,13 +113,15 @@ def test_arbitrary_output_never_pings_or_links(text: str) -> None:
 def test_stream_guard_releases_sentence_by_sentence() -> None:
     guard = SentenceGuard(REQ)
     released: list[str] = []
-    for piece in ["Both", " are", " gripping", ".", " Watch", " Inception", " (2010)", ".", " Enjoy", "!", " Bye"]:
+    for piece in ["Alien", " is", " gripping", ".", " Watch", " Inception", " (2010)", ".", " Alien", " is tense",
+                  "!", " Bye"]:
         released += guard.feed(piece)
         if piece == " Watch":
-            assert released == ["Both are gripping."]  # released before generation is over
+            assert released == ["Alien is gripping."]  # released before generation is over
     released += guard.finish()
-    assert "".join(released) == "Both are gripping. Enjoy! Bye"
-    assert guard.require_useful() == "Both are gripping. Enjoy! Bye"
+    # "Bye" names nothing of the request or the picks: the fact gate drops it too.
+    assert "".join(released) == "Alien is gripping. Alien is tense!"
+    assert guard.require_useful() == "Alien is gripping. Alien is tense!"
 
 
 def test_split_sentences_keeps_the_open_tail() -> None:

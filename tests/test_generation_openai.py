@@ -102,9 +102,9 @@ async def test_stream_yields_grounded_sentences_as_they_arrive(server: tuple[Fak
     gen = client(url)
     pieces = [p async for p in gen.stream(REQ)]
     assert pieces == ["Alien is a tense classic from Ridley Scott."]
-    fake.reply = "Alien is tense. It is scary. It is a classic."
+    fake.reply = "Alien is tense. It is sci-fi horror. Ridley Scott made it."
     pieces = [p async for p in gen.stream(REQ)]
-    assert pieces == ["Alien is tense.", " It is scary.", " It is a classic."]
+    assert pieces == ["Alien is tense.", " It is sci-fi horror.", " Ridley Scott made it."]
     assert fake.requests[-1]["stream"] is True
     await gen.aclose()
 

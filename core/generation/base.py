@@ -19,6 +19,7 @@ class GroundedItem:
     creator: str | None = None
     description: str = ""
     domain: str = ""
+    tags: tuple[str, ...] = ()  # genres and tags: facts a sentence may state about the item
 
     def label(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title

@@ -38,17 +38,66 @@ class GenerationSettings(Settings):
     openai_base_url: str = ""
     openai_model: str = ""
     openai_api_key_env: str = "OPENAI_API_KEY"
-    cache_dir: str = ""  # converted models; "" = $RECBOT_DATA_DIR/models or ~/.cache/recbot/models
+    cache_dir: str = ""  # converted models; "" = $RECBOT_MODEL_CACHE, else $XDG_CACHE_HOME/recbot/models
     temperature: Annotated[float, Field(ge=0, le=2)] = 0.7
     batch_window_s: Annotated[float, Field(ge=0)] = 0.005
     scheduler: Literal["auto", "step", "batch"] = "auto"  # step: iteration-level; batch: one generate()
     cpu_threads: Annotated[int, Field(ge=0)] = 0  # >0: torch CPU threads (process-wide); 0: torch's default
+    # What the model may do beyond nothing. Each output passes the fact gate / validation first.
+    # prose: "auto" = model sentences above the list only with a model someone configured (the openai
+    # backend, or [generation] model), never the bundled 135M model (measured: docs/generation.md);
+    # "on" / "off" force it.
+    prose: Literal["auto", "on", "off"] = "auto"
+    understand: bool = False  # the model reads the request into structured constraints (JSON schema)
+    rerank: bool = False  # the model reorders the recommender's top candidates (Chat-REC style)
+    rerank_top: Annotated[int, Field(ge=2)] = 20  # how many candidates the reranker sees
+    assist_deadline_s: Annotated[float, Field(gt=0)] = 4.0  # later understand/rerank answers are ignored
+    hub_timeout_s: Annotated[float, Field(gt=0)] = 10.0  # an unreachable hub model fails after this, clearly
 
     @model_validator(mode="after")
     def _openai_needs_a_server(self) -> GenerationSettings:
         if self.backend == "openai" and not (self.openai_base_url and self.openai_model):
             raise ValueError('backend = "openai" needs openai_base_url and openai_model')
+        if (self.understand or self.rerank) and self.backend != "openai":
+            # Both need schema-constrained output (response_format / guided JSON), which the
+            # OpenAI-compatible servers provide; the local pool samples freely.
+            raise ValueError('understand and rerank need backend = "openai" (a vLLM, SGLang or '
+                             '`transformers serve` server)')
         return self
+
+
+def check_settings(settings: GenerationSettings) -> None:
+    """ValueError with a clear message for a [generation] setting that cannot work."""
+    if settings.backend.lower() not in BACKENDS:
+        raise ValueError(f"[generation] backend must be one of {', '.join(BACKENDS)}, not {settings.backend!r}")
+    if settings.prose.lower() not in ("auto", "on", "off"):
+        raise ValueError(f"[generation] prose must be auto, on or off, not {settings.prose!r}")
+    if (settings.understand or settings.rerank) and settings.backend.lower() != "openai":
+        # Both need schema-constrained output (response_format / guided JSON), which the OpenAI-compatible
+        # servers provide; the local pool samples freely.
+        raise ValueError("[generation] understand and rerank need backend = \"openai\" (a vLLM, SGLang or "
+                         "`transformers serve` server)")
+    if settings.rerank_top < 2:
+        raise ValueError(f"[generation] rerank_top must be at least 2, not {settings.rerank_top}")
+
+
+def model_prose_enabled(settings: GenerationSettings) -> bool:
+    """Whether model sentences are shown at all (see ``GenerationSettings.prose``)."""
+    check_settings(settings)
+    mode = settings.prose.lower()
+    if mode != "auto":
+        return mode == "on"
+    backend = settings.backend.lower()
+    if backend == "openai":
+        return True
+    if backend != "transformers":
+        return False
+    return bool(settings.model)  # a model someone chose; the bundled 135M one writes too many false claims
+
+
+def model_needed(settings: GenerationSettings) -> bool:
+    """False when nothing would use the model: the app then loads none (fast start, no memory)."""
+    return model_prose_enabled(settings) or settings.understand or settings.rerank
 
 
 class FallbackGenerator:
@@ -120,7 +169,7 @@ def build_backend(settings: GenerationSettings) -> Generator:
 
         def loader() -> LoadedModel:
             return load_model(settings.model, settings.device, settings.cache_dir or None,
-                              cpu_threads=settings.cpu_threads)
+                              cpu_threads=settings.cpu_threads, hub_timeout_s=settings.hub_timeout_s)
 
         return LocalGenerator(
             loader, max_batch=settings.max_batch, queue_size=settings.queue_size,

@@ -7,8 +7,8 @@ we locate its directory with ``importlib.util.find_spec`` and never import it. t
 GGUF-loaded model, so the first start builds a plain model from the config, loads the state dict and
 saves that as safetensors under the cache dir. Every later start loads the cached copy in about a second.
 
-A local directory, a .gguf path or a hub name (e.g. Qwen/Qwen2.5-1.5B-Instruct, downloaded by
-transformers on a user's machine) work for bigger models.
+A local directory, a .gguf path or a hub name (e.g. Qwen/Qwen2.5-1.5B-Instruct: downloaded once into
+the Hugging Face cache with a progress bar, a clear error when offline) work for bigger models.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
+import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,8 +54,61 @@ def bundled_gguf() -> Path:
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("RECBOT_DATA_DIR")
-    return Path(base) / "models" if base else Path.home() / ".cache" / "recbot" / "models"
+    """One converted-model cache per user, shared by every data dir: $RECBOT_MODEL_CACHE, else
+    $XDG_CACHE_HOME/recbot/models, else ~/.cache/recbot/models (a converted copy is ~0.5 GB)."""
+    if env := os.environ.get("RECBOT_MODEL_CACHE"):
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "recbot" / "models"
+
+
+@contextmanager
+def quiet_progress() -> Iterator[None]:
+    """No "Loading weights" bars for a load from local files (warm starts); restored afterwards."""
+    from transformers.utils import logging as hf_logging
+
+    was = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was:
+            hf_logging.enable_progress_bar()
+
+
+_HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
+_HUB_FILES = ["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "tokenizer*"]
+
+
+def fetch_hub_model(name: str, progress: Callable[[str], None] = _default_progress, timeout_s: float = 10.0,
+                    endpoint: str | None = None) -> Path:
+    """Local snapshot of hub model ``name``: the cached one, else downloaded now with a progress bar.
+
+    Offline (no network, HF_HUB_OFFLINE=1, unreachable hub) it fails within ``timeout_s`` with a message
+    that says what to do, never a hang or a library traceback.
+    """
+    from huggingface_hub import snapshot_download
+
+    if not _HUB_NAME.match(name):
+        raise RuntimeError(f"[generation] model {name!r} is neither an existing local path nor a hub name "
+                           "like \"Qwen/Qwen2.5-1.5B-Instruct\"")
+    try:
+        return Path(snapshot_download(name, allow_patterns=_HUB_FILES, local_files_only=True, endpoint=endpoint))
+    except Exception:
+        pass  # not cached yet (or incomplete): download it
+    progress(f"Downloading the language model {name} from the Hugging Face hub (first start only) ...")
+    try:
+        path = snapshot_download(name, allow_patterns=_HUB_FILES, etag_timeout=timeout_s, endpoint=endpoint)
+    except Exception as exc:
+        reason = textwrap.shorten(str(exc).strip().splitlines()[0], 180) if str(exc).strip() else type(exc).__name__
+        raise RuntimeError(
+            f"could not download the model {name!r} from the Hugging Face hub ({type(exc).__name__}: {reason}). "
+            "Check the network connection (and HF_HUB_OFFLINE), download it once with "
+            f"`hf download {name}`, point [generation] model at a local copy, or leave model empty for the "
+            "bundled SmolLM2-135M"
+        ) from exc
+    progress(f"Downloaded {name}.")
+    return Path(path)
 
 
 def resolve_device(device: str = "auto") -> tuple[str, Any]:
@@ -80,7 +136,10 @@ class LoadedModel:
 
 
 def convert_gguf(gguf: Path, out_dir: Path, progress: Callable[[str], None] = _default_progress) -> Path:
-    """Dequantize ``gguf`` once into a safetensors checkpoint at ``out_dir`` (atomic; safe to race)."""
+    """Dequantize ``gguf`` once into a safetensors checkpoint at ``out_dir`` (atomic; safe to race).
+
+    Called under the cache's file lock (``_cached_copy``), so a second process waits for the first
+    instead of converting too; the temp-dir-and-rename keeps a crash from leaving a half-written copy."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     t0 = time.perf_counter()
@@ -115,16 +174,27 @@ def convert_gguf(gguf: Path, out_dir: Path, progress: Callable[[str], None] = _d
     return out_dir
 
 
+def _complete(target: Path) -> bool:
+    return (target / "config.json").exists() and any(target.glob("*.safetensors"))
+
+
 def _cached_copy(gguf: Path, cache_dir: Path, progress: Callable[[str], None]) -> tuple[Path, bool]:
+    from filelock import FileLock
+
     # The size in the name invalidates the copy when the package ships a different file.
     target = cache_dir / f"{gguf.stem}-{gguf.stat().st_size}"
-    if (target / "config.json").exists() and any(target.glob("*.safetensors")):
+    if _complete(target):
         return target, False
-    return convert_gguf(gguf, target, progress), True
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(cache_dir / f".{target.name}.lock")):
+        if _complete(target):  # another process converted it while this one waited
+            return target, False
+        return convert_gguf(gguf, target, progress), True
 
 
 def load_model(model: str = "", device: str = "auto", cache_dir: str | Path | None = None,
-               progress: Callable[[str], None] = _default_progress, cpu_threads: int = 0) -> LoadedModel:
+               progress: Callable[[str], None] = _default_progress, cpu_threads: int = 0,
+               hub_timeout_s: float = 10.0) -> LoadedModel:
     """Load a causal LM + tokenizer: "" = bundled SmolLM2, else a .gguf path, local dir or hub name.
 
     cpu_threads > 0 sets torch's (process-wide) CPU thread count: on a small host shared with other
@@ -145,11 +215,12 @@ def load_model(model: str = "", device: str = "auto", cache_dir: str | Path | No
         source, converted = _cached_copy(Path(model), cache, progress)
         name = Path(model).stem
     else:
-        source = Path(model) if Path(model).exists() else None
+        local = Path(model).expanduser()
+        source = local if local.exists() else fetch_hub_model(model, progress, hub_timeout_s)
         name = model
-    ref = str(source) if source is not None else model  # a hub name is resolved by transformers
-    tokenizer = AutoTokenizer.from_pretrained(ref)
-    lm = AutoModelForCausalLM.from_pretrained(ref, dtype=dtype)
+    with quiet_progress():  # local files from here on: no bars on warm starts
+        tokenizer = AutoTokenizer.from_pretrained(str(source))
+        lm = AutoModelForCausalLM.from_pretrained(str(source), dtype=dtype)
     lm.to(dev)
     lm.eval()
     prepare_tokenizer(tokenizer)
