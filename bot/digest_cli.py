@@ -19,7 +19,9 @@ async def digest_main(config: Config, args: argparse.Namespace) -> int:
 
 
 async def digest_list(config: Config, tenant: str | None) -> int:
-    store = await Store.open_sqlite(config.sqlite_path)
+    # The configured store: on PostgreSQL the subscriptions live in the shared database, and opening
+    # the SQLite path instead would create an empty file and report "no digest subscriptions".
+    store = await Store.open_url(config.store.resolved_url(), config.sqlite_path, config.store.schema or None)
     try:
         subs = await SubscriptionRepo(store.db).active(tenant)
         deliveries = DeliveryRepo(store.db)
