@@ -22,8 +22,9 @@ from typing import Protocol
 
 from core import texts
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ItemView, Message, Reaction, Reply
-from core.feedback import FeedbackService
+from core.feedback import FeedbackService, with_stance
 from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
+from core.i18n import t
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
 from core.ratelimit import Limiter, RateLimiter
@@ -296,9 +297,13 @@ class DialogueCore:
         return Reply(compose(f"{facts}.\n{about}"))
 
     async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str]) -> Reply:
+        if stated := with_stance(u.items):  # stored by _record_mentions; claim only those
+            named = ", ".join(self._label(m.item_id) for m in stated[:3])
+            return Reply(f"Thanks — noted how you feel about {named}. Want recommendations based on that?")
         if u.items:
             named = ", ".join(self._label(m.item_id) for m in u.items[:3])
-            return Reply(f"Thanks — noted how you feel about {named}. Want recommendations based on that?")
+            return Reply(t(u.language, "Did you like or dislike {named}? Tell me and I'll take it into account.",
+                           named=named))
         if refs:
             value = u.sentiment if abs(u.sentiment) > 0.05 else 0.3  # "already seen it": mild positive
             for iid in refs:
@@ -340,10 +345,9 @@ class DialogueCore:
 
     # ---- helpers ------------------------------------------------------------------------------
     async def _record_mentions(self, ev: Message, u: Understanding) -> None:
-        for m in u.items:
-            if abs(m.sentiment) >= 0.05:
-                await self.store.prefs.add(ev.tenant, ev.user, m.item_id, m.sentiment, "mention",
-                                           conv_key=ev.key.as_str())
+        for m in with_stance(u.items):
+            await self.store.prefs.add(ev.tenant, ev.user, m.item_id, m.sentiment, "mention",
+                                       conv_key=ev.key.as_str())
 
     def _resolve_refs(self, state: ConvState, u: Understanding) -> list[str]:
         if u.refs_all:

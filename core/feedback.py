@@ -8,13 +8,19 @@ was about), a mention in words carries its clause sentiment, and "shown and igno
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.events import ButtonAction, ButtonPress, Reaction
+from core.nlu.types import ItemMention
 from core.recommend.catalog import Catalog
 from core.recommend.types import Signal
 from core.store.repos import PrefRow
 from core.store.store import Store
+
+# A mention whose clause sentiment is weaker than this says nothing about taste: it is not stored, and
+# the bot must not say it noted it.
+STANCE_MIN = 0.05
 
 POSITIVE_DEFAULT = ("👍", "❤️", "⭐", "+1", "thumbsup", "heart", "star", "star2", "❤")
 NEGATIVE_DEFAULT = ("👎", "-1", "thumbsdown")
@@ -83,6 +89,11 @@ class FeedbackService:
     def _label(self, item_id: str) -> str:
         it = self.catalog.get(item_id)
         return it.label() if it else item_id
+
+
+def with_stance(mentions: Sequence[ItemMention]) -> list[ItemMention]:
+    """The mentions that carry an opinion (and so become preference evidence)."""
+    return [m for m in mentions if abs(m.sentiment) >= STANCE_MIN]
 
 
 def aggregate(rows: list[PrefRow], half_life_days: float = 60.0, now: float | None = None) -> dict[str, float]:
