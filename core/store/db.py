@@ -7,6 +7,7 @@ implementation (issue: scale-out) can slot in behind the same methods.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -17,6 +18,20 @@ from typing import Any, Protocol
 import aiosqlite
 
 Row = tuple[Any, ...]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(value: str) -> str:
+    """``value`` with lone surrogates replaced by U+FFFD. Neither SQLite nor PostgreSQL can store them
+    (UTF-8 has no encoding for them), and they arrive from outside: a display name or an id cut in
+    the middle of a UTF-16 emoji. Replacing them at the database boundary means no field can turn a
+    normal message into an error."""
+    return value if value.isascii() or not _SURROGATE.search(value) else _SURROGATE.sub("\ufffd", value)
+
+
+def storable(params: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(storable_text(p) if isinstance(p, str) else p for p in params)
 
 
 class Database(Protocol):
@@ -52,23 +67,23 @@ class _SqliteTx:
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         before = self._conn.total_changes
-        await self._conn.execute_fetchall(sql, tuple(params))
+        await self._conn.execute_fetchall(sql, storable(params))
         return self._conn.total_changes - before
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        await self._conn.executemany(sql, [tuple(r) for r in rows])
+        await self._conn.executemany(sql, [storable(r) for r in rows])
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return [tuple(r) for r in await self._conn.execute_fetchall(sql, tuple(params))]
+        return [tuple(r) for r in await self._conn.execute_fetchall(sql, storable(params))]
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        rows = await self._conn.execute_fetchall(sql, tuple(params))
+        rows = await self._conn.execute_fetchall(sql, storable(params))
         for r in rows:
             return tuple(r)
         return None
 
     async def fetch_dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self._conn.execute_fetchall(sql, tuple(params))]
+        return [dict(r) for r in await self._conn.execute_fetchall(sql, storable(params))]
 
 
 async def _switch_to_wal(conn: aiosqlite.Connection, within_s: float = 10.0) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from core.store.db import Row
+from core.store.db import Row, storable
 
 _QMARK = re.compile(r"\?")
 
@@ -35,8 +35,10 @@ def pg_ddl(stmt: str) -> str:
 
 def _args(params: Sequence[Any]) -> tuple[Any, ...]:
     """PostgreSQL text cannot hold NUL (SQLite can): a hostile display name or id would otherwise turn
-    a normal reply into a database error on PostgreSQL only. Same replacement as `store migrate`."""
-    return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p for p in params)
+    a normal reply into a database error on PostgreSQL only. Same replacement as `store migrate`.
+    Lone surrogates are replaced as on SQLite (``storable``)."""
+    return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p
+                 for p in storable(params))
 
 
 def _count(status: str) -> int:
