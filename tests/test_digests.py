@@ -211,9 +211,18 @@ async def test_crash_between_generate_and_send_sends_once_after_restart(tmp_path
     await store.close()
 
 
+class SlowOutbound(RecordingOutbound):
+    """A platform that takes a moment to answer: the racing instance runs while this one is mid-send
+    (an instantly answering fake never lets the two interleave, so the lease would go untested)."""
+
+    async def send(self, key: Any, reply: Any, user: str | None = None) -> str:
+        await asyncio.sleep(0.02)
+        return await super().send(key, reply, user)
+
+
 async def test_two_instances_racing_the_same_period_send_once(tmp_path: Path, harness: Harness) -> None:
     db, clock = tmp_path / "r.db", Clock(datetime(2024, 5, 6, 8, tzinfo=UTC))
-    out_a, out_b = RecordingOutbound(), RecordingOutbound()
+    out_a, out_b = SlowOutbound(), SlowOutbound()
     store_a, a = await harness.open(db, clock, out_a)
     store_b, b = await harness.open(db, clock, out_b)
     for ch in ("c1", "c2", "c3"):
@@ -221,9 +230,14 @@ async def test_two_instances_racing_the_same_period_send_once(tmp_path: Path, ha
     for day in range(6, 11):
         now = datetime(2024, 5, day, 9, tzinfo=UTC)
         await asyncio.gather(a.run_due(now), b.run_due(now), a.run_due(now), b.run_due(now))
+    # Long after every lease has expired: nothing is left half-claimed to be sent a second time.
+    later = datetime(2024, 5, 10, 20, tzinfo=UTC)
+    await asyncio.gather(a.run_due(later), b.run_due(later))
     sent = out_a.sent + out_b.sent
     assert len(sent) == 3 * 5  # every (subscription, day) exactly once
     assert len({(k.channel, r.rec_id) for k, r, _, _ in sent}) == 15
+    rows = [d for s in await a.subs.active("t1") for d in await a.deliveries.for_sub("t1", s.sub_id)]
+    assert len(rows) == 15 and {d.status for d in rows} == {"sent"}
     await store_a.close()
     await store_b.close()
 
