@@ -350,3 +350,49 @@ async def test_exactly_once_on_each_store_backend(store_factory: Any) -> None:
     for sub in subs:
         rows = await a.deliveries.for_sub("t1", sub)
         assert [d.status for d in rows] == ["sent"] * 5
+
+
+@pytest.mark.parametrize("schedule", ["daily at 09:00", "weekly mon at 09:00", "cron '0 9,18 * * *'"])
+async def test_a_clock_stepping_back_never_sends_a_superseded_period(tmp_path: Path, harness: Harness,
+                                                                    schedule: str) -> None:
+    """After downtime the catch-up sends only the latest missed period; the earlier ones are superseded.
+    An NTP correction or a VM restored from a snapshot that steps the clock back across an earlier slot
+    must not send one of those now (it did: two digests seconds apart)."""
+    db, clock, out = tmp_path / "r.db", Clock(local(2024, 5, 1, 8)), RecordingOutbound()
+    store, svc = await harness.open(db, clock, out)
+    sub = sub_id_of(await ask(svc, f"subscribe {schedule} tz Europe/Berlin"))
+    clock.now = local(2024, 5, 20, 15, 20)  # down for weeks: one catch-up
+    await svc.run_due()
+    assert len(out.sent) == 1
+    for back in (timedelta(hours=7), timedelta(days=1), timedelta(days=8)):  # across 1, 2, several slots
+        clock.now = local(2024, 5, 20, 15, 20) - back
+        await svc.run_due()
+        await _drive(svc, clock, clock.now + timedelta(hours=2))
+    assert len(out.sent) == 1, [d.period for d in await svc.deliveries.for_sub("t1", sub)]
+    # Time moving forward again: the next regular slot is sent as usual.
+    clock.now = local(2024, 5, 27, 9, 30)
+    await svc.run_due()
+    assert len(out.sent) == 2
+    await store.close()
+
+
+async def test_the_scheduler_wakeup_after_a_clock_step_sends_nothing_superseded(tmp_path: Path,
+                                                                                harness: Harness) -> None:
+    """The same through bot/scheduler.py: its wake-ups read the injected clock."""
+    from bot.scheduler import DigestScheduler
+
+    db, clock, out = tmp_path / "r.db", Clock(local(2024, 5, 6, 8)), RecordingOutbound()
+    store, svc = await harness.open(db, clock, out)
+    await ask(svc, "subscribe daily at 09:00 tz Europe/Berlin")
+    sched = DigestScheduler(svc, store, "sqlite://", clock=clock)  # in-memory job store
+    clock.now = local(2024, 5, 9, 15, 20)
+    await sched.start()  # the start-up catch-up
+    try:
+        assert len(out.sent) == 1
+        clock.now = local(2024, 5, 9, 8, 59)  # stepped back across today's 09:00 and into yesterday's period
+        await sched.on_fire(None)
+        clock.now = local(2024, 5, 9, 9, 0)  # the wall clock reaches 09:00 again: the job fires
+        await sched.on_fire(None)
+        assert len(out.sent) == 1
+    finally:
+        await sched.shutdown()
