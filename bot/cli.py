@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
 from bot.store_cli import add_parser as add_store_parser
+from core.store.db import StoreDamaged
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"recbot: config error: {e}", file=sys.stderr)
         return 2
+    except StoreDamaged as e:
+        print(f"recbot: {e}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         return 130
     return 0

@@ -32,6 +32,7 @@ from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
 from core.state import ConvState, load_conversation, save_conversation
+from core.store.db import is_storage_error
 from core.store.store import Store
 
 log = logging.getLogger("recbot.dialogue")
@@ -106,9 +107,12 @@ class DialogueCore:
             async with lock:
                 replies = await self._dispatch(event)
             return [r if r.key else replace(r, key=event.key) for r in replies]
-        except Exception:
+        except Exception as exc:
             # Never the message text in logs: only what kind of event failed where.
             log.exception("handle failed for %s event in %s", type(event).__name__, event.platform)
+            if is_storage_error(exc):  # what they said may not be saved: never claim it was
+                return [Reply(t(None, "Sorry, I could not save that: my storage is failing. Please try "
+                                "again later."), key=event.key)]
             return [Reply(texts.INTERNAL_ERROR, key=event.key)]
 
     async def message_posted(self, reply: Reply, message_id: str) -> None:

@@ -7,6 +7,7 @@ implementation (issue: scale-out) can slot in behind the same methods.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
 import time
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 import aiosqlite
 
 Row = tuple[Any, ...]
+log = logging.getLogger("recbot.store")
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -108,6 +110,48 @@ async def _switch_to_wal(conn: aiosqlite.Connection, within_s: float = 10.0) -> 
             pause = min(pause * 2, 0.25)
 
 
+class StoreDamaged(RuntimeError):
+    """The database file is corrupt: refuse to start rather than answer on top of it (every write
+    would fail, and the bot would keep telling people their words were saved)."""
+
+
+INTEGRITY_CHECK_S = 10.0  # a quick_check reads every page: ~1 s per GB on an SSD; stop waiting after this
+
+
+async def check_integrity(conn: aiosqlite.Connection, path: Path, within_s: float = INTEGRITY_CHECK_S) -> None:
+    """``PRAGMA quick_check`` (structure and page checks, not index contents), bounded in time.
+
+    Raises StoreDamaged when SQLite reports a problem or cannot even read the pages. A check that runs
+    out of time is logged and the start goes on: a huge healthy database must still start."""
+    deadline = time.monotonic() + within_s
+    await conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+    try:
+        rows = await conn.execute_fetchall("PRAGMA quick_check(5)")
+        problems = [str(r[0]) for r in rows if str(r[0]) != "ok"]
+    except sqlite3.OperationalError as exc:
+        if "interrupt" not in str(exc):
+            raise
+        log.warning("database %s: integrity check stopped after %.0f s (not finished)", path, within_s)
+        return
+    except sqlite3.DatabaseError as exc:  # "database disk image is malformed": pages it cannot parse
+        problems = [str(exc)]
+    finally:
+        await conn.set_progress_handler(None, 0)
+    if problems:
+        raise StoreDamaged(
+            f"the database {path} is damaged ({'; '.join(problems)[:300]}). recbot will not start on it: "
+            f"restore a backup, or salvage it with `sqlite3 {path} .recover | sqlite3 fixed.db` and point "
+            "[data] dir at the result (or move the file away to start empty).")
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """Did this come from the database (SQLite, PostgreSQL, or the disk under them)? Then what the
+    person just said may not have been saved, and no reply may claim it was."""
+    if isinstance(exc, sqlite3.Error | OSError | StoreDamaged):
+        return True
+    return type(exc).__module__.split(".")[0] == "asyncpg"  # without importing asyncpg on SQLite
+
+
 class SqliteDatabase:
     """One aiosqlite connection in WAL mode; writes serialized by an asyncio lock.
 
@@ -135,6 +179,7 @@ class SqliteDatabase:
             # commits), which is the crash model we promise: an acknowledged reaction survives SIGKILL.
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
+            await check_integrity(conn, path)
         except BaseException:
             await conn.close()  # its thread would otherwise keep the process from exiting
             raise
