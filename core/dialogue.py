@@ -33,6 +33,7 @@ from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
 from core.state import ConvState, load_conversation, save_conversation
 from core.store.db import is_storage_error
+from core.store.effects import event_scope
 from core.store.store import Store
 
 log = logging.getLogger("recbot.dialogue")
@@ -95,7 +96,8 @@ class DialogueCore:
                 # Claimed inside the same transaction that records it (crash safety), no reply.
                 await self.feedback.on_reaction(event)
                 return []
-            if not await self.store.events.claim(event.tenant, event.platform, event.event_id):
+            ids = (event.tenant, event.platform, event.event_id)
+            if await self.store.events.seen(*ids):
                 return []  # a retry or a duplicate delivery: already handled
             if (isinstance(event, Message | Command) and event.platform not in self.settings.unlimited_platforms
                     and not await self._limiter.check(event.tenant, event.user)):
@@ -105,7 +107,14 @@ class DialogueCore:
             if lock is None:
                 lock = self._locks[key] = asyncio.Lock()
             async with lock:
-                replies = await self._dispatch(event)
+                if await self.store.events.seen(*ids):
+                    return []  # a duplicate that waited for the first delivery to finish
+                # Claimed at the end, with the effects (core/store/effects.py, ADR D14): a crash before
+                # that leaves the event unclaimed, so the platform's retry is handled, not skipped.
+                async with event_scope(*ids) as effects:
+                    replies = await self._dispatch(event)
+                if not await effects.commit(self.store.db):
+                    return []  # another instance handled the same delivery first and answered it
             return [r if r.key else replace(r, key=event.key) for r in replies]
         except Exception as exc:
             # Never the message text in logs: only what kind of event failed where.

@@ -62,12 +62,12 @@ class FeedbackService:
         if rec is None or item is None or ev.item_id not in rec.item_ids:
             return "That button belongs to a recommendation I no longer have. Ask me again?", ""
         if ev.action in (ButtonAction.LIKE, ButtonAction.DISLIKE):
-            source = f"button:{ev.rec_id}:{ev.item_id}"
             # A second press replaces the first (changing your mind is allowed, double-counting is not).
-            await self.store.prefs.remove_source(ev.tenant, ev.user, source)
+            # Written with the press's claim (core/store/effects.py): a crash cannot claim it and lose it.
             value = 1.0 if ev.action == ButtonAction.LIKE else -1.0
-            await self.store.prefs.add(ev.tenant, ev.user, ev.item_id, value, "button",
-                                       conv_key=rec.conv_key, source=source, ts=ev.ts)
+            await self.store.prefs.replace_source(
+                ev.tenant, ev.user, f"button:{ev.rec_id}:{ev.item_id}",
+                [PrefRow(ev.user, ev.item_id, value, "button", ev.ts or time.time(), rec.conv_key)])
         return None, item.label()
 
     async def signals(self, tenant: str, user: str, conv_key: str) -> tuple[Signal, ...]:

@@ -76,6 +76,12 @@ MIGRATIONS: list[list[str]] = [
             tenant TEXT NOT NULL, user_id TEXT NOT NULL, tokens REAL NOT NULL, updated REAL NOT NULL,
             allowed INTEGER NOT NULL, PRIMARY KEY (tenant, user_id))""",
     ],
+    # 5: a person's turn remembers the event it came from, so handling a redelivered event again (after
+    # a crash before its claim, core/store/effects.py) does not store the turn twice.
+    [
+        "ALTER TABLE turns ADD COLUMN event_id TEXT",
+        "CREATE UNIQUE INDEX turns_by_event ON turns (tenant, conv_key, event_id) WHERE event_id IS NOT NULL",
+    ],
 ]
 
 
