@@ -164,3 +164,40 @@ async def test_an_event_that_crashed_before_its_claim_is_handled_by_its_retry(tm
         assert [(p.item_id, p.value) for p in bob] == [(shown.items[0].item_id, 1.0)]
     finally:
         await app.aclose()
+
+
+async def test_a_crash_while_writing_the_effects_takes_the_claim_back(tmp_path: Path) -> None:
+    """Claim and deferred effects share one transaction: dying half-way through them commits neither."""
+    from bot.wiring import build_app
+    from core.dialogue import DialogueCore
+    from core.store.effects import current_effects
+    from tests.helpers import msg
+
+    app = await build_app(load_config(write_config(tmp_path)))
+    real_words = DialogueCore._feedback_words
+    try:
+        async def dying_effect(tx: object) -> None:
+            raise Crash()
+
+        async def words_then_doomed_write(self: DialogueCore, *args: object):  # type: ignore[no-untyped-def]
+            fx = current_effects()
+            assert fx is not None
+            fx.defer(dying_effect)  # runs after the claim's INSERT, inside its transaction
+            return await real_words(self, *args)  # type: ignore[arg-type]
+
+        DialogueCore._feedback_words = words_then_doomed_write  # type: ignore[method-assign]
+        said = msg("I loved Alien", user="ann")
+        try:
+            await app.core.handle(said)
+            raise AssertionError("did not crash")
+        except Crash:
+            pass
+        DialogueCore._feedback_words = real_words  # type: ignore[method-assign]
+        assert not await app.store.events.seen("t1", "test", said.event_id)
+        (reply,) = await app.core.handle(said)  # the retry
+        assert "noted" in reply.text.lower()
+        turns = await app.store.conversations.recent_turns("t1", said.key.as_str())
+        assert [t.role for t in turns] == ["user", "bot"]  # one of each: nothing from the dead attempt
+    finally:
+        DialogueCore._feedback_words = real_words  # type: ignore[method-assign]
+        await app.aclose()
