@@ -33,7 +33,7 @@ from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
 from core.state import ConvState, load_conversation, save_conversation
 from core.store.db import is_storage_error
-from core.store.effects import event_scope
+from core.store.effects import EventEffects, event_scope
 from core.store.store import Store
 
 log = logging.getLogger("recbot.dialogue")
@@ -65,6 +65,17 @@ class CoreSettings:
     unlimited_platforms: tuple[str, ...] = ("console",)  # the local terminal has one trusted user
 
 
+def _error_text(exc: Exception, effects: EventEffects | None) -> str:
+    """The apology, claiming that nothing was lost only when that is so: the store works and the
+    person's words were saved before the failure. A button press's like or a command's effect is
+    written with the event's claim (D14), which a failed event never reaches."""
+    if is_storage_error(exc):
+        return t(None, "Sorry, I could not save that: my storage is failing. Please try again later.")
+    if effects is not None and effects.kept_words:
+        return texts.INTERNAL_ERROR
+    return t(None, "Sorry, something went wrong on my side and I could not record that. Please try again.")
+
+
 class DialogueCore:
     def __init__(self, store: Store, catalog: Catalog, parser: Parser, recommender: Recommender,
                  generator: Generator, settings: CoreSettings | None = None,
@@ -91,6 +102,7 @@ class DialogueCore:
             _prose_sink.reset(token)
 
     async def _handle(self, event: AnyEvent) -> list[Reply]:
+        effects: EventEffects | None = None
         try:
             if isinstance(event, Reaction):
                 # Claimed inside the same transaction that records it (crash safety), no reply.
@@ -119,10 +131,7 @@ class DialogueCore:
         except Exception as exc:
             # Never the message text in logs: only what kind of event failed where.
             log.exception("handle failed for %s event in %s", type(event).__name__, event.platform)
-            if is_storage_error(exc):  # what they said may not be saved: never claim it was
-                return [Reply(t(None, "Sorry, I could not save that: my storage is failing. Please try "
-                                "again later."), key=event.key)]
-            return [Reply(texts.INTERNAL_ERROR, key=event.key)]
+            return [Reply(_error_text(exc, effects), key=event.key)]
 
     async def message_posted(self, reply: Reply, message_id: str) -> None:
         if reply.rec_id and reply.key:

@@ -89,3 +89,31 @@ async def test_a_store_failure_mid_message_does_not_claim_nothing_was_lost(tmp_p
     finally:
         del app.store.db.execute
         await app.aclose()
+
+
+async def test_the_apology_says_nothing_was_lost_only_when_so(tmp_path: Path) -> None:
+    from core.events import ButtonAction
+    from tests.helpers import button
+
+    app = await build_app(load_config(write_config(tmp_path)))
+    try:
+        (shown,) = await app.core.handle(msg("a funny movie"))
+
+        async def broken(*_a: object, **_k: object) -> object:
+            raise RuntimeError("a bug")
+
+        # A message that fails after its words and stated likes were stored: the claim is true.
+        real = app.core.recommender.recommend
+        app.core.recommender.recommend = broken  # type: ignore[method-assign]
+        (reply,) = await app.core.handle(msg("I loved Alien, recommend something like it", user="ann"))
+        app.core.recommender.recommend = real  # type: ignore[method-assign]
+        assert reply.text == texts.INTERNAL_ERROR
+        assert [p.item_id for p in await app.store.prefs.for_user("t1", "ann")] == ["m-alien-1979"]
+        # A button press that fails before its like was written: no such claim.
+        app.store.recs.get = broken  # type: ignore[method-assign]
+        (reply,) = await app.core.handle(button(ButtonAction.LIKE, shown.rec_id or "", shown.items[0].item_id,
+                                                user="bob"))
+        assert "Nothing you told me was lost" not in reply.text and "could not record" in reply.text
+        assert await app.store.prefs.for_user("t1", "bob") == []
+    finally:
+        await app.aclose()

@@ -37,6 +37,7 @@ class EventEffects:
     tenant: str
     platform: str
     event_id: str
+    kept_words: bool = False  # the person's turn is stored (an error reply may say nothing was lost)
     _deferred: list[Write] = field(default_factory=list)
 
     def source(self, kind: str) -> str:

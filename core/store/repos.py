@@ -133,6 +133,7 @@ class ConversationRepo:
                 "INSERT INTO turns (tenant, conv_key, user_id, role, text, ts, event_id) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (tenant, conv_key, user_id, role, text, time.time(), fx.event_id))
+            fx.kept_words = True
             return
         row = (tenant, conv_key, user_id, role, text, time.time())
         fx.defer(lambda tx: tx.execute(
