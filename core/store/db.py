@@ -115,7 +115,7 @@ class StoreDamaged(RuntimeError):
     would fail, and the bot would keep telling people their words were saved)."""
 
 
-INTEGRITY_CHECK_S = 10.0  # a quick_check reads every page: ~1 s per GB on an SSD; stop waiting after this
+INTEGRITY_CHECK_S = 10.0  # quick_check reads every page, so its time grows with the file; stop after this
 
 
 async def check_integrity(conn: aiosqlite.Connection, path: Path, within_s: float = INTEGRITY_CHECK_S) -> None:
