@@ -12,6 +12,7 @@ from bot.config import Config, ConfigError, load_config
 from bot.environment import EnvironmentProblem, open_store
 from bot.logs import setup_logging
 from bot.store_cli import add_parser as add_store_parser
+from core.store.db import StoreDamaged
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -95,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     except EnvironmentProblem as e:
         print(f"recbot: {e}", file=sys.stderr)
         return 1
+    except StoreDamaged as e:
+        print(f"recbot: {e}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         return 130
     return 0

@@ -22,11 +22,11 @@ from typing import Protocol
 
 from core import texts
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ItemView, Message, Reaction, Reply
-from core.feedback import FeedbackService
+from core.feedback import FeedbackService, with_stance
 from core.generation.assist import ModelAssist
 from core.generation.base import Generator
 from core.generation.understanding_map import CatalogTerms, apply_reading
-from core.i18n import DEFAULT_LANGUAGE
+from core.i18n import DEFAULT_LANGUAGE, t
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
 from core.ratelimit import Limiter, RateLimiter
@@ -36,6 +36,8 @@ from core.render import clean_input, clean_name, compose, defuse
 from core.reply_text import RequestView, seed_for
 from core.reply_writer import deterministic_text, rerank, write_prose
 from core.state import ConvState, load_conversation, save_conversation
+from core.store.db import is_storage_error
+from core.store.effects import EventEffects, event_scope
 from core.store.store import Store
 
 log = logging.getLogger("recbot.dialogue")
@@ -68,6 +70,17 @@ class CoreSettings:
     unlimited_platforms: tuple[str, ...] = ("console",)  # the local terminal has one trusted user
 
 
+def _error_text(exc: Exception, effects: EventEffects | None) -> str:
+    """The apology, claiming that nothing was lost only when that is so: the store works and the
+    person's words were saved before the failure. A button press's like or a command's effect is
+    written with the event's claim (D14), which a failed event never reaches."""
+    if is_storage_error(exc):
+        return t(None, "Sorry, I could not save that: my storage is failing. Please try again later.")
+    if effects is not None and effects.kept_words:
+        return texts.INTERNAL_ERROR
+    return t(None, "Sorry, something went wrong on my side and I could not record that. Please try again.")
+
+
 class DialogueCore:
     def __init__(self, store: Store, catalog: Catalog, parser: Parser, recommender: Recommender,
                  generator: Generator, settings: CoreSettings | None = None,
@@ -96,12 +109,14 @@ class DialogueCore:
             _prose_sink.reset(token)
 
     async def _handle(self, event: AnyEvent) -> list[Reply]:
+        effects: EventEffects | None = None
         try:
             if isinstance(event, Reaction):
                 # Claimed inside the same transaction that records it (crash safety), no reply.
                 await self.feedback.on_reaction(event)
                 return []
-            if not await self.store.events.claim(event.tenant, event.platform, event.event_id):
+            ids = (event.tenant, event.platform, event.event_id)
+            if await self.store.events.seen(*ids):
                 return []  # a retry or a duplicate delivery: already handled
             if (isinstance(event, Message | Command) and event.platform not in self.settings.unlimited_platforms
                     and not await self._limiter.check(event.tenant, event.user)):
@@ -111,12 +126,19 @@ class DialogueCore:
             if lock is None:
                 lock = self._locks[key] = asyncio.Lock()
             async with lock:
-                replies = await self._dispatch(event)
+                if await self.store.events.seen(*ids):
+                    return []  # a duplicate that waited for the first delivery to finish
+                # Claimed at the end, with the effects (core/store/effects.py, ADR D14): a crash before
+                # that leaves the event unclaimed, so the platform's retry is handled, not skipped.
+                async with event_scope(*ids) as effects:
+                    replies = await self._dispatch(event)
+                if not await effects.commit(self.store.db):
+                    return []  # another instance handled the same delivery first and answered it
             return [r if r.key else replace(r, key=event.key) for r in replies]
-        except Exception:
+        except Exception as exc:
             # Never the message text in logs: only what kind of event failed where.
             log.exception("handle failed for %s event in %s", type(event).__name__, event.platform)
-            return [Reply(texts.INTERNAL_ERROR, key=event.key)]
+            return [Reply(_error_text(exc, effects), key=event.key)]
 
     async def message_posted(self, reply: Reply, message_id: str) -> None:
         if reply.rec_id and reply.key:
@@ -310,9 +332,13 @@ class DialogueCore:
         return Reply(compose(f"{facts}.\n{about}"))
 
     async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str]) -> Reply:
+        if stated := with_stance(u.items):  # stored by _record_mentions; claim only those
+            named = ", ".join(self._label(m.item_id) for m in stated[:3])
+            return Reply(f"Thanks — noted how you feel about {named}. Want recommendations based on that?")
         if u.items:
             named = ", ".join(self._label(m.item_id) for m in u.items[:3])
-            return Reply(f"Thanks — noted how you feel about {named}. Want recommendations based on that?")
+            return Reply(t(u.language, "Did you like or dislike {named}? Tell me and I'll take it into account.",
+                           named=named))
         if refs:
             value = u.sentiment if abs(u.sentiment) > 0.05 else 0.3  # "already seen it": mild positive
             for iid in refs:
@@ -354,10 +380,9 @@ class DialogueCore:
 
     # ---- helpers ------------------------------------------------------------------------------
     async def _record_mentions(self, ev: Message, u: Understanding) -> None:
-        for m in u.items:
-            if abs(m.sentiment) >= 0.05:
-                await self.store.prefs.add(ev.tenant, ev.user, m.item_id, m.sentiment, "mention",
-                                           conv_key=ev.key.as_str())
+        for m in with_stance(u.items):
+            await self.store.prefs.add(ev.tenant, ev.user, m.item_id, m.sentiment, "mention",
+                                       conv_key=ev.key.as_str())
 
     def _resolve_refs(self, state: ConvState, u: Understanding) -> list[str]:
         if u.refs_all:

@@ -8,18 +8,24 @@ was about), a mention in words carries its clause sentiment, and "shown and igno
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from pydantic import Field, Strict, model_validator
 
 from core.events import ButtonAction, ButtonPress, Reaction
+from core.nlu.types import ItemMention
 from core.recommend.catalog import Catalog
 from core.recommend.settings import HALF_LIFE_DAYS
 from core.recommend.types import Signal
 from core.settings import Settings
 from core.store.repos import PrefRow
 from core.store.store import Store
+
+# A mention whose clause sentiment is weaker than this says nothing about taste: it is not stored, and
+# the bot must not say it noted it.
+STANCE_MIN = 0.05
 
 # The one definition of the default reaction emoji ([feedback] in the config starts from these).
 POSITIVE_DEFAULT = ("👍", "❤️", "⭐", "+1", "thumbsup", "heart", "star", "star2", "❤")
@@ -87,12 +93,12 @@ class FeedbackService:
         if rec is None or item is None or ev.item_id not in rec.item_ids:
             return "That button belongs to a recommendation I no longer have. Ask me again?", ""
         if ev.action in (ButtonAction.LIKE, ButtonAction.DISLIKE):
-            source = f"button:{ev.rec_id}:{ev.item_id}"
             # A second press replaces the first (changing your mind is allowed, double-counting is not).
-            await self.store.prefs.remove_source(ev.tenant, ev.user, source)
+            # Written with the press's claim (core/store/effects.py): a crash cannot claim it and lose it.
             value = 1.0 if ev.action == ButtonAction.LIKE else -1.0
-            await self.store.prefs.add(ev.tenant, ev.user, ev.item_id, value, "button",
-                                       conv_key=rec.conv_key, source=source, ts=ev.ts)
+            await self.store.prefs.replace_source(
+                ev.tenant, ev.user, f"button:{ev.rec_id}:{ev.item_id}",
+                [PrefRow(ev.user, ev.item_id, value, "button", ev.ts or time.time(), rec.conv_key)])
         return None, item.label()
 
     async def signals(self, tenant: str, user: str, conv_key: str) -> tuple[Signal, ...]:
@@ -114,6 +120,11 @@ class FeedbackService:
     def _label(self, item_id: str) -> str:
         it = self.catalog.get(item_id)
         return it.label() if it else item_id
+
+
+def with_stance(mentions: Sequence[ItemMention]) -> list[ItemMention]:
+    """The mentions that carry an opinion (and so become preference evidence)."""
+    return [m for m in mentions if abs(m.sentiment) >= STANCE_MIN]
 
 
 def aggregate(rows: list[PrefRow], half_life_days: float = HALF_LIFE_DAYS, now: float | None = None) -> dict[str, float]:

@@ -11,7 +11,9 @@ MAX_INPUT_CHARS = 2000
 MAX_NAME_CHARS = 80
 MAX_REPLY_CHARS = 1900  # fits Discord's 2,000-character content limit with room for a footer
 
-_PING = re.compile(r"@(everyone|here|channel)\b|<[@#!][^>\s]{1,40}>|<!(everyone|here|channel)[^<>]*>")
+# Case-insensitive: clients differ on "@Everyone", and a defused word costs nothing.
+_PING = re.compile(r"@(everyone|here|channel)\b|<[@#!][^>\s]{1,40}>|<!(everyone|here|channel)[^<>]*>",
+                   re.IGNORECASE)
 
 
 def clean_input(text: str) -> tuple[str, bool]:

@@ -211,9 +211,18 @@ async def test_crash_between_generate_and_send_sends_once_after_restart(tmp_path
     await store.close()
 
 
+class SlowOutbound(RecordingOutbound):
+    """A platform that takes a moment to answer: the racing instance runs while this one is mid-send
+    (an instantly answering fake never lets the two interleave, so the lease would go untested)."""
+
+    async def send(self, key: Any, reply: Any, user: str | None = None) -> str:
+        await asyncio.sleep(0.02)
+        return await super().send(key, reply, user)
+
+
 async def test_two_instances_racing_the_same_period_send_once(tmp_path: Path, harness: Harness) -> None:
     db, clock = tmp_path / "r.db", Clock(datetime(2024, 5, 6, 8, tzinfo=UTC))
-    out_a, out_b = RecordingOutbound(), RecordingOutbound()
+    out_a, out_b = SlowOutbound(), SlowOutbound()
     store_a, a = await harness.open(db, clock, out_a)
     store_b, b = await harness.open(db, clock, out_b)
     for ch in ("c1", "c2", "c3"):
@@ -221,9 +230,14 @@ async def test_two_instances_racing_the_same_period_send_once(tmp_path: Path, ha
     for day in range(6, 11):
         now = datetime(2024, 5, day, 9, tzinfo=UTC)
         await asyncio.gather(a.run_due(now), b.run_due(now), a.run_due(now), b.run_due(now))
+    # Long after every lease has expired: nothing is left half-claimed to be sent a second time.
+    later = datetime(2024, 5, 10, 20, tzinfo=UTC)
+    await asyncio.gather(a.run_due(later), b.run_due(later))
     sent = out_a.sent + out_b.sent
     assert len(sent) == 3 * 5  # every (subscription, day) exactly once
     assert len({(k.channel, r.rec_id) for k, r, _, _ in sent}) == 15
+    rows = [d for s in await a.subs.active("t1") for d in await a.deliveries.for_sub("t1", s.sub_id)]
+    assert len(rows) == 15 and {d.status for d in rows} == {"sent"}
     await store_a.close()
     await store_b.close()
 
@@ -336,3 +350,49 @@ async def test_exactly_once_on_each_store_backend(store_factory: Any) -> None:
     for sub in subs:
         rows = await a.deliveries.for_sub("t1", sub)
         assert [d.status for d in rows] == ["sent"] * 5
+
+
+@pytest.mark.parametrize("schedule", ["daily at 09:00", "weekly mon at 09:00", "cron '0 9,18 * * *'"])
+async def test_a_clock_stepping_back_never_sends_a_superseded_period(tmp_path: Path, harness: Harness,
+                                                                    schedule: str) -> None:
+    """After downtime the catch-up sends only the latest missed period; the earlier ones are superseded.
+    An NTP correction or a VM restored from a snapshot that steps the clock back across an earlier slot
+    must not send one of those now (it did: two digests seconds apart)."""
+    db, clock, out = tmp_path / "r.db", Clock(local(2024, 5, 1, 8)), RecordingOutbound()
+    store, svc = await harness.open(db, clock, out)
+    sub = sub_id_of(await ask(svc, f"subscribe {schedule} tz Europe/Berlin"))
+    clock.now = local(2024, 5, 20, 15, 20)  # down for weeks: one catch-up
+    await svc.run_due()
+    assert len(out.sent) == 1
+    for back in (timedelta(hours=7), timedelta(days=1), timedelta(days=8)):  # across 1, 2, several slots
+        clock.now = local(2024, 5, 20, 15, 20) - back
+        await svc.run_due()
+        await _drive(svc, clock, clock.now + timedelta(hours=2))
+    assert len(out.sent) == 1, [d.period for d in await svc.deliveries.for_sub("t1", sub)]
+    # Time moving forward again: the next regular slot is sent as usual.
+    clock.now = local(2024, 5, 27, 9, 30)
+    await svc.run_due()
+    assert len(out.sent) == 2
+    await store.close()
+
+
+async def test_the_scheduler_wakeup_after_a_clock_step_sends_nothing_superseded(tmp_path: Path,
+                                                                                harness: Harness) -> None:
+    """The same through bot/scheduler.py: its wake-ups read the injected clock."""
+    from bot.scheduler import DigestScheduler
+
+    db, clock, out = tmp_path / "r.db", Clock(local(2024, 5, 6, 8)), RecordingOutbound()
+    store, svc = await harness.open(db, clock, out)
+    await ask(svc, "subscribe daily at 09:00 tz Europe/Berlin")
+    sched = DigestScheduler(svc, store, "sqlite://", clock=clock)  # in-memory job store
+    clock.now = local(2024, 5, 9, 15, 20)
+    await sched.start()  # the start-up catch-up
+    try:
+        assert len(out.sent) == 1
+        clock.now = local(2024, 5, 9, 8, 59)  # stepped back across today's 09:00 and into yesterday's period
+        await sched.on_fire(None)
+        clock.now = local(2024, 5, 9, 9, 0)  # the wall clock reaches 09:00 again: the job fires
+        await sched.on_fire(None)
+        assert len(out.sent) == 1
+    finally:
+        await sched.shutdown()

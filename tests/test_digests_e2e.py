@@ -9,10 +9,12 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.config import load_config
 from bot.wiring import App, build_app
 from core.events import ButtonAction, ConversationKey, Reply
-from tests.conftest import ROOT, write_config
+from tests.conftest import ROOT, pg_url_or_skip, write_config
 from tests.digest_support import (
     Clock,
     RecordingOutbound,
@@ -110,3 +112,34 @@ def test_terminal_digest_and_the_cli(tmp_path: Path) -> None:
 
     missing = _recbot(cfg, "digest", "run-now", "nope1234")
     assert missing.returncode == 1 and "no active digest subscription" in missing.stderr
+
+
+async def test_digest_list_reads_the_configured_postgresql_store(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """`recbot digest list` on a PostgreSQL deployment lists that database's subscriptions; it used to
+    open (and create) a SQLite file beside the config and report "no digest subscriptions"."""
+    import uuid
+
+    import asyncpg
+
+    from bot.digest_cli import digest_list
+
+    url = pg_url_or_skip()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    config = load_config(write_config(tmp_path, _config_body(tmp_path)
+                                      + f'[store]\nurl = "{url}"\nschema = "{schema}"\n'))
+    try:
+        app = await build_app(config)
+        try:
+            (reply,) = await app.core.handle(command("subscribe daily at 09:00 size 3"))
+            sub = sub_id_of(reply.text)
+        finally:
+            await app.aclose()
+        assert await digest_list(config, None) == 0
+        listed = capsys.readouterr().out
+        assert any(line.startswith(sub) for line in listed.splitlines()), listed
+        assert not config.sqlite_path.exists()
+    finally:
+        conn = await asyncpg.connect(url)
+        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await conn.close()

@@ -170,6 +170,18 @@ class DeliveryRepo:
             "created) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT DO NOTHING",
             (sub.tenant, sub.sub_id, sub.user_id, period, now, now)) == 1
 
+    async def enqueue_scheduled(self, sub: Subscription, period: str, now: float) -> bool:
+        """Like ``enqueue`` for a scheduled period, unless the subscription already has this period or a
+        later one: catch-up supersedes missed periods for good, even if the clock later steps back
+        across one of them. Period keys of one schedule sort by time (``period_key``); manual "m:"
+        periods are another prefix and never count."""
+        prefix = period.split(":", 1)[0] + ":%"
+        return await self.db.execute(
+            "INSERT INTO digest_deliveries (tenant, sub_id, user_id, period, status, attempts, next_attempt, "
+            "created) SELECT ?, ?, ?, ?, 'pending', 0, ?, ? WHERE NOT EXISTS (SELECT 1 FROM digest_deliveries "
+            "WHERE tenant = ? AND sub_id = ? AND period LIKE ? AND period >= ?) ON CONFLICT DO NOTHING",
+            (sub.tenant, sub.sub_id, sub.user_id, period, now, now, sub.tenant, sub.sub_id, prefix, period)) == 1
+
     async def get(self, tenant: str, sub_id: str, period: str) -> Delivery | None:
         row = await self.db.fetchone(
             f"SELECT {_DEL_COLS} FROM digest_deliveries WHERE tenant = ? AND sub_id = ? AND period = ?",

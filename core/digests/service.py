@@ -207,7 +207,7 @@ class DigestService:
         if sub is None or not sub.active:
             return "missing"
         period = f"m:{now.strftime('%Y%m%dT%H%M%S.%f')}"  # manual: its own period, ignores quiet hours
-        await self.deliveries.enqueue(sub, period, now.timestamp())
+        await self.deliveries.enqueue_scheduled(sub, period, now.timestamp())
         if sub.platform not in self.outbounds:
             return "queued"
         d = await self.deliveries.get(tenant, sub_id, period)
@@ -233,7 +233,7 @@ class DigestService:
                 report.deferred[sub.sub_id] = quiet_end
             return
         if self._enqueued.get(sub.sub_id) != period:
-            await self.deliveries.enqueue(sub, period, now.timestamp())
+            await self.deliveries.enqueue_scheduled(sub, period, now.timestamp())
             self._enqueued[sub.sub_id] = period
 
     def backoff(self, attempts: int) -> float:

@@ -1,7 +1,9 @@
 """A small keyword understanding layer: the honest fallback when the full parser is not configured.
 
 It knows intents by cue words, genres by the catalog's own vocabulary, decades, "not X", ordinal
-references to the last list, and exact (case-insensitive) title mentions. The full parser in
+references to the last list, and exact (case-insensitive) title mentions, each with the sentiment of
+its own clause (the same lexicon scorer as the full parser; no model), so "I loved Alien" is evidence
+the dialogue can store rather than a mention it can only acknowledge. The full parser in
 core/nlu/parser.py replaces it; both implement the same Parser protocol.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from core.nlu.sentiment import SentimentScorer
 from core.nlu.types import Intent, ItemMention, NluContext, Understanding
 from core.recommend.catalog import Catalog
 
@@ -26,7 +29,8 @@ _CUES: list[tuple[Intent, re.Pattern[str]]] = [
     (Intent.MORE, re.compile(r"\b(more|something else|others?|another|next)\b")),
     (Intent.RECOMMEND, re.compile(r"\b(recommend|suggest|looking for|want|something|any|watch|read|movie|"
                                   r"film|book|show me)\b")),
-    (Intent.FEEDBACK, re.compile(r"\b(loved|liked|hated|seen it|already seen|read it|great|boring)\b")),
+    (Intent.FEEDBACK, re.compile(r"\b(loved|liked|hated|disliked|enjoyed|seen it|already seen|read it|great|"
+                                 r"boring|awful|amazing)\b")),
     (Intent.GREET, re.compile(r"^\s*(hi|hello|hey|yo|thanks|thank you|good (morning|evening))\b")),
 ]
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "1st": 0, "2nd": 1, "3rd": 2}
@@ -41,6 +45,7 @@ class SimpleParser:
         self.catalog = catalog
         self.vocab = set(catalog.tag_vocabulary())
         self.titles = {it.title.lower(): it.item_id for it in catalog if len(it.title) >= 4}
+        self.sentiment = SentimentScorer()
 
     def parse_batch(self, texts: list[str], ctxs: list[NluContext]) -> list[Understanding]:
         return [self.parse(t, c) for t, c in zip(texts, ctxs, strict=True)]
@@ -62,7 +67,10 @@ class SimpleParser:
             year_min = int(f"{century}{m.group(2)}0")
             year_max = year_min + 9
         domain = next((_DOMAINS[w] for w in words if w in _DOMAINS), None)
-        items = tuple(ItemMention(iid, t, 100.0) for t, iid in self.titles.items() if t in low)
+        found = [(t, iid, low.find(t)) for t, iid in self.titles.items() if t in low]
+        spans = [(at, at + len(t)) for t, _, at in found]
+        stances = self.sentiment.mention_scores(low, spans)
+        items = tuple(ItemMention(iid, t, 100.0, s) for (t, iid, _), s in zip(found, stances, strict=True))
         refs = tuple(_ORDINALS[w] for w in words if w in _ORDINALS)
         refs_all = bool(re.search(r"\b(those|them|these)\b", low))
         reject = bool(re.search(r"\bnot (that|those|this|these)\b", low))
@@ -74,5 +82,5 @@ class SimpleParser:
             intent=intent, items=items, genres=genres, not_genres=not_genres, year_min=year_min,
             year_max=year_max, domain=domain, refs=refs, refs_all=refs_all, reject_refs=reject,
             frustrated=bool(re.search(r"\b(all bad|none of (these|them)|useless|terrible)\b", low)),
-            query_text=text,
+            sentiment=self.sentiment.score(low), query_text=text,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -18,6 +19,21 @@ from typing import Any, Protocol
 import aiosqlite
 
 Row = tuple[Any, ...]
+log = logging.getLogger("recbot.store")
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(value: str) -> str:
+    """``value`` with lone surrogates replaced by U+FFFD. Neither SQLite nor PostgreSQL can store them
+    (UTF-8 has no encoding for them), and they arrive from outside: a display name or an id cut in
+    the middle of a UTF-16 emoji. Replacing them at the database boundary means no field can turn a
+    normal message into an error."""
+    return value if value.isascii() or not _SURROGATE.search(value) else _SURROGATE.sub("\ufffd", value)
+
+
+def storable(params: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(storable_text(p) if isinstance(p, str) else p for p in params)
 
 log = logging.getLogger("recbot.store")
 
@@ -59,23 +75,23 @@ class _SqliteTx:
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         before = self._conn.total_changes
-        await self._conn.execute_fetchall(sql, tuple(params))
+        await self._conn.execute_fetchall(sql, storable(params))
         return self._conn.total_changes - before
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        await self._conn.executemany(sql, [tuple(r) for r in rows])
+        await self._conn.executemany(sql, [storable(r) for r in rows])
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return [tuple(r) for r in await self._conn.execute_fetchall(sql, tuple(params))]
+        return [tuple(r) for r in await self._conn.execute_fetchall(sql, storable(params))]
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        rows = await self._conn.execute_fetchall(sql, tuple(params))
+        rows = await self._conn.execute_fetchall(sql, storable(params))
         for r in rows:
             return tuple(r)
         return None
 
     async def fetch_dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self._conn.execute_fetchall(sql, tuple(params))]
+        return [dict(r) for r in await self._conn.execute_fetchall(sql, storable(params))]
 
 
 async def _switch_to_wal(conn: aiosqlite.Connection, within_s: float = 10.0) -> None:
@@ -98,6 +114,48 @@ async def _switch_to_wal(conn: aiosqlite.Connection, within_s: float = 10.0) -> 
                 raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.25)
+
+
+class StoreDamaged(RuntimeError):
+    """The database file is corrupt: refuse to start rather than answer on top of it (every write
+    would fail, and the bot would keep telling people their words were saved)."""
+
+
+INTEGRITY_CHECK_S = 10.0  # quick_check reads every page, so its time grows with the file; stop after this
+
+
+async def check_integrity(conn: aiosqlite.Connection, path: Path, within_s: float = INTEGRITY_CHECK_S) -> None:
+    """``PRAGMA quick_check`` (structure and page checks, not index contents), bounded in time.
+
+    Raises StoreDamaged when SQLite reports a problem or cannot even read the pages. A check that runs
+    out of time is logged and the start goes on: a huge healthy database must still start."""
+    deadline = time.monotonic() + within_s
+    await conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+    try:
+        rows = await conn.execute_fetchall("PRAGMA quick_check(5)")
+        problems = [str(r[0]) for r in rows if str(r[0]) != "ok"]
+    except sqlite3.OperationalError as exc:
+        if "interrupt" not in str(exc):
+            raise
+        log.warning("database %s: integrity check stopped after %.0f s (not finished)", path, within_s)
+        return
+    except sqlite3.DatabaseError as exc:  # "database disk image is malformed": pages it cannot parse
+        problems = [str(exc)]
+    finally:
+        await conn.set_progress_handler(None, 0)
+    if problems:
+        raise StoreDamaged(
+            f"the database {path} is damaged ({'; '.join(problems)[:300]}). recbot will not start on it: "
+            f"restore a backup, or salvage it with `sqlite3 {path} .recover | sqlite3 fixed.db` and point "
+            "[data] dir at the result (or move the file away to start empty).")
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """Did this come from the database (SQLite, PostgreSQL, or the disk under them)? Then what the
+    person just said may not have been saved, and no reply may claim it was."""
+    if isinstance(exc, sqlite3.Error | OSError | StoreDamaged):
+        return True
+    return type(exc).__module__.split(".")[0] == "asyncpg"  # without importing asyncpg on SQLite
 
 
 class SqliteDatabase:
@@ -130,6 +188,7 @@ class SqliteDatabase:
             # Deleted rows are overwritten with zeros instead of lingering in free pages: after a
             # forget, the file's bytes no longer hold the person's words (checkpoint() empties the WAL).
             await conn.execute("PRAGMA secure_delete=ON")
+            await check_integrity(conn, path)
         except BaseException:
             await conn.close()  # its thread would otherwise keep the process from exiting
             raise

@@ -91,6 +91,12 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE conversations ADD COLUMN owner TEXT",
         "CREATE INDEX convs_by_owner ON conversations (tenant, owner)",
     ],
+    # 6: a person's turn remembers the event it came from, so handling a redelivered event again (after
+    # a crash before its claim, core/store/effects.py) does not store the turn twice.
+    [
+        "ALTER TABLE turns ADD COLUMN event_id TEXT",
+        "CREATE UNIQUE INDEX turns_by_event ON turns (tenant, conv_key, event_id) WHERE event_id IS NOT NULL",
+    ],
 ]
 
 

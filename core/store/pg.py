@@ -20,7 +20,7 @@ import asyncpg
 from sqlparse import tokens as T
 from sqlparse.lexer import Lexer
 
-from core.store.db import Row
+from core.store.db import Row, storable
 
 
 def _tokens(sql: str) -> list[tuple[Any, str]]:
@@ -69,8 +69,10 @@ def pg_ddl(stmt: str) -> str:
 
 def _args(params: Sequence[Any]) -> tuple[Any, ...]:
     """PostgreSQL text cannot hold NUL (SQLite can): a hostile display name or id would otherwise turn
-    a normal reply into a database error on PostgreSQL only. Same replacement as `store migrate`."""
-    return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p for p in params)
+    a normal reply into a database error on PostgreSQL only. Same replacement as `store migrate`.
+    Lone surrogates are replaced as on SQLite (``storable``)."""
+    return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p
+                 for p in storable(params))
 
 
 def _count(status: str) -> int:

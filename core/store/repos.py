@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from core.store.db import Database
+from core.store.effects import current_effects, event_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +39,6 @@ class PrefRow:
     conv_key: str | None = None
 
 
-def event_key(event_id: str) -> str:
-    """What processed_events stores for an event id: a digest. Platform event ids can embed a user id
-    (Discord reaction events are "<message>:<user>:<emoji>:..."), and dedupe only needs equality."""
-    return hashlib.sha256(event_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
 class EventRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -59,6 +54,12 @@ class EventRepo:
             (tenant, platform, event_key(event_id), time.time()),
         )
         return n == 1
+
+    async def seen(self, tenant: str, platform: str, event_id: str) -> bool:
+        """Already handled (claimed)? A read: handling claims at the end (core/store/effects.py)."""
+        return await self.db.fetchone(
+            "SELECT 1 FROM processed_events WHERE tenant = ? AND platform = ? AND event_id = ?",
+            (tenant, platform, event_key(event_id))) is not None
 
 
 class UserRepo:
@@ -126,12 +127,27 @@ class ConversationRepo:
     async def add_turn(self, tenant: str, conv_key: str, user_id: str | None, role: str, text: str,
                        addressed_to: str | None = None) -> None:
         """One turn. A bot reply has no user_id; ``addressed_to`` names the person it answered, so
-        forget and export find it."""
-        await self.db.execute(
+        forget and export find it. While an event is handled (core/store/effects.py) the person's turn
+        is keyed by the event id (a redelivery does not add it twice) and the bot's turns are written
+        with the event's claim."""
+        fx = current_effects()
+        if fx is None:
+            await self.db.execute(
+                "INSERT INTO turns (tenant, conv_key, user_id, role, text, ts, addressed_to) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (tenant, conv_key, user_id, role, text, time.time(), addressed_to))
+            return
+        if role == "user":
+            await self.db.execute(
+                "INSERT INTO turns (tenant, conv_key, user_id, role, text, ts, addressed_to, event_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (tenant, conv_key, user_id, role, text, time.time(), addressed_to, fx.event_id))
+            fx.kept_words = True
+            return
+        row = (tenant, conv_key, user_id, role, text, time.time(), addressed_to)
+        fx.defer(lambda tx: tx.execute(
             "INSERT INTO turns (tenant, conv_key, user_id, role, text, ts, addressed_to) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (tenant, conv_key, user_id, role, text, time.time(), addressed_to),
-        )
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", row))
 
     async def recent_turns(self, tenant: str, conv_key: str, limit: int = 20) -> list[TurnRow]:
         rows = await self.db.fetchall(
@@ -154,11 +170,15 @@ class RecommendationRepo:
 
     async def add(self, tenant: str, rec_id: str, conv_key: str, user_id: str,
                   item_ids: list[str], kind: str = "chat") -> None:
-        await self.db.execute(
-            "INSERT INTO recommendations (rec_id, tenant, conv_key, user_id, item_ids, kind, created) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (rec_id, tenant, conv_key, user_id, json.dumps(item_ids), kind, time.time()),
-        )
+        """Inside an event, written with its claim: a delivery that loses the race to another instance
+        (or a crash before the claim) leaves no recommendation nobody was shown."""
+        sql = ("INSERT INTO recommendations (rec_id, tenant, conv_key, user_id, item_ids, kind, created) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        row = (rec_id, tenant, conv_key, user_id, json.dumps(item_ids), kind, time.time())
+        if (fx := current_effects()) is not None:
+            fx.defer(lambda tx: tx.execute(sql, row))
+            return
+        await self.db.execute(sql, row)
 
     async def get(self, tenant: str, rec_id: str) -> RecRow | None:
         row = await self.db.fetchone(
@@ -200,6 +220,10 @@ def _rec(row: tuple[object, ...]) -> RecRow:
                   float(row[5]))  # type: ignore[arg-type]
 
 
+_INSERT_PREF = ("INSERT INTO preferences (tenant, user_id, conv_key, item_id, value, kind, source, ts) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+
+
 class PreferenceRepo:
     """Evidence rows (preferences) and raw reactions."""
 
@@ -208,11 +232,37 @@ class PreferenceRepo:
 
     async def add(self, tenant: str, user_id: str, item_id: str, value: float, kind: str,
                   conv_key: str | None = None, source: str | None = None, ts: float | None = None) -> None:
-        await self.db.execute(
-            "INSERT INTO preferences (tenant, user_id, conv_key, item_id, value, kind, source, ts) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (tenant, user_id, conv_key, item_id, value, kind, source, ts or time.time()),
-        )
+        row = (tenant, user_id, conv_key, item_id, value, kind, source, ts or time.time())
+        fx = current_effects()
+        if fx is None or source is not None:
+            await self.db.execute(_INSERT_PREF, row)
+            return
+        # Evidence from an event being handled: one row per (event, kind, item), replaced rather than
+        # added again when a redelivery after a crash handles the event a second time.
+        source = fx.source(kind)
+        async with self.db.transaction() as tx:
+            if self.db.dialect == "postgresql":  # two instances handling one redelivered event take turns
+                await tx.execute("SELECT pg_advisory_xact_lock(727275, hashtext(?))", (source,))
+            await tx.execute("DELETE FROM preferences WHERE tenant = ? AND user_id = ? AND source = ? "
+                             "AND item_id = ?", (tenant, user_id, source, item_id))
+            await tx.execute(_INSERT_PREF, (*row[:6], source, row[7]))
+
+    async def replace_source(self, tenant: str, user_id: str, source: str, rows: list[PrefRow]) -> None:
+        """The evidence of ``source`` becomes ``rows`` (none: removed). Inside an event it is written
+        with the event's claim, all or nothing; otherwise in a transaction of its own."""
+        async def write(tx: Any) -> None:
+            await tx.execute("DELETE FROM preferences WHERE tenant = ? AND user_id = ? AND source = ?",
+                             (tenant, user_id, source))
+            for r in rows:
+                await tx.execute(_INSERT_PREF, (tenant, user_id, r.conv_key, r.item_id, r.value, r.kind, source,
+                                                r.ts))
+
+        fx = current_effects()
+        if fx is not None:
+            fx.defer(write)
+            return
+        async with self.db.transaction() as tx:
+            await write(tx)
 
     async def remove_source(self, tenant: str, user_id: str, source: str) -> int:
         """Undo evidence from one source (e.g. a reaction that was removed)."""
