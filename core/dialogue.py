@@ -24,6 +24,8 @@ from core import texts
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ItemView, Message, Reaction, Reply
 from core.feedback import FeedbackService
 from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
+from core.i18n import t
+from core.nlu.stance import Stance
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
 from core.ratelimit import Limiter, RateLimiter
@@ -31,6 +33,7 @@ from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
 from core.state import ConvState, load_conversation, save_conversation
+from core.statements import Stated, forget_stated, store_stances
 from core.store.store import Store
 
 log = logging.getLogger("recbot.dialogue")
@@ -180,13 +183,17 @@ class DialogueCore:
     async def _policy(self, ev: Message, state: ConvState, u: Understanding, text: str) -> list[Reply]:
         if u.language != "en" and not self.settings.multilingual:
             return [Reply(texts.NON_ENGLISH)]
-        await self._record_mentions(ev, u)
         intent = u.intent
-        if intent in (Intent.UNKNOWN, Intent.FEEDBACK, Intent.GREET) and (u.has_constraints() or (
-                u.items and intent != Intent.FEEDBACK)):
+        asks = bool(u.genres or u.not_genres or u.creators or u.not_creators or u.year_min or u.year_max
+                    or u.critiques)
+        if intent in (Intent.UNKNOWN, Intent.GREET) and (u.has_constraints() or u.items):
             intent = Intent.RECOMMEND  # "80s comedies?" carries a request even without a verb
-        refs = self._resolve_refs(state, u)
+        elif intent == Intent.FEEDBACK and asks:
+            intent = Intent.RECOMMEND  # "loved Heat, something like it from the 90s"
+        refs = self._resolve_refs(state, u, intent)
+        stated = await self._record_mentions(ev, state, u, text)
         if not ev.addressed and intent in (Intent.UNKNOWN, Intent.GREET, Intent.HELP, Intent.FEEDBACK):
+            await self._save(ev, state)
             return []  # channel chatter the bot only follows: learn from it, answer only real requests
         if intent == Intent.GREET:
             return [Reply(texts.GREETING)]
@@ -211,40 +218,47 @@ class DialogueCore:
         if intent in (Intent.WHY, Intent.ABOUT):
             return [await self._explain(ev, state, u, refs, intent)]
         if intent == Intent.FEEDBACK:
-            return [await self._feedback_words(ev, state, u, refs)]
+            return [await self._feedback_words(ev, state, u, refs, stated, text)]
         if intent in (Intent.RECOMMEND, Intent.REFINE, Intent.MORE):
-            return await self._request(ev, state, u, refs, intent, text)
+            replies = await self._request(ev, state, u, refs, intent, text)
+            note = self._noted(u, stated)
+            if note and replies:
+                replies[0] = replace(replies[0], text=note + "\n" + replies[0].text)
+            return replies
+        await self._save(ev, state)
         return [Reply(texts.UNKNOWN)]
 
     async def _request(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
                        intent: Intent, text: str) -> list[Reply]:
         if u.frustrated:
-            # Change strategy instead of more of the same: drop the soft critiques, diversify, ask.
-            for iid in state.last_items:
-                await self.store.prefs.add(ev.tenant, ev.user, iid, -0.3, "shown", conv_key=ev.key.as_str())
+            # Change direction instead of more of the same, and ask. An outburst is no verdict on each
+            # item, so nothing is stored as disliked: the list is only kept out of this conversation.
+            if not state.last_items:
+                return [Reply(t("en", texts.CLARIFY))]
             state.rejected = (state.rejected + state.last_items)[-200:]
-            state.critiques, state.seeds = [], []
+            state.critiques, state.seeds, state.genres, state.genre_groups = [], [], [], []
             replies = await self._recommend(ev, state, text, kind="diversify")
-            return replies + [Reply(texts.CLARIFY)]
-        named = [m.item_id for m in u.items if m.item_id not in state.last_items and m.sentiment >= 0]
+            return replies + [Reply(t("en", texts.CLARIFY))]
+        anchors = {Stance.REFERENCE.value, Stance.OTHERS.value, Stance.LIKED.value, Stance.NEUTRAL.value}
+        named = [m.item_id for m in u.items if m.stance in anchors and m.item_id not in state.last_items]
+        unwanted = [m.item_id for m in u.items if m.stance not in anchors and m.stance != Stance.ASKED.value]
+        state.rejected = (state.rejected + [i for i in unwanted if i not in state.rejected])[-200:]
         if intent == Intent.REFINE and named and not refs:
             intent = Intent.RECOMMEND  # "something like Alien but less gory": a new request anchored on Alien
         if intent == Intent.RECOMMEND and not refs:
             # A fresh request that says what it wants starts a new topic; a bare "recommend something"
             # keeps the constraints gathered so far. Refinements (REFINE/MORE) always accumulate.
-            new_topic = bool(u.items or u.genres or u.creators or u.domain or u.year_min or u.year_max)
+            new_topic = bool(named or u.genres or u.creators or u.domain or u.year_min or u.year_max)
             state.absorb(u, new_topic=new_topic)
-            state.seeds = [m.item_id for m in u.items if m.sentiment >= 0]
+            state.seeds = named
         else:
             state.absorb(u, new_topic=False)
             if u.reject_refs:
-                for iid in refs:
-                    await self.store.prefs.add(ev.tenant, ev.user, iid, -0.5, "mention", conv_key=ev.key.as_str())
-                state.rejected = (state.rejected + refs)[-200:]
+                state.rejected = (state.rejected + refs)[-200:]  # "not that one": out of this conversation
             elif refs:
                 state.seeds = refs
-            elif u.items:
-                state.seeds = [m.item_id for m in u.items if m.sentiment >= 0]
+            elif named:
+                state.seeds = named
             if intent == Intent.MORE:
                 for iid in state.last_items:  # shown and ignored: weak negative
                     await self.store.prefs.add(ev.tenant, ev.user, iid, -0.1, "shown", conv_key=ev.key.as_str())
@@ -262,6 +276,8 @@ class DialogueCore:
         views = [self._view(s.item_id, s.reason) for s in result.items if self.catalog.get(s.item_id)]
         if not views:
             await self._save(ev, state)
+            if result.relaxed:  # e.g. nothing "less gory" fits: say so rather than show what doesn't
+                return [Reply(defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ".")]
             return [Reply(texts.NOTHING_LEFT)]
         rec_id = f"{_ids.getrandbits(64):016x}"
         await self.store.recs.add(ev.tenant, rec_id, key, ev.user, [v.item_id for v in views], kind=kind)
@@ -282,6 +298,9 @@ class DialogueCore:
         targets = [m.item_id for m in u.items] or refs or list(state.last_items)
         if not targets:
             return Reply("Which one? Ask me for recommendations first, or name a title.")
+        if len(targets) == 1 or intent == Intent.ABOUT:
+            state.focus = targets[0]  # "I already saw that one" next means this item
+            await self._save(ev, state)
         if intent == Intent.WHY:
             lines = [f"{self._label(i)}: {state.last_reasons.get(i) or self._known_reason(i)}" for i in targets[:5]]
             # Facts only: the evidence the ranker recorded, never model prose that could invent a reason.
@@ -289,25 +308,55 @@ class DialogueCore:
         item = self.catalog.get(targets[0])
         if item is None:
             return Reply("I don't have that one in my catalog.")
-        facts = f"{item.label()}" + (f", by {item.creator}" if item.creator else "") + \
-            (f" — {', '.join(item.genres)}" if item.genres else "")
+        kind = "film" if item.domain == "movie" else item.domain
+        facts = f"{item.label()}, a {kind}" + (f" by {item.creator}" if item.creator else "") + \
+            (f" — {', '.join(item.genres)}" if item.genres else "") + \
+            (f"; tagged {', '.join(item.tags[:6])}" if item.tags else "")
         # The catalog's own description: a question about an item gets facts, not a guess dressed as fact.
         about = item.description or "I have no description of it."
         return Reply(compose(f"{facts}.\n{about}"))
 
-    async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str]) -> Reply:
+    async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
+                              stated: list[Stated], text: str) -> Reply:
+        if u.ref_stance == Stance.RETRACTED.value:
+            targets = [m.item_id for m in u.items] or refs
+            n = await forget_stated(self.store, ev.tenant, ev.user, targets)
+            labels = ", ".join(self._label(i) for i in targets[:3])
+            return Reply(t("en", "Done — I forgot what you told me about {items}.", items=labels) if n
+                         else t("en", "I had nothing stored from you about {items}.", items=labels))
         if u.items:
-            named = ", ".join(self._label(m.item_id) for m in u.items[:3])
-            return Reply(f"Thanks — noted how you feel about {named}. Want recommendations based on that?")
-        if refs:
-            value = u.sentiment if abs(u.sentiment) > 0.05 else 0.3  # "already seen it": mild positive
-            for iid in refs:
-                await self.store.prefs.add(ev.tenant, ev.user, iid, max(-1.0, min(1.0, value)), "mention",
-                                           conv_key=ev.key.as_str())
-            state.rejected = (state.rejected + refs)[-200:]  # seen: don't show it again
+            note = self._noted(u, stated)
+            return Reply(note or t("en", "Thanks — tell me what you thought of it and I'll take it into account."))
+        if not refs and u.ref_pronoun and len(state.last_items) > 1:
+            return Reply(t("en", "Which one do you mean? Say its number, e.g. \"the second one\"."))
+        if not refs:
+            return Reply(t("en", "Thanks! Tell me a title you loved (or hated) and I'll take it into account."))
+        stance = Stance(u.ref_stance)
+        if stance in (Stance.LIKED, Stance.DISLIKED, Stance.SEEN):
+            done = await store_stances(self.store, ev.tenant, ev.user, ev.key.as_str(), text,
+                                       [(i, stance, u.sentiment) for i in refs])
+            if stance != Stance.LIKED:
+                state.rejected = (state.rejected + refs)[-200:]  # seen or disliked: don't show it again
             await self._save(ev, state)
-            return Reply(f"Got it — noted for {', '.join(self._label(i) for i in refs[:3])}.")
-        return Reply("Thanks! Tell me a title you loved (or hated) and I'll take it into account.")
+            return Reply(self._stated_text(done))
+        return Reply(t("en", "Thanks — tell me whether you liked {items} and I'll take it into account.",
+                       items=", ".join(self._label(i) for i in refs[:3])))
+
+    def _stated_text(self, stated: list[Stated]) -> str:
+        verbs = {Stance.LIKED: "you liked {item}", Stance.DISLIKED: "{item} wasn't for you",
+                 Stance.SEEN: "you've seen {item} (I won't suggest it again)"}
+        parts = [t("en", verbs[s.stance], item=self._label(s.item_id)) for s in stated if s.stance in verbs]
+        return t("en", "Noted: {what}.", what="; ".join(parts)) if parts else ""
+
+    def _noted(self, u: Understanding, stated: list[Stated]) -> str:
+        """One line saying what was stored from this message, and what deliberately was not."""
+        line = self._stated_text(stated)
+        others = [m.item_id for m in u.items if m.stance == Stance.OTHERS.value]
+        if others:
+            extra = t("en", "(I'll use {items} for this request, but not as your own taste.)",
+                      items=", ".join(self._label(i) for i in others[:2]))
+            line = f"{line} {extra}".strip()
+        return line
 
     async def _forget(self, ev: AnyEvent) -> Reply:
         counts = await self.store.forget_user(ev.tenant, ev.user)
@@ -318,7 +367,8 @@ class DialogueCore:
 
     async def _prefs_text(self, ev: AnyEvent) -> str:
         s = await self.user_summary(ev.tenant, ev.user)
-        if not (s.likes or s.dislikes or s.subscriptions):
+        stated = await self.store.prefs.stated(ev.tenant, ev.user, limit=8)
+        if not (s.likes or s.dislikes or s.subscriptions or stated):
             return "I don't know your taste yet — react 👍/👎 to my picks or tell me titles you loved."
         parts = []
         if s.likes:
@@ -327,6 +377,15 @@ class DialogueCore:
             parts.append("Not for you: " + "; ".join(s.dislikes))
         if s.subscriptions:
             parts.append("Digests: " + "; ".join(s.subscriptions))
+        if stated:
+            # The evidence behind each stated preference, so a wrong one can be spotted and corrected.
+            said = {"mention": "", "seen": " (seen)"}
+            lines = [t("en", "• {item}{kind}: you said \"{evidence}\"", item=self._label(i),
+                       kind=said.get(k, "") if v == 0 or k == "seen" else (" (+)" if v > 0 else " (−)"),
+                       evidence=defuse((e or "")[:120])) for i, v, k, e in stated if e]
+            if lines:
+                parts.append(t("en", "What you told me (say \"forget that I liked X\" to correct it):") + "\n"
+                             + "\n".join(lines))
         return "\n".join(parts)
 
     async def _history_text(self, ev: AnyEvent) -> str:
@@ -339,15 +398,21 @@ class DialogueCore:
         return "\n".join(lines)
 
     # ---- helpers ------------------------------------------------------------------------------
-    async def _record_mentions(self, ev: Message, u: Understanding) -> None:
-        for m in u.items:
-            if abs(m.sentiment) >= 0.05:
-                await self.store.prefs.add(ev.tenant, ev.user, m.item_id, m.sentiment, "mention",
-                                           conv_key=ev.key.as_str())
+    async def _record_mentions(self, ev: Message, state: ConvState, u: Understanding, text: str) -> list[Stated]:
+        """Store the speaker's own stance toward each named item, with the message as evidence."""
+        pairs = [(m.item_id, Stance(m.stance), m.sentiment) for m in u.items]
+        done = await store_stances(self.store, ev.tenant, ev.user, ev.key.as_str(), text, pairs)
+        gone = [s.item_id for s in done if s.stance != Stance.LIKED and s.item_id not in state.rejected]
+        state.rejected = (state.rejected + gone)[-200:]
+        return done
 
-    def _resolve_refs(self, state: ConvState, u: Understanding) -> list[str]:
+    def _resolve_refs(self, state: ConvState, u: Understanding, intent: Intent) -> list[str]:
         if u.refs_all:
             return list(state.last_items)
+        if u.ref_pronoun and state.focus and intent in (Intent.FEEDBACK, Intent.ABOUT, Intent.WHY):
+            return [state.focus]  # "tell me about the second one" ... "I already saw that one"
+        if u.ref_pronoun and intent == Intent.FEEDBACK and len(state.last_items) > 1:
+            return []  # "loved it" after a list of five: which one? (asked, nothing guessed)
         return [state.last_items[i] for i in u.refs if 0 <= i < len(state.last_items)]
 
     async def _write(self, kind: str, user_text: str, views: list[ItemView], intro: str, key: str) -> str:

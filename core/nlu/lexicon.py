@@ -28,7 +28,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "feel good": ("feel-good", "heartwarming"), "feelgood": ("feel-good", "heartwarming"),
     "heartwarming": ("heartwarming", "feel-good"), "uplifting": ("uplifting", "feel-good"),
     "wholesome": ("heartwarming", "feel-good", "family"), "cozy": ("cozy", "heartwarming"),
-    "tearjerker": ("tearjerker", "sad", "drama"), "sad": ("sad", "drama"), "cry": ("tearjerker", "sad"),
+    "tearjerker": ("tearjerker", "sad", "drama"), "sad": ("tearjerker", "sad"), "cry": ("tearjerker", "sad"),
     "emotional": ("emotional", "drama"), "melancholy": ("melancholic", "sad"),
     "whodunit": ("mystery", "whodunit"), "detective": ("detective", "mystery"),
     "mysteries": ("mystery",), "murder mystery": ("mystery", "murder"),

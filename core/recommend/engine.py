@@ -35,7 +35,14 @@ from core.recommend.catalog import Catalog
 from core.recommend.cf import CFModel, InteractionLog
 from core.recommend.critiques import Critique, parse_critiques
 from core.recommend.explain import Evidence, explain
-from core.recommend.filters import CatalogArrays, closeness_penalty, constraint_mask, norm_tag, relaxations
+from core.recommend.filters import (
+    CatalogArrays,
+    closeness_penalty,
+    constraint_mask,
+    critique_tags,
+    norm_tag,
+    relaxations,
+)
 from core.recommend.franchise import TitleWords
 from core.recommend.preferences import (
     History,
@@ -49,6 +56,9 @@ from core.recommend.text_index import QueryBatcher, TextIndex
 from core.recommend.types import RecRequest, RecResult, Scored
 
 log = logging.getLogger(__name__)
+
+
+CRITIQUE_FIRST = 100.0  # "darker": items tagged dark outrank every item that is not, whatever the blend
 
 
 def scale_centered(v: np.ndarray, k: int = 10) -> np.ndarray:
@@ -173,13 +183,42 @@ class HybridRecommender:
         penalty: np.ndarray | None = None
         if not mask.any():
             mask, relaxed, penalty = self._relax(req, fresh, hist)
+        # Critiques act on the list, not just the wording: "less X" removes what is tagged X, "more X"
+        # puts what is tagged X first; when too few fit, the result says so.
+        has_of = self._critique_masks(crits, cvecs)
+        less = [(c, h) for c, h in has_of if c.sign < 0]
+        for _c, h in less:
+            mask = mask & ~h
+        if less and int(mask.sum()) < req.k:
+            words = " and ".join(c.text for c, _ in less)
+            if not mask.any():
+                return RecResult((), relaxed=f"I have nothing {words} that also fits the rest of your request; "
+                                             "try dropping a constraint")
+            relaxed = f"only {int(mask.sum())} of my picks are {words} and fit the rest of your request"
         cand = np.flatnonzero(mask)
         scores, ev, qsim = self.score(req, hist, crits, qvec, cvecs, now, cand)
+        ev.critique_has = has_of
         if penalty is not None:
             scores = scores - penalty[cand]
+        for c, h in has_of:
+            if c.sign > 0:
+                scores = scores + CRITIQUE_FIRST * h[cand]
+                n_fit = int(h[cand].sum())
+                if n_fit < req.k:
+                    relaxed = (f"only {n_fit} of the picks that fit are {c.text}; they come first" if n_fit
+                               else f"none of the picks that fit is {c.text}; here are the closest")
         chosen = self._select(cand, scores, req.k, req.diversify)
         score_of = dict(zip(cand[chosen].tolist(), scores[chosen].tolist(), strict=True))
         return RecResult(self._explain(cand[chosen].tolist(), score_of, ev, hist), relaxed)
+
+    def _critique_masks(self, crits: list[Critique], cvecs: np.ndarray | None) -> list[tuple[Critique, np.ndarray]]:
+        """Each critique whose term the catalog's tags can evidence, with the items that have it."""
+        out = []
+        for j, c in enumerate(crits):
+            has = self._critique_tag(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
+            if has is not None:
+                out.append((c, has > 0))
+        return out
 
     def score(self, req: RecRequest, hist: History, crits: list[Critique], qvec: np.ndarray | None,
               cvecs: np.ndarray | None, now: float,
@@ -241,7 +280,10 @@ class HybridRecommender:
             gap = np.abs(year_now - np.nan_to_num(self.arrays.years[cand], nan=-1e4))
             total += s.w_recency * np.exp(-gap / s.recency_scale_years).astype(np.float32)
         ev = Evidence(hist=hist, critiques=crits, query=req.query, query_sim=qsim,
-                      genres=req.constraints.genres, cold=hist.empty and qvec is None and not seed_idx.size)
+                      genres=req.constraints.genres, cold=hist.empty and qvec is None and not seed_idx.size,
+                      user_likes=frozenset(self.catalog.index_of[x.item_id] for x in req.signals
+                                           if x.scope == "user" and x.value > 0 and x.item_id in self.catalog.index_of),
+                      seeds=tuple(int(i) for i in seed_idx))
         return total, ev, qsim
 
     def _penalise_neighbours(self, total: np.ndarray, cand: np.ndarray, hist: History) -> None:
@@ -274,7 +316,7 @@ class HybridRecommender:
 
     def _critique_tag(self, term: str, tvec: np.ndarray | None) -> np.ndarray | None:
         """Items tagged with the critique word, or with the closest catalog tag ("scary" -> horror)."""
-        has = self.arrays.has_any_tag((term,))
+        has = self.arrays.has_any_tag(critique_tags(self.arrays, term) or (term,))
         if has is None and self._tag_vecs is not None and tvec is not None:
             sims = self._tag_vecs @ tvec
             j = int(np.argmax(sims))
@@ -315,8 +357,8 @@ class HybridRecommender:
         top = top[np.argsort(-scores[top], kind="stable")]
         labels: set[str] = set()
         uniq: list[int] = []
-        for p in top:  # duplicate titles (same label) are shown once
-            lab = self.catalog.items[int(cand[p])].label().lower()
+        for p in top:  # one title once: a novel and its film ("The Notebook") never share a list
+            lab = norm_tag(self.catalog.items[int(cand[p])].title)
             if lab not in labels:
                 labels.add(lab)
                 uniq.append(int(p))

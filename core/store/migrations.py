@@ -76,6 +76,11 @@ MIGRATIONS: list[list[str]] = [
             tenant TEXT NOT NULL, user_id TEXT NOT NULL, tokens REAL NOT NULL, updated REAL NOT NULL,
             allowed INTEGER NOT NULL, PRIMARY KEY (tenant, user_id))""",
     ],
+    # 5: the evidence of a preference stated in words: the person's own message, so /prefs can show why
+    # recbot believes it and the person can correct it (NULL for reactions, buttons, imports).
+    [
+        "ALTER TABLE preferences ADD COLUMN evidence TEXT",
+    ],
 ]
 
 

@@ -191,12 +191,32 @@ class PreferenceRepo:
         self.db = db
 
     async def add(self, tenant: str, user_id: str, item_id: str, value: float, kind: str,
-                  conv_key: str | None = None, source: str | None = None, ts: float | None = None) -> None:
+                  conv_key: str | None = None, source: str | None = None, ts: float | None = None,
+                  evidence: str | None = None) -> None:
+        """evidence: the message a stated preference came from (shown by /prefs, exported)."""
         await self.db.execute(
-            "INSERT INTO preferences (tenant, user_id, conv_key, item_id, value, kind, source, ts) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (tenant, user_id, conv_key, item_id, value, kind, source, ts or time.time()),
+            "INSERT INTO preferences (tenant, user_id, conv_key, item_id, value, kind, source, ts, evidence) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (tenant, user_id, conv_key, item_id, value, kind, source, ts or time.time(),
+             evidence[:500] if evidence else None),
         )
+
+    async def remove_stated(self, tenant: str, user_id: str, item_id: str) -> int:
+        """Drop what the person said about one item in words ("mention"/"seen" rows): a new statement
+        about it replaces the old one ("actually I didn't like X"), and "forget that I liked X" undoes it."""
+        return await self.db.execute(
+            "DELETE FROM preferences WHERE tenant = ? AND user_id = ? AND item_id = ? AND kind IN ('mention', 'seen')",
+            (tenant, user_id, item_id),
+        )
+
+    async def stated(self, tenant: str, user_id: str, limit: int = 50) -> list[tuple[str, float, str, str | None]]:
+        """(item id, value, kind, evidence) of the person's stated preferences, newest first."""
+        rows = await self.db.fetchall(
+            "SELECT item_id, value, kind, evidence FROM preferences WHERE tenant = ? AND user_id = ? "
+            "AND kind IN ('mention', 'seen') ORDER BY ts DESC, id DESC LIMIT ?",
+            (tenant, user_id, limit),
+        )
+        return [(str(r[0]), float(r[1]), str(r[2]), r[3]) for r in rows]
 
     async def remove_source(self, tenant: str, user_id: str, source: str) -> int:
         """Undo evidence from one source (e.g. a reaction that was removed)."""
