@@ -25,6 +25,7 @@ from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ItemView, 
 from core.feedback import FeedbackService
 from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
 from core.i18n import t
+from core.item_talk import ItemTalk
 from core.nlu.stance import Stance
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
@@ -33,7 +34,7 @@ from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
 from core.state import ConvState, load_conversation, save_conversation
-from core.statements import Stated, forget_stated, store_stances
+from core.statements import evidence_text, noted
 from core.store.store import Store
 
 log = logging.getLogger("recbot.dialogue")
@@ -65,7 +66,7 @@ class CoreSettings:
     unlimited_platforms: tuple[str, ...] = ("console",)  # the local terminal has one trusted user
 
 
-class DialogueCore:
+class DialogueCore(ItemTalk):
     def __init__(self, store: Store, catalog: Catalog, parser: Parser, recommender: Recommender,
                  generator: Generator, settings: CoreSettings | None = None,
                  feedback: FeedbackService | None = None, digests: DigestCommands | None = None,
@@ -221,7 +222,7 @@ class DialogueCore:
             return [await self._feedback_words(ev, state, u, refs, stated, text)]
         if intent in (Intent.RECOMMEND, Intent.REFINE, Intent.MORE):
             replies = await self._request(ev, state, u, refs, intent, text)
-            note = self._noted(u, stated)
+            note = noted(u, stated, self._label)
             if note and replies:
                 replies[0] = replace(replies[0], text=note + "\n" + replies[0].text)
             return replies
@@ -293,71 +294,6 @@ class DialogueCore:
         prose = await self._write("recommend", text, views, intro, key)
         return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]
 
-    async def _explain(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
-                       intent: Intent) -> Reply:
-        targets = [m.item_id for m in u.items] or refs or list(state.last_items)
-        if not targets:
-            return Reply("Which one? Ask me for recommendations first, or name a title.")
-        if len(targets) == 1 or intent == Intent.ABOUT:
-            state.focus = targets[0]  # "I already saw that one" next means this item
-            await self._save(ev, state)
-        if intent == Intent.WHY:
-            lines = [f"{self._label(i)}: {state.last_reasons.get(i) or self._known_reason(i)}" for i in targets[:5]]
-            # Facts only: the evidence the ranker recorded, never model prose that could invent a reason.
-            return Reply(compose("\n".join(lines)))
-        item = self.catalog.get(targets[0])
-        if item is None:
-            return Reply("I don't have that one in my catalog.")
-        kind = "film" if item.domain == "movie" else item.domain
-        facts = f"{item.label()}, a {kind}" + (f" by {item.creator}" if item.creator else "") + \
-            (f" — {', '.join(item.genres)}" if item.genres else "") + \
-            (f"; tagged {', '.join(item.tags[:6])}" if item.tags else "")
-        # The catalog's own description: a question about an item gets facts, not a guess dressed as fact.
-        about = item.description or "I have no description of it."
-        return Reply(compose(f"{facts}.\n{about}"))
-
-    async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
-                              stated: list[Stated], text: str) -> Reply:
-        if u.ref_stance == Stance.RETRACTED.value:
-            targets = [m.item_id for m in u.items] or refs
-            n = await forget_stated(self.store, ev.tenant, ev.user, targets)
-            labels = ", ".join(self._label(i) for i in targets[:3])
-            return Reply(t("en", "Done — I forgot what you told me about {items}.", items=labels) if n
-                         else t("en", "I had nothing stored from you about {items}.", items=labels))
-        if u.items:
-            note = self._noted(u, stated)
-            return Reply(note or t("en", "Thanks — tell me what you thought of it and I'll take it into account."))
-        if not refs and u.ref_pronoun and len(state.last_items) > 1:
-            return Reply(t("en", "Which one do you mean? Say its number, e.g. \"the second one\"."))
-        if not refs:
-            return Reply(t("en", "Thanks! Tell me a title you loved (or hated) and I'll take it into account."))
-        stance = Stance(u.ref_stance)
-        if stance in (Stance.LIKED, Stance.DISLIKED, Stance.SEEN):
-            done = await store_stances(self.store, ev.tenant, ev.user, ev.key.as_str(), text,
-                                       [(i, stance, u.sentiment) for i in refs])
-            if stance != Stance.LIKED:
-                state.rejected = (state.rejected + refs)[-200:]  # seen or disliked: don't show it again
-            await self._save(ev, state)
-            return Reply(self._stated_text(done))
-        return Reply(t("en", "Thanks — tell me whether you liked {items} and I'll take it into account.",
-                       items=", ".join(self._label(i) for i in refs[:3])))
-
-    def _stated_text(self, stated: list[Stated]) -> str:
-        verbs = {Stance.LIKED: "you liked {item}", Stance.DISLIKED: "{item} wasn't for you",
-                 Stance.SEEN: "you've seen {item} (I won't suggest it again)"}
-        parts = [t("en", verbs[s.stance], item=self._label(s.item_id)) for s in stated if s.stance in verbs]
-        return t("en", "Noted: {what}.", what="; ".join(parts)) if parts else ""
-
-    def _noted(self, u: Understanding, stated: list[Stated]) -> str:
-        """One line saying what was stored from this message, and what deliberately was not."""
-        line = self._stated_text(stated)
-        others = [m.item_id for m in u.items if m.stance == Stance.OTHERS.value]
-        if others:
-            extra = t("en", "(I'll use {items} for this request, but not as your own taste.)",
-                      items=", ".join(self._label(i) for i in others[:2]))
-            line = f"{line} {extra}".strip()
-        return line
-
     async def _forget(self, ev: AnyEvent) -> Reply:
         counts = await self.store.forget_user(ev.tenant, ev.user)
         total = sum(counts.values())
@@ -378,14 +314,7 @@ class DialogueCore:
         if s.subscriptions:
             parts.append("Digests: " + "; ".join(s.subscriptions))
         if stated:
-            # The evidence behind each stated preference, so a wrong one can be spotted and corrected.
-            said = {"mention": "", "seen": " (seen)"}
-            lines = [t("en", "• {item}{kind}: you said \"{evidence}\"", item=self._label(i),
-                       kind=said.get(k, "") if v == 0 or k == "seen" else (" (+)" if v > 0 else " (−)"),
-                       evidence=defuse((e or "")[:120])) for i, v, k, e in stated if e]
-            if lines:
-                parts.append(t("en", "What you told me (say \"forget that I liked X\" to correct it):") + "\n"
-                             + "\n".join(lines))
+            parts.append(evidence_text(stated, self._label))
         return "\n".join(parts)
 
     async def _history_text(self, ev: AnyEvent) -> str:
@@ -398,23 +327,6 @@ class DialogueCore:
         return "\n".join(lines)
 
     # ---- helpers ------------------------------------------------------------------------------
-    async def _record_mentions(self, ev: Message, state: ConvState, u: Understanding, text: str) -> list[Stated]:
-        """Store the speaker's own stance toward each named item, with the message as evidence."""
-        pairs = [(m.item_id, Stance(m.stance), m.sentiment) for m in u.items]
-        done = await store_stances(self.store, ev.tenant, ev.user, ev.key.as_str(), text, pairs)
-        gone = [s.item_id for s in done if s.stance != Stance.LIKED and s.item_id not in state.rejected]
-        state.rejected = (state.rejected + gone)[-200:]
-        return done
-
-    def _resolve_refs(self, state: ConvState, u: Understanding, intent: Intent) -> list[str]:
-        if u.refs_all:
-            return list(state.last_items)
-        if u.ref_pronoun and state.focus and intent in (Intent.FEEDBACK, Intent.ABOUT, Intent.WHY):
-            return [state.focus]  # "tell me about the second one" ... "I already saw that one"
-        if u.ref_pronoun and intent == Intent.FEEDBACK and len(state.last_items) > 1:
-            return []  # "loved it" after a list of five: which one? (asked, nothing guessed)
-        return [state.last_items[i] for i in u.refs if 0 <= i < len(state.last_items)]
-
     async def _write(self, kind: str, user_text: str, views: list[ItemView], intro: str, key: str) -> str:
         grounded = tuple(
             GroundedItem(v.title, v.year, v.reason, v.creator, (it.description if (it := self.catalog.get(v.item_id))

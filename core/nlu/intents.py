@@ -61,7 +61,8 @@ MORE = _rx(r"^\W*(?:(?:some|any|a few|give me|show me|got any|i want|i'd like|i 
            r"other ones?|more options|more suggestions|more recs|more please|more of (?:those|these|that|them)|"
            r"something else|anything else|next|next one|keep (?:going|them coming)|go on|different ones?|"
            r"what else|other options|other suggestions|more like (?:this|that|these|those)|again|"
-           r"(?:a )?(?:few|couple) more|one more|another one|more more)\s*(?:please|pls|plz|thanks|!|\?|\.)*\W*$",
+           r"(?:a )?(?:few|couple) more|one more|another one|more more|another (?:few|couple|batch|round|set|list|bunch)|"
+           r"(?:a )?(?:few|couple|some) (?:others|other ones))\s*(?:please|pls|plz|thanks|!|\?|\.)*\W*$",
            r"^\W*(?:what else (?:you got|do you have|is there)|anything else\??|others\??|more\W*$)")
 HELP = _rx(r"^\W*help\W*$", r"\bhelp me\W*$", r"\bwhat can you do\b", r"\bhow (?:does|do) (?:this|you|it) work",
            r"\bhow (?:do|can|should) i use\b", r"\b(?:list of )?commands\b", r"\bwhat do you do\b",

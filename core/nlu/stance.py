@@ -36,7 +36,7 @@ class Stance(StrEnum):
 
 
 STORED = frozenset({Stance.LIKED, Stance.DISLIKED, Stance.SEEN})  # what may become a preference
-CLEAR = 0.3  # a clause tone this strong is an opinion even without a lexicon word
+CLEAR = 0.5  # a clause tone this strong is an opinion even without a lexicon word ("thanks" alone is 0.44)
 
 _PEOPLE = (r"brother|sister|sis|bro|wife|husband|partner|friends?|buddy|mate|family|kids?|son|daughter|"
            r"girlfriend|boyfriend|gf|bf|mom|mum|mother|dad|father|parents?|roommate|flatmate|colleagues?|"
@@ -58,21 +58,23 @@ _REFERENCE = re.compile(
     r"\b(?:like|similar to|such as|in the vein of|along the lines of|same as|reminds? me of|as good as|"
     r"in the style of|vibes? of|à la|a la|the likes of|comparable to|close to|similar vibe to|"
     r"similar vibes to|more like|kind of like|sort of like|along with)\s+(?:the\s+|a\s+)?$", re.I)
-_LIKE_VERB_BEFORE = re.compile(r"\b(?:i|we|really|also|totally|do|did|always|kinda|kind of)\s+like\s+"
+_LIKE_VERB_BEFORE = re.compile(r"\b(?:i|we|really|also|totally|do|did|always|kinda|kind of|didn'?t|don'?t|did not|"
+                               r"do not|never|not)\s+(?:really\s+|much\s+)?like\s+"
                                r"(?:the\s+|a\s+)?$", re.I)
 _POS = re.compile(
-    r"\b(?:lov(?:e|ed|es|ing)|lik(?:ed|e it|e that)|enjoy(?:ed|s)?|ador(?:e|ed)|great|amazing|awesome|"
+    r"\b(?:(?:i|we)\s+(?:really\s+|totally\s+|also\s+|do\s+)?like|lov(?:e|ed|es|ing)|lik(?:ed|e it|e that)|enjoy(?:ed|s)?|ador(?:e|ed)|great|amazing|awesome|"
     r"brilliant|fantastic|excellent|masterpiece|favou?rite|fav|fave|best|beautiful|wonderful|superb|"
     r"incredible|gripping|riveting|hilarious|fun|perfect|stunning|outstanding|phenomenal|good|gem|"
     r"classic|blew me away|blew my mind|could(?:n'?t| not) put (?:it )?down|a blast|into (?:it|that)|"
     r"a (?:big |huge )?fan of)\b", re.I)
 _NEG = re.compile(
-    r"\b(?:hat(?:e|ed|es)|dislik(?:e|ed|es)|boring|bored|dull|awful|terrible|horrible|bad|worst|"
+    r"\b(?:(?:didn'?t|don'?t|did not|do not|never|wasn'?t)\s+(?:really\s+|much\s+|even\s+)?(?:like|love|enjoy|care for)|"
+    r"hat(?:e|ed|es)|dislik(?:e|ed|es)|boring|bored|dull|awful|terrible|horrible|bad|worst|"
     r"overrated|disappointing|disappointed|meh|mid|trash|garbage|rubbish|slow|tedious|pretentious|"
     r"annoying|forgettable|predictable|cringe|cringy|stupid|dumb|waste of|fell asleep|gave up|"
     r"walked out|turned it off|couldn'?t (?:stand|finish|get into|get through)|"
     r"could not (?:stand|finish|get into|get through)|too (?:long|slow|dark|violent|gory|scary|sad|much)|"
-    r"not (?:for me|my (?:thing|cup of tea|style|kind|type))|unwatchable|unreadable|snoozefest|slog)\b",
+    r"not (?:for me|my (?:thing|cup of tea|style|kind|type))|too \w+ for (?:me|my taste|us)|unwatchable|unreadable|snoozefest|slog)\b",
     re.I)
 # Negators that flip an opinion word within the same short phrase ("didn't like", "not great",
 # "never enjoyed"); "not for me" and "couldn't stand" are matched whole above.
@@ -98,8 +100,15 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     return s, e
 
 
+# Interest in a suggestion is not a judgement of the item ("the second one sounds good").
+_INTEREST = re.compile(r"\b(?:sounds?|looks?|seems?)\s+(?:\w+\s+)?(?:good|great|interesting|fun|cool|promising|nice|"
+                       r"amazing|awesome|intriguing|perfect)\b|\bworth (?:a )?(?:try|shot|look|watching|reading)\b", re.I)
+_POINT_BACK = re.compile(r"\b(?:it|that|this)\b", re.I)
+
+
 def _opinion(clause: str) -> int:
     """+1 / -1 for an explicit opinion word in the clause (negation flips it), 0 when there is none."""
+    clause = _INTEREST.sub(" ", clause)
     best = 0
     for pat, sign in ((_NEG, -1), (_POS, 1)):
         for m in pat.finditer(clause):
@@ -123,6 +132,20 @@ def _clause(text: str, start: int, end: int) -> str:
     return text[c0:start] + " " + text[end:c1]
 
 
+def _pointing_back(text: str, end: int) -> int:
+    """The opinion of a following clause that points back at the mention: "I watched Heat. It was
+    fantastic", "seen Heat, loved it". Stops at the next capitalized word (likely another title)."""
+    rest = text[end : end + 90]
+    for k, piece in enumerate(_CLAUSE_CUT.split(rest)[:3]):
+        if k and re.search(r"\b[A-Z][a-z]+\b", piece.strip()[1:]):
+            break
+        if k and _POINT_BACK.search(piece):
+            o = _opinion(piece)
+            if o:
+                return o
+    return 0
+
+
 def mention_stance(text: str, start: int, end: int, tone: float, question_intent: bool = False,
                    negated: bool = False) -> Stance:
     """The stance of the speaker toward the mention at text[start:end].
@@ -144,6 +167,7 @@ def mention_stance(text: str, start: int, end: int, tone: float, question_intent
         return Stance.ASKED
     if _REFERENCE.search(before[-40:]) and not _LIKE_VERB_BEFORE.search(before[-40:]):
         return Stance.REFERENCE  # "something like Alien" anchors a request; it judges nothing
+    opinion = opinion or _pointing_back(text, end)
     if opinion:
         return Stance.LIKED if opinion > 0 else Stance.DISLIKED
     if _SEEN.search(sentence) and not _NOT_SEEN.search(sentence):
@@ -170,6 +194,8 @@ def message_stance(text: str, tone: float) -> Stance:
         return Stance.DISLIKED
     if _SEEN.search(sentence) and not _NOT_SEEN.search(sentence):
         return Stance.SEEN
+    if _INTEREST.search(sentence) or re.search(r"\bthank", sentence, re.I):
+        return Stance.NEUTRAL  # "the third one sounds good", "thanks!": interest or politeness, no verdict
     if abs(tone) >= CLEAR:
         return Stance.LIKED if tone > 0 else Stance.DISLIKED
     return Stance.NEUTRAL
