@@ -242,7 +242,7 @@ class DialogueCore(ItemTalk):
             return replies + [Reply(t("en", texts.CLARIFY))]
         anchors = {Stance.REFERENCE.value, Stance.OTHERS.value, Stance.LIKED.value, Stance.NEUTRAL.value}
         named = [m.item_id for m in u.items if m.stance in anchors and m.item_id not in state.last_items]
-        unwanted = [m.item_id for m in u.items if m.stance not in anchors and m.stance != Stance.ASKED.value]
+        unwanted = [m.item_id for m in u.items if m.stance not in anchors]  # disliked, seen, asked: not a pick
         state.rejected = (state.rejected + [i for i in unwanted if i not in state.rejected])[-200:]
         if intent == Intent.REFINE and named and not refs:
             intent = Intent.RECOMMEND  # "something like Alien but less gory": a new request anchored on Alien
@@ -263,6 +263,7 @@ class DialogueCore(ItemTalk):
             if intent == Intent.MORE:
                 for iid in state.last_items:  # shown and ignored: weak negative
                     await self.store.prefs.add(ev.tenant, ev.user, iid, -0.1, "shown", conv_key=ev.key.as_str())
+        state.era_critiques([y for i in state.last_items if (it := self.catalog.get(i)) and (y := it.year)])
         return await self._recommend(ev, state, text, kind=intent.value)
 
     async def _recommend(self, ev: AnyEvent, state: ConvState, text: str, kind: str) -> list[Reply]:

@@ -94,6 +94,23 @@ class ConvState:
         if u.query_text:
             self.query = (self.query + [u.query_text[:300]])[-4:]
 
+    def era_critiques(self, last_years: list[int]) -> None:
+        """"older" / "newer" are about the list just shown: they become a year bound beyond its median
+        year instead of a tag (no item is tagged "old")."""
+        older = {"+old", "+older", "-recent", "-new", "-newer", "+classic-era"}
+        newer = {"+recent", "+new", "+newer", "-old", "-older"}
+        hit = [c for c in self.critiques if c in older | newer]
+        if not hit:
+            return
+        self.critiques = [c for c in self.critiques if c not in hit]
+        if not last_years:
+            return
+        mid = sorted(last_years)[len(last_years) // 2]
+        if hit[-1] in older:
+            self.year_max, self.year_min = mid - 1, None if (self.year_min or 0) >= mid else self.year_min
+        else:
+            self.year_min, self.year_max = mid + 1, None if (self.year_max or 9999) <= mid else self.year_max
+
     def constraints(self, exclude_seen: bool = True) -> Constraints:
         exclude = tuple(dict.fromkeys(self.shown + self.rejected)) if exclude_seen else tuple(self.rejected)
         return Constraints(

@@ -54,6 +54,9 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|i'?d|me|my|we|we'?ve)\b", re.I)
 _QUESTION_LEAD = re.compile(
     r"^\W*(?:is|was|are|were|does|did|do|have you|has|should|would|could|can|will|what|who|how|when|which|"
     r"where|why|any idea|is it)\b", re.I)
+# "can you recommend a book like Sapiens?" is a request with a question mark, not a question about Sapiens.
+_REQUEST_CUE = re.compile(r"\b(?:recommend|suggest|find me|give me|show me|looking for|got any|do you have|"
+                          r"anything|something|any (?:good|other|more|similar)|similar|in the mood|what should i)\b", re.I)
 _REFERENCE = re.compile(
     r"\b(?:like|similar to|such as|in the vein of|along the lines of|same as|reminds? me of|as good as|"
     r"in the style of|vibes? of|à la|a la|the likes of|comparable to|close to|similar vibe to|"
@@ -162,7 +165,8 @@ def mention_stance(text: str, start: int, end: int, tone: float, question_intent
     other = _OTHER_SUBJECT.search(before) or (_OTHER_SUBJECT.search(sentence) and not first_person)
     if other and not re.search(r"\b(?:and|&) (?:i|me)\b|\bi (?:also|too)\b|\bme too\b", sentence, re.I):
         return Stance.OTHERS
-    is_question = sentence.rstrip().endswith("?") or bool(_QUESTION_LEAD.search(sentence))
+    is_question = (sentence.rstrip().endswith("?") or bool(_QUESTION_LEAD.search(sentence))) and not (
+        _REQUEST_CUE.search(sentence))
     if (is_question or question_intent) and not (first_person and opinion and not _QUESTION_LEAD.search(sentence)):
         return Stance.ASKED
     if _REFERENCE.search(before[-40:]) and not _LIKE_VERB_BEFORE.search(before[-40:]):
