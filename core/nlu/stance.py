@@ -41,38 +41,41 @@ CLEAR = 0.5  # a clause tone this strong is an opinion even without a lexicon wo
 _PEOPLE = (r"brother|sister|sis|bro|wife|husband|partner|friends?|buddy|mate|family|kids?|son|daughter|"
            r"girlfriend|boyfriend|gf|bf|mom|mum|mother|dad|father|parents?|roommate|flatmate|colleagues?|"
            r"co-?workers?|boss|teacher|cousin|uncle|aunt|grandma|grandpa|grandmother|grandfather|nephew|"
-           r"niece|fiance|fiancee|spouse|neighbou?r|children|classmates?|team")
+           r"niece|fiance|fiancee|spouse|neighbou?r|children|classmates?|team|book club|club|group|class")
 # A person other than the speaker as the subject of the opinion ("my brother loves", "she hated").
 _OTHER_SUBJECT = re.compile(
     rf"\b(?:(?:my|our|his|her|their|a|the) (?:\w+ )?(?:{_PEOPLE})|he|she|they|everyone|everybody|"
     rf"people|critics|reviewers|someone|somebody|a lot of people|lots of people|all my \w+)"
     rf"(?:'s)?\s+(?:\w+\s+){{0,2}}?(?:loves?|liked?|likes|loved|hates?|hated|adores?|adored|enjoys?|enjoyed|"
-    rf"says?|said|thinks?|thought|keeps? (?:saying|talking)|recommends?|recommended|swears? by|raves? about|"
+    rf"says?|said|thinks?|thought|keeps? (?:saying|talking|telling)|tell me|told me|recommends?|recommended|swears? by|raves? about|"
     rf"raved about|can'?t stop|is obsessed|was obsessed|told me|wants?|wanted|watched|read|saw|finds?|found|"
-    rf"dislikes?|disliked|couldn'?t stand|is into|was into|is a (?:big |huge )?fan)\b", re.I)
+    rf"dislikes?|disliked|couldn'?t stand|is into|was into|is a (?:big |huge )?fan|cried|laughed|fell asleep)\b", re.I)
+_ME_TOO = re.compile(r"\b(?:and|&) (?:i|me)\b|\bi (?:also|too)\b|\bme too\b|\bboth (?:of us )?(?:loved|liked|hated)", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|i'?d|me|my|we|we'?ve)\b", re.I)
 _QUESTION_LEAD = re.compile(
     r"^\W*(?:is|was|are|were|does|did|do|have you|has|should|would|could|can|will|what|who|how|when|which|"
     r"where|why|any idea|is it)\b", re.I)
 # "can you recommend a book like Sapiens?" is a request with a question mark, not a question about Sapiens.
 _REQUEST_CUE = re.compile(r"\b(?:recommend|suggest|find me|give me|show me|looking for|got any|do you have|"
-                          r"anything|something|any (?:good|other|more|similar)|similar|in the mood|what should i)\b", re.I)
+                          r"anything|something|any (?:good|other|more|similar)|similar|in the mood|what should i|"
+                          r"any (?:\w+ ){0,2}(?:movies?|films?|books?|novels?|recs?|recommendations?|suggestions?|"
+                          r"ideas?))\b", re.I)
 _REFERENCE = re.compile(
     r"\b(?:like|similar to|such as|in the vein of|along the lines of|same as|reminds? me of|as good as|"
     r"in the style of|vibes? of|à la|a la|the likes of|comparable to|close to|similar vibe to|"
     r"similar vibes to|more like|kind of like|sort of like|along with)\s+(?:the\s+|a\s+)?$", re.I)
-_LIKE_VERB_BEFORE = re.compile(r"\b(?:i|we|really|also|totally|do|did|always|kinda|kind of|didn'?t|don'?t|did not|"
+_LIKE_VERB_BEFORE = re.compile(r"\b(?:i|we|really|also|totally|do|did|always|didn'?t|don'?t|did not|"
                                r"do not|never|not)\s+(?:really\s+|much\s+)?like\s+"
                                r"(?:the\s+|a\s+)?$", re.I)
 _POS = re.compile(
-    r"\b(?:(?:i|we)\s+(?:really\s+|totally\s+|also\s+|do\s+)?like|lov(?:e|ed|es|ing)|lik(?:ed|e it|e that)|enjoy(?:ed|s)?|ador(?:e|ed)|great|amazing|awesome|"
+    r"\b(?:(?:i|we)\s+(?:really\s+|totally\s+|also\s+|do\s+)?(?:like|dig|dug)|mind[- ]?blowing|lov(?:e|ed|es|ing)|lik(?:ed|e it|e that)|enjoy(?:ed|s)?|ador(?:e|ed)|great|amazing|awesome|"
     r"brilliant|fantastic|excellent|masterpiece|favou?rite|fav|fave|best|beautiful|wonderful|superb|"
     r"incredible|gripping|riveting|hilarious|fun|perfect|stunning|outstanding|phenomenal|good|gem|"
     r"classic|blew me away|blew my mind|could(?:n'?t| not) put (?:it )?down|a blast|into (?:it|that)|"
     r"a (?:big |huge )?fan of)\b", re.I)
 _NEG = re.compile(
     r"\b(?:(?:didn'?t|don'?t|did not|do not|never|wasn'?t)\s+(?:really\s+|much\s+|even\s+)?(?:like|love|enjoy|care for)|"
-    r"hat(?:e|ed|es)|dislik(?:e|ed|es)|boring|bored|dull|awful|terrible|horrible|bad|worst|"
+    r"did(?:n'?t| not) do (?:anything|much|it) for me|hat(?:e|ed|es)|dislik(?:e|ed|es)|boring|bored|dull|awful|terrible|horrible|bad|worst|"
     r"overrated|disappointing|disappointed|meh|mid|trash|garbage|rubbish|slow|tedious|pretentious|"
     r"annoying|forgettable|predictable|cringe|cringy|stupid|dumb|waste of|fell asleep|gave up|"
     r"walked out|turned it off|couldn'?t (?:stand|finish|get into|get through)|"
@@ -104,7 +107,7 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 # Interest in a suggestion is not a judgement of the item ("the second one sounds good").
-_INTEREST = re.compile(r"\b(?:sounds?|looks?|seems?)\s+(?:\w+\s+)?(?:good|great|interesting|fun|cool|promising|nice|"
+_INTEREST = re.compile(r"\b(?:sounds?|looks?|seems?|could be|might be|would be|may be)\s+(?:\w+\s+)?(?:good|great|interesting|fun|cool|promising|nice|"
                        r"amazing|awesome|intriguing|perfect)\b|\bworth (?:a )?(?:try|shot|look|watching|reading)\b", re.I)
 _POINT_BACK = re.compile(r"\b(?:it|that|this)\b", re.I)
 
@@ -162,9 +165,16 @@ def mention_stance(text: str, start: int, end: int, tone: float, question_intent
     before = text[s0:start]
     opinion = _opinion(_clause(text, start, end))
     first_person = bool(_FIRST_PERSON.search(sentence))
+    if _QUESTION_LEAD.search(sentence) and not _REQUEST_CUE.search(sentence):
+        return Stance.ASKED  # "would my kids like Up?", "does Heat hold up?"
     other = _OTHER_SUBJECT.search(before) or (_OTHER_SUBJECT.search(sentence) and not first_person)
-    if other and not re.search(r"\b(?:and|&) (?:i|me)\b|\bi (?:also|too)\b|\bme too\b", sentence, re.I):
+    if other and not _ME_TOO.search(sentence):
         return Stance.OTHERS
+    bare = not re.sub(r"\W", "", text[s0:start] + text[end:s1])  # "La La Land? Hated every minute."
+    if bare and s1 < len(text):
+        nxt = text[s1 : _sentence(text, s1 + 1, s1 + 1)[1]]
+        if (o := _opinion(nxt)) and not _OTHER_SUBJECT.search(nxt):
+            return Stance.LIKED if o > 0 else Stance.DISLIKED
     is_question = (sentence.rstrip().endswith("?") or bool(_QUESTION_LEAD.search(sentence))) and not (
         _REQUEST_CUE.search(sentence))
     if (is_question or question_intent) and not (first_person and opinion and not _QUESTION_LEAD.search(sentence)):
@@ -186,7 +196,7 @@ def mention_stance(text: str, start: int, end: int, tone: float, question_intent
 def message_stance(text: str, tone: float) -> Stance:
     """The stance of a message toward what it points at with "it"/"that one"/"the second one"."""
     sentence = text
-    if _OTHER_SUBJECT.search(sentence) and not _FIRST_PERSON.search(sentence):
+    if _OTHER_SUBJECT.search(sentence) and not _ME_TOO.search(sentence):
         return Stance.OTHERS
     opinion = _opinion(sentence)
     if (sentence.rstrip().endswith("?") or _QUESTION_LEAD.search(sentence)) and not (
