@@ -64,6 +64,9 @@ class ItemTalk:
             labels = ", ".join(self._label(i) for i in targets[:3])
             return Reply(t("en", "Done — I forgot what you told me about {items}.", items=labels) if n
                          else t("en", "I had nothing stored from you about {items}.", items=labels))
+        if u.items and not stated and any(m.stance == Stance.OTHERS.value for m in u.items):
+            return Reply(t("en", "Got it — I only store your own opinions, so I haven't saved that one as yours. "
+                                 "Want picks for them? Tell me what they're in the mood for."))
         if u.items:
             note = noted(u, stated, self._label)
             return Reply(note or t("en", "Thanks — tell me what you thought of it and I'll take it into account."))

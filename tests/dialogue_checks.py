@@ -66,14 +66,14 @@ def explanation_errors(catalog: Catalog, item: Item, reason: str, liked_labels: 
             continue
         m = re.match(r"^not (.+)$", part)
         if m:
-            tags = CRITIQUE_TAGS.get(m.group(1), (m.group(1),))
-            if facts & set(tags):
-                errors.append(f"says 'not {m.group(1)}' but is tagged {sorted(facts & set(tags))}")
+            tags = {t.strip() for t in m.group(1).split(" or ")}
+            tags |= {x for t in tags for x in CRITIQUE_TAGS.get(t, ())}
+            if facts & tags:
+                errors.append(f"says '{part}' but is tagged {sorted(facts & tags)}")
             continue
-        m = re.match(r"^(?:more )?(.+?)(?:er)?, as you asked$", part)
+        m = re.match(r"^(.+), as you asked$", part)
         if m:
-            tags = CRITIQUE_TAGS.get(m.group(1), (m.group(1),))
-            if not facts & set(tags):
+            if m.group(1).lower() not in facts:
                 errors.append(f"says '{part}' without the tag")
             continue
         m = re.match(r"^like (.+ \(\d{4}\)): also (.+)$", part)

@@ -186,7 +186,7 @@ class HybridRecommender:
         # Critiques act on the list, not just the wording: "less X" removes what is tagged X, "more X"
         # puts what is tagged X first; when too few fit, the result says so.
         has_of = self._critique_masks(crits, cvecs)
-        less = [(c, h) for c, h in has_of if c.sign < 0]
+        less = [(c, h) for c, h, _ in has_of if c.sign < 0]
         for _c, h in less:
             mask = mask & ~h
         if less and int(mask.sum()) < req.k:
@@ -200,7 +200,7 @@ class HybridRecommender:
         ev.critique_has = has_of
         if penalty is not None:
             scores = scores - penalty[cand]
-        for c, h in has_of:
+        for c, h, _ in has_of:
             if c.sign > 0:
                 scores = scores + CRITIQUE_FIRST * h[cand]
                 n_fit = int(h[cand].sum())
@@ -211,13 +211,14 @@ class HybridRecommender:
         score_of = dict(zip(cand[chosen].tolist(), scores[chosen].tolist(), strict=True))
         return RecResult(self._explain(cand[chosen].tolist(), score_of, ev, hist), relaxed)
 
-    def _critique_masks(self, crits: list[Critique], cvecs: np.ndarray | None) -> list[tuple[Critique, np.ndarray]]:
-        """Each critique whose term the catalog's tags can evidence, with the items that have it."""
+    def _critique_masks(self, crits: list[Critique], cvecs: np.ndarray | None
+                        ) -> list[tuple[Critique, np.ndarray, tuple[str, ...]]]:
+        """Each critique whose term the catalog's tags can evidence, the items that have it, the tags."""
         out = []
         for j, c in enumerate(crits):
-            has = self._critique_tag(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
+            has, names = self._critique_tag_names(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
             if has is not None:
-                out.append((c, has > 0))
+                out.append((c, has > 0, names))
         return out
 
     def score(self, req: RecRequest, hist: History, crits: list[Critique], qvec: np.ndarray | None,
@@ -315,14 +316,21 @@ class HybridRecommender:
         return self._pop_cache[1]
 
     def _critique_tag(self, term: str, tvec: np.ndarray | None) -> np.ndarray | None:
-        """Items tagged with the critique word, or with the closest catalog tag ("scary" -> horror)."""
-        has = self.arrays.has_any_tag(critique_tags(self.arrays, term) or (term,))
+        has, _ = self._critique_tag_names(term, tvec)
+        return has
+
+    def _critique_tag_names(self, term: str, tvec: np.ndarray | None) -> tuple[np.ndarray | None, tuple[str, ...]]:
+        """Items tagged with the critique word's evidence, or with the closest catalog tag ("adventurous"
+        -> adventure), and the tag names used (explanations name those, never the raw word)."""
+        names = critique_tags(self.arrays, term)
+        has = self.arrays.has_any_tag(names) if names else None
         if has is None and self._tag_vecs is not None and tvec is not None:
             sims = self._tag_vecs @ tvec
             j = int(np.argmax(sims))
             if float(sims[j]) >= self.settings.critique_tag_sim:
-                has = self.arrays.has_any_tag((self._tag_names[j],))
-        return has.astype(np.float32) if has is not None else None
+                names = (self._tag_names[j],)
+                has = self.arrays.has_any_tag(names)
+        return (has.astype(np.float32), names) if has is not None else (None, ())
 
     def _embed_tags(self) -> tuple[list[str], np.ndarray | None]:
         if self.embedder is None:

@@ -43,7 +43,7 @@ class Evidence:
     user_likes: frozenset[int] = frozenset()  # items this person liked themself (not the channel's)
     seeds: tuple[int, ...] = ()  # "something like X" anchors of this request
     # Critiques the catalog can evidence, with the items carrying the tag (set by the ranker).
-    critique_has: list[tuple[Critique, np.ndarray]] = field(default_factory=list)
+    critique_has: list[tuple[Critique, np.ndarray, tuple[str, ...]]] = field(default_factory=list)
 
 
 def domain_noun(item: Item) -> str:
@@ -73,14 +73,19 @@ def _shared(catalog: Catalog, i: int, j: int) -> list[str]:
     return [t for t in (*a.genres, *a.tags) if t in theirs and t not in _QUIET_TAGS][:3]
 
 
-def _critique_facts(i: int, ev: Evidence) -> list[str]:
+def _critique_facts(catalog: Catalog, i: int, ev: Evidence) -> list[str]:
+    """Critiques in the catalog's own words: "not violent or gory" (it has neither tag), "dark, as you
+    asked" (it has the tag)."""
     out = []
-    for c, has in ev.critique_has[:2]:
+    item = {t.lower() for t in (*catalog.items[i].genres, *catalog.items[i].tags)}
+    for c, has, names in ev.critique_has[:2]:
         if c.sign < 0 and not has[i]:
-            out.append(f"not {c.term}")
+            out.append("not " + " or ".join(names[:2]))
         elif c.sign > 0 and has[i]:
-            out.append(f"{c.text}, as you asked")
+            tag = next((n for n in names if n.lower() in item), names[0])
+            out.append(f"{tag}, as you asked")
     return out
+
 
 
 def explain(catalog: Catalog, i: int, ev: Evidence, item_sims: np.ndarray | None,
@@ -92,7 +97,7 @@ def explain(catalog: Catalog, i: int, ev: Evidence, item_sims: np.ndarray | None
     own stored likes is named.
     """
     parts = [_portrait(catalog, i, ev)]
-    parts += _critique_facts(i, ev)
+    parts += _critique_facts(catalog, i, ev)
     seeds = [j for j in ev.seeds if j != i]
     for j in seeds[:1]:
         shared = _shared(catalog, i, j)
