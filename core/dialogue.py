@@ -26,7 +26,7 @@ from core.feedback import FeedbackService
 from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
 from core.i18n import t
 from core.item_talk import ItemTalk
-from core.nlu.stance import Stance
+from core.nlu.stance import STORED, Stance
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
 from core.ratelimit import Limiter, RateLimiter
@@ -34,7 +34,7 @@ from core.recommend.catalog import Catalog
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
 from core.state import ConvState, load_conversation, save_conversation
-from core.statements import evidence_text, noted
+from core.statements import evidence_text, noted, store_stances
 from core.store.store import Store
 
 log = logging.getLogger("recbot.dialogue")
@@ -244,6 +244,13 @@ class DialogueCore(ItemTalk):
         named = [m.item_id for m in u.items if m.stance in anchors and m.item_id not in state.last_items]
         unwanted = [m.item_id for m in u.items if m.stance not in anchors]  # disliked, seen, asked: not a pick
         state.rejected = (state.rejected + [i for i in unwanted if i not in state.rejected])[-200:]
+        if refs and not (u.reject_refs or u.refs_all or u.ref_pronoun) and u.ref_stance in STORED:
+            # "I didn't like the first one, something else": the verdict on a numbered pick is stated.
+            await store_stances(self.store, ev.tenant, ev.user, ev.key.as_str(), text,
+                                [(i, Stance(u.ref_stance), u.sentiment) for i in refs])
+            if u.ref_stance != Stance.LIKED.value:
+                state.rejected = (state.rejected + refs)[-200:]
+                refs = []
         if intent == Intent.REFINE and named and not refs:
             intent = Intent.RECOMMEND  # "something like Alien but less gory": a new request anchored on Alien
         if intent == Intent.RECOMMEND and not refs:

@@ -15,6 +15,7 @@ Turn expectations (all optional):
 Stored (checked on the export after the last turn; values by item id):
   likes / dislikes / seen: [ids] that must be stored with that sign (seen: value 0, kind "seen")
   no_pref: [ids] with no stated row at all;  only: true -> no other liked item is stored
+  n_likes / n_dislikes / n_seen: how many items (unknown ids: "the second one") end up so stored
 Every list line must read "N. Title (Year) — reason" and is checked by `explanation_errors`.
 """
 
@@ -196,6 +197,11 @@ def check_stored(expect: dict[str, Any], export: dict[str, Any]) -> list[str]:
     for iid in expect.get("no_pref", []):
         if iid in totals:
             errors.append(f"{iid} stored ({totals[iid]}) though never stated")
+    for key, test in (("n_likes", lambda v: v > 0), ("n_dislikes", lambda v: v < 0)):
+        if key in expect and sum(test(v) for v in totals.values()) != expect[key]:
+            errors.append(f"{key}: expected {expect[key]}, stored {totals}")
+    if "n_seen" in expect and sum("seen" in k for k in kinds.values()) != expect["n_seen"]:
+        errors.append(f"n_seen: expected {expect['n_seen']}, stored {kinds}")
     if expect.get("only"):
         allowed = set(expect.get("likes", []))
         extra = [i for i, v in totals.items() if v > 0 and i not in allowed]

@@ -101,7 +101,7 @@ DOMAIN_WORDS: dict[str, str] = {
     "book": "book", "books": "book", "novel": "book", "novels": "book", "read": "book",
     "reading": "book", "reads": "book", "author": "book", "authors": "book", "paperback": "book",
     "paperbacks": "book", "audiobook": "book", "audiobooks": "book", "ebook": "book", "novella": "book",
-    "written": "book", "wrote": "book", "page turner": "book", "pageturner": "book",
+    "written": "book", "wrote": "book", "published": "book", "publication": "book", "page turner": "book", "pageturner": "book",
 }
 # Domain-neutral words that look like a domain noun but are not ("read the reviews" is rare in
 # practice; "watched"/"read" as past tense feedback still implies the domain of the item).

@@ -136,7 +136,7 @@ def years(text: str, now_year: int, skip: list[tuple[int, int]]) -> YearRange:
 
 _NOT_DOMAIN = re.compile(r"\bbook(?:ing)? (?:me |us )?(?:a |an |the )?(?:flight|table|room|hotel|ticket|appointment|"
                          r"trip|cab|taxi|car|seat)", re.I)
-_VERB_DOMAIN = frozenset({"watch", "watching", "watched", "read", "reading", "reads", "written", "wrote",
+_VERB_DOMAIN = frozenset({"watch", "watching", "watched", "read", "reading", "reads", "written", "wrote", "published",
                           "directed", "director", "author", "authors"})
 
 
