@@ -46,6 +46,8 @@ _prose_sink: ContextVar[ProseSink | None] = ContextVar("recbot_prose_sink", defa
 # Recommendation ids only need to be unique, not secret (every lookup is tenant-scoped); one urandom
 # seed instead of a urandom call per id, which was measurably slow on small VMs.
 _ids = random.Random(os.urandom(16))
+# The line saying what the current message stored ("Noted: you liked X."), put before the list's intro.
+_note: ContextVar[str] = ContextVar("recbot_stored_note", default="")
 
 
 class DigestCommands(Protocol):
@@ -185,8 +187,8 @@ class DialogueCore(ItemTalk):
         if u.language != "en" and not self.settings.multilingual:
             return [Reply(texts.NON_ENGLISH)]
         intent = u.intent
-        asks = bool(u.genres or u.not_genres or u.creators or u.not_creators or u.year_min or u.year_max
-                    or u.critiques)
+        # Critiques in feedback describe the item ("Joker was too bleak for me"); they ask for nothing.
+        asks = bool(u.genres or u.not_genres or u.creators or u.not_creators or u.year_min or u.year_max)
         if intent in (Intent.UNKNOWN, Intent.GREET) and (u.has_constraints() or u.items):
             intent = Intent.RECOMMEND  # "80s comedies?" carries a request even without a verb
         elif intent == Intent.FEEDBACK and asks:
@@ -221,11 +223,12 @@ class DialogueCore(ItemTalk):
         if intent == Intent.FEEDBACK:
             return [await self._feedback_words(ev, state, u, refs, stated, text)]
         if intent in (Intent.RECOMMEND, Intent.REFINE, Intent.MORE):
-            replies = await self._request(ev, state, u, refs, intent, text)
-            note = noted(u, stated, self._label)
-            if note and replies:
-                replies[0] = replace(replies[0], text=note + "\n" + replies[0].text)
-            return replies
+            # What this message stored leads the reply (and, in the terminal, the streamed intro).
+            token = _note.set(noted(u, stated, self._label))
+            try:
+                return await self._request(ev, state, u, refs, intent, text)
+            finally:
+                _note.reset(token)
         await self._save(ev, state)
         return [Reply(texts.UNKNOWN)]
 
@@ -237,9 +240,13 @@ class DialogueCore(ItemTalk):
             if not state.last_items:
                 return [Reply(t("en", texts.CLARIFY))]
             state.rejected = (state.rejected + state.last_items)[-200:]
-            state.critiques, state.seeds, state.genres, state.genre_groups = [], [], [], []
-            replies = await self._recommend(ev, state, text, kind="diversify")
-            return replies + [Reply(t("en", texts.CLARIFY))]
+            state.critiques, state.seeds, state.genres, state.genre_groups, state.query = [], [], [], [], []
+            # One reply: the question leads, the new direction follows (one `recbot>` block per message).
+            token = _note.set(t("en", texts.CLARIFY))
+            try:
+                return await self._recommend(ev, state, text, kind="diversify")
+            finally:
+                _note.reset(token)
         anchors = {Stance.REFERENCE.value, Stance.OTHERS.value, Stance.LIKED.value, Stance.NEUTRAL.value}
         named = [m.item_id for m in u.items if m.stance in anchors and m.item_id not in state.last_items]
         unwanted = [m.item_id for m in u.items if m.stance not in anchors]  # disliked, seen, asked: not a pick
@@ -285,9 +292,10 @@ class DialogueCore(ItemTalk):
         views = [self._view(s.item_id, s.reason) for s in result.items if self.catalog.get(s.item_id)]
         if not views:
             await self._save(ev, state)
+            lead = _note.get() + " " if _note.get() else ""
             if result.relaxed:  # e.g. nothing "less gory" fits: say so rather than show what doesn't
-                return [Reply(defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ".")]
-            return [Reply(texts.NOTHING_LEFT)]
+                return [Reply(lead + defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ".")]
+            return [Reply(lead + texts.NOTHING_LEFT)]
         rec_id = f"{_ids.getrandbits(64):016x}"
         await self.store.recs.add(ev.tenant, rec_id, key, ev.user, [v.item_id for v in views], kind=kind)
         state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: v.reason for v in views})
@@ -299,6 +307,8 @@ class DialogueCore(ItemTalk):
         intro = texts.intro(about, kind)
         if result.relaxed:
             intro = defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ":"
+        if _note.get():
+            intro = _note.get() + " " + intro
         prose = await self._write("recommend", text, views, intro, key)
         return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]
 
