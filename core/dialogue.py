@@ -263,7 +263,9 @@ class DialogueCore(ItemTalk):
         if intent == Intent.RECOMMEND and not refs:
             # A fresh request that says what it wants starts a new topic; a bare "recommend something"
             # keeps the constraints gathered so far. Refinements (REFINE/MORE) always accumulate.
-            new_topic = bool(named or u.genres or u.creators or u.domain or u.year_min or u.year_max)
+            # An era alone after a list ("something more modern", "from the 90s?") narrows that request.
+            new_topic = bool(named or u.genres or u.creators or u.domain or (
+                (u.year_min or u.year_max) and not state.last_items))
             state.absorb(u, new_topic=new_topic)
             state.seeds = named
         else:

@@ -91,6 +91,11 @@ class ConvState:
         terms = {c[1:] for c in u.critiques if c[:1] in "+-"}
         kept = [c for c in self.critiques if c[1:] not in terms]
         self.critiques = _merge(kept, u.critiques)[-6:]
+        # "less dark" after asking for dark thrillers: the wish for dark is withdrawn, not contradicted.
+        less = {c[1:] for c in u.critiques if c.startswith("-")}
+        if less:
+            self.genres = [g for g in self.genres if g not in less]
+            self.genre_groups = [g for g in self.genre_groups if not less & set(g)]
         if u.query_text:
             self.query = (self.query + [u.query_text[:300]])[-4:]
 
