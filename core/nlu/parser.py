@@ -24,7 +24,7 @@ from core.nlu.normalize import Token, clean, detect_language, tokenize
 from core.nlu.sentiment import SentimentScorer
 from core.nlu.slots import Refs, critiques, domain, negated_spans, refs, soft_negation, years
 from core.nlu.stance import RETRACT, Stance, mention_stance, message_stance
-from core.nlu.titles import CreatorIndex, Match, TitleIndex
+from core.nlu.titles import CreatorIndex, Match, TitleIndex, genre_word_titles
 from core.nlu.types import Intent, ItemMention, NluContext, Understanding
 from core.recommend.catalog import Catalog
 
@@ -108,7 +108,7 @@ class RuleParser:
         text = clean(raw)
         language = detect_language(text)
         tokens = tokenize(text)
-        titles, resembles = self._genre_word_titles(text, tokens, self.titles.find(text, tokens))
+        titles, resembles = genre_word_titles(text, tokens, self.titles.find(text, tokens), self.genres.single_words)
         creators = self.creators.find(text, tokens)
         titles, creators = _resolve_overlaps(titles, creators, tokens)
         t_spans = [(tokens[m.start].start, tokens[m.end - 1].end) for m in titles]
@@ -139,24 +139,6 @@ class RuleParser:
             and (language == "en" or self.multilingual) and not rules.OFF_TOPIC.search(text)
         )
         return d
-
-    def _genre_word_titles(self, text: str, tokens: list[Token], found: list[Match]) -> tuple[list[Match], list[str]]:
-        """Drop titles that are only genre words in lower case: "a movie about aliens" asks for the
-        aliens tag, not for Aliens (1986). A capital or quotes keep them ("I loved Aliens")."""
-        keep: list[Match] = []
-        dropped: list[str] = []
-        for m in found:
-            words = [t.low for t in tokens[m.start : m.end] if t.low not in {"the", "a", "an"}]
-            genre_like = bool(words) and all(w in self.genres.single_words or w.rstrip("s") in self.genres.single_words
-                                             or w + "s" in self.genres.single_words for w in words)
-            first = tokens[m.start]
-            marked = text[max(0, first.start - 1) : first.start] in {'"', "'", "*", "_"} or any(
-                t.text[:1].isupper() for t in tokens[m.start : m.end] if t.low not in {"the", "a", "an"})
-            if genre_like and not marked:
-                dropped.append(m.item_ids[0])
-                continue
-            keep.append(m)
-        return keep, dropped
 
     # ----- stage 2: one embedding call for the batch -----
 

@@ -33,7 +33,7 @@ import numpy as np
 from core.embedding import Embedder
 from core.recommend.catalog import Catalog
 from core.recommend.cf import CFModel, InteractionLog
-from core.recommend.critiques import Critique, parse_critiques
+from core.recommend.critiques import Critique, parse_critiques, put_more_first, remove_less
 from core.recommend.explain import Evidence, explain
 from core.recommend.filters import (
     CatalogArrays,
@@ -56,9 +56,6 @@ from core.recommend.text_index import QueryBatcher, TextIndex
 from core.recommend.types import RecRequest, RecResult, Scored
 
 log = logging.getLogger(__name__)
-
-
-CRITIQUE_FIRST = 100.0  # "darker": items tagged dark outrank every item that is not, whatever the blend
 
 
 def scale_centered(v: np.ndarray, k: int = 10) -> np.ndarray:
@@ -183,30 +180,19 @@ class HybridRecommender:
         penalty: np.ndarray | None = None
         if not mask.any():
             mask, relaxed, penalty = self._relax(req, fresh, hist)
-        # Critiques act on the list, not just the wording: "less X" removes what is tagged X, "more X"
-        # puts what is tagged X first; when too few fit, the result says so.
+        # Critiques act on the list, not just the wording (critiques.py): "less X" removes, "more X" leads.
         has_of = self._critique_masks(crits, cvecs)
-        less = [(c, h) for c, h, _ in has_of if c.sign < 0]
-        for _c, h in less:
-            mask = mask & ~h
-        if less and int(mask.sum()) < req.k:
-            words = " and ".join(c.text for c, _ in less)
-            if not mask.any():
-                return RecResult((), relaxed=f"I have nothing {words} that also fits the rest of your request; "
-                                             "try dropping a constraint")
-            relaxed = f"only {int(mask.sum())} of my picks are {words} and fit the rest of your request"
+        mask, note = remove_less(mask, has_of, req.k)
+        if not mask.any():
+            return RecResult((), relaxed=note)
+        relaxed = note or relaxed
         cand = np.flatnonzero(mask)
         scores, ev, qsim = self.score(req, hist, crits, qvec, cvecs, now, cand)
         ev.critique_has = has_of
         if penalty is not None:
             scores = scores - penalty[cand]
-        for c, h, _ in has_of:
-            if c.sign > 0:
-                scores = scores + CRITIQUE_FIRST * h[cand]
-                n_fit = int(h[cand].sum())
-                if n_fit < req.k:
-                    relaxed = (f"only {n_fit} of the picks that fit are {c.text}; they come first" if n_fit
-                               else f"none of the picks that fit is {c.text}; here are the closest")
+        scores, note = put_more_first(scores, cand, has_of, req.k)
+        relaxed = note or relaxed
         chosen = self._select(cand, scores, req.k, req.diversify)
         score_of = dict(zip(cand[chosen].tolist(), scores[chosen].tolist(), strict=True))
         return RecResult(self._explain(cand[chosen].tolist(), score_of, ev, hist), relaxed)
@@ -261,7 +247,7 @@ class HybridRecommender:
                         qsim[cand] = sims[:, j]
             self._penalise_neighbours(total, cand, hist)
         for j, c in enumerate(crits):
-            has = self._critique_tag(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
+            has, _ = self._critique_tag_names(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
             if has is not None:
                 total += c.sign * s.w_critique_tag * has[cand]
         if s.w_genre:
@@ -314,10 +300,6 @@ class HybridRecommender:
                 pop = pop + self.settings.w_pop_interactions * np.log1p(self.cf.pop)
             self._pop_cache = (key, scale_centered(pop).astype(np.float32))
         return self._pop_cache[1]
-
-    def _critique_tag(self, term: str, tvec: np.ndarray | None) -> np.ndarray | None:
-        has, _ = self._critique_tag_names(term, tvec)
-        return has
 
     def _critique_tag_names(self, term: str, tvec: np.ndarray | None) -> tuple[np.ndarray | None, tuple[str, ...]]:
         """Items tagged with the critique word's evidence, or with the closest catalog tag ("adventurous"
