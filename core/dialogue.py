@@ -31,6 +31,7 @@ from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
 from core.ratelimit import Limiter, RateLimiter
 from core.recommend.catalog import Catalog
+from core.recommend.explain import domain_noun
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, compose, defuse
 from core.state import ConvState, load_conversation, save_conversation
@@ -376,7 +377,9 @@ class DialogueCore(ItemTalk):
 
     def _known_reason(self, item_id: str) -> str:
         it = self.catalog.get(item_id)
-        return f"a {', '.join(it.genres[:2]) or it.domain} pick" if it else "a pick from the catalog"
+        if it is None:
+            return "a pick from the catalog"
+        return f"a {', '.join(it.genres[:2]) + ' ' if it.genres else ''}{domain_noun(it)}"  # facts only, domain said
 
     def _label(self, item_id: str) -> str:
         it = self.catalog.get(item_id)

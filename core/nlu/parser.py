@@ -210,10 +210,13 @@ class RuleParser:
         items: dict[str, ItemMention] = {}
         asking = intent in (Intent.ABOUT, Intent.WHY)
         retract = bool(RETRACT.search(d.text))
-        for m, s in zip(d.titles, d.item_sent, strict=True):
-            start, end = d.tokens[m.start].start, d.tokens[m.end - 1].end
+        spans = [(d.tokens[m.start].start, d.tokens[m.end - 1].end) for m in d.titles]
+        for k, (m, s) in enumerate(zip(d.titles, d.item_sent, strict=True)):
+            start, end = spans[k]
+            bounds = (max([e for _, e in spans if e <= start], default=0),
+                      min([b for b, _ in spans if b >= end], default=len(d.text)))
             stance = (Stance.RETRACTED if retract else
-                      mention_stance(d.text, start, end, s, asking, _inside(start, d.negated)))
+                      mention_stance(d.text, start, end, s, asking, _inside(start, d.negated), bounds))
             # The tone follows the stance: an opinion VADER missed ("found it boring") gets its sign,
             # and a question or someone else's opinion carries none of the speaker's.
             if stance == Stance.LIKED and s < 0.05:

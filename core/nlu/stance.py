@@ -75,7 +75,7 @@ _POS = re.compile(
     r"a (?:big |huge )?fan of)\b", re.I)
 _NEG = re.compile(
     r"\b(?:(?:didn'?t|don'?t|did not|do not|never|wasn'?t)\s+(?:really\s+|much\s+|even\s+)?(?:like|love|enjoy|care for)|"
-    r"did(?:n'?t| not) do (?:anything|much|it) for me|hat(?:e|ed|es)|dislik(?:e|ed|es)|boring|bored|dull|awful|terrible|horrible|bad|worst|"
+    r"did(?:n'?t| not) do (?:anything|much|it) for me|left me cold|confusing|hat(?:e|ed|es)|dislik(?:e|ed|es)|boring|bored|dull|awful|terrible|horrible|bad|worst|"
     r"overrated|disappointing|disappointed|meh|mid|trash|garbage|rubbish|slow|tedious|pretentious|"
     r"annoying|forgettable|predictable|cringe|cringy|stupid|dumb|waste of|fell asleep|gave up|"
     r"walked out|turned it off|couldn'?t (?:stand|finish|get into|get through)|"
@@ -109,7 +109,7 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
 # Interest in a suggestion is not a judgement of the item ("the second one sounds good").
 _INTEREST = re.compile(r"\b(?:sounds?|looks?|seems?|could be|might be|would be|may be)\s+(?:\w+\s+)?(?:good|great|interesting|fun|cool|promising|nice|"
                        r"amazing|awesome|intriguing|perfect)\b|\bworth (?:a )?(?:try|shot|look|watching|reading)\b", re.I)
-_POINT_BACK = re.compile(r"\b(?:it|that|this)\b", re.I)
+_POINT_BACK = re.compile(r"\b(?:it|that|this|both|them|film|movie|book|novel|story|one)\b", re.I)
 
 
 def _opinion(clause: str) -> int:
@@ -129,23 +129,29 @@ def _opinion(clause: str) -> int:
 _CLAUSE_CUT = re.compile(r"[.!?;,\n]|\b(?:but|however|though|although|whereas|while|yet|except)\b", re.I)
 
 
-def _clause(text: str, start: int, end: int) -> str:
-    """The clause around a mention: cut at punctuation and contrast words, the mention blanked."""
+def _clause(text: str, start: int, end: int, lo: int = 0, hi: int | None = None) -> str:
+    """The clause around a mention: cut at punctuation, contrast words and the neighbouring mentions
+    (lo, hi), the mention blanked."""
+    hi = len(text) if hi is None else hi
     cuts = [0] + [m.end() for m in _CLAUSE_CUT.finditer(text)] + [len(text)]
-    c0 = max(c for c in cuts if c <= start)
+    c0 = max(lo, max(c for c in cuts if c <= start))
     after = [m.start() for m in _CLAUSE_CUT.finditer(text, end)]
-    c1 = after[0] if after else len(text)
+    c1 = min(hi, after[0] if after else len(text))
     return text[c0:start] + " " + text[end:c1]
 
 
-def _pointing_back(text: str, end: int) -> int:
+def _pointing_back(text: str, end: int, hi: int) -> int:
     """The opinion of a following clause that points back at the mention: "I watched Heat. It was
     fantastic", "seen Heat, loved it". Stops at the next capitalized word (likely another title)."""
-    rest = text[end : end + 90]
+    rest = text[end : min(end + 90, hi)]  # never past the next mention
     for k, piece in enumerate(_CLAUSE_CUT.split(rest)[:3]):
         if k and re.search(r"\b[A-Z][a-z]+\b", piece.strip()[1:]):
             break
-        if k and _POINT_BACK.search(piece):
+        if _REQUEST_CUE.search(piece):
+            break  # "I watched Heat, recommend something great": the praise is for what is asked
+        # A pronoun or a word for the item ("loved both", "beautiful film"), or a short verdict right
+        # after a contrast ("disturbing but brilliant").
+        if k and (_POINT_BACK.search(piece) or len(piece.split()) <= 3):
             o = _opinion(piece)
             if o:
                 return o
@@ -153,17 +159,23 @@ def _pointing_back(text: str, end: int) -> int:
 
 
 def mention_stance(text: str, start: int, end: int, tone: float, question_intent: bool = False,
-                   negated: bool = False) -> Stance:
+                   negated: bool = False, bounds: tuple[int, int] = (0, 10**9)) -> Stance:
     """The stance of the speaker toward the mention at text[start:end].
 
     tone: the clause sentiment the scorer gave this mention (-1..1, it borrows across "and");
     question_intent: the whole message was read as a question about items (ABOUT/WHY); negated: the
-    mention sits in a negation scope ("anything but Heat").
+    mention sits in a negation scope ("anything but Heat"); bounds: where the previous mention ends and
+    the next begins ("Tenet was confusing and Dunkirk was brilliant": each clause stops at the other).
     """
     s0, s1 = _sentence(text, start, end)
     sentence = text[s0:s1]
     before = text[s0:start]
-    opinion = _opinion(_clause(text, start, end))
+    # Words between the previous mention and this one belong to the previous one ("Tenet was
+    # confusing and Dunkirk..."), except after the last "and"/","/"or" that joins them.
+    gap = text[bounds[0] : start]
+    joins = [m.end() for m in re.finditer(r",|\b(?:and|or|&)\b", gap)]
+    lo = bounds[0] + joins[-1] if bounds[0] and joins else bounds[0]
+    opinion = _opinion(_clause(text, start, end, lo, bounds[1]))
     first_person = bool(_FIRST_PERSON.search(sentence))
     if _QUESTION_LEAD.search(sentence) and not _REQUEST_CUE.search(sentence):
         return Stance.ASKED  # "would my kids like Up?", "does Heat hold up?"
@@ -181,7 +193,7 @@ def mention_stance(text: str, start: int, end: int, tone: float, question_intent
         return Stance.ASKED
     if _REFERENCE.search(before[-40:]) and not _LIKE_VERB_BEFORE.search(before[-40:]):
         return Stance.REFERENCE  # "something like Alien" anchors a request; it judges nothing
-    opinion = opinion or _pointing_back(text, end)
+    opinion = opinion or _pointing_back(text, end, bounds[1])
     if opinion:
         return Stance.LIKED if opinion > 0 else Stance.DISLIKED
     if _SEEN.search(sentence) and not _NOT_SEEN.search(sentence):
