@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from core.nlu.stance import mention_stance, message_stance
 from core.nlu.types import Intent, ItemMention, NluContext, Understanding
 from core.recommend.catalog import Catalog
 
@@ -62,7 +63,9 @@ class SimpleParser:
             year_min = int(f"{century}{m.group(2)}0")
             year_max = year_min + 9
         domain = next((_DOMAINS[w] for w in words if w in _DOMAINS), None)
-        items = tuple(ItemMention(iid, t, 100.0) for t, iid in self.titles.items() if t in low)
+        # Stance from the opinion lexicon alone (no VADER here): what the speaker says of each item.
+        items = tuple(ItemMention(iid, t, 100.0, 0.0, mention_stance(text, low.find(t), low.find(t) + len(t), 0.0).value)
+                      for t, iid in self.titles.items() if t in low)
         refs = tuple(_ORDINALS[w] for w in words if w in _ORDINALS)
         refs_all = bool(re.search(r"\b(those|them|these)\b", low))
         reject = bool(re.search(r"\bnot (that|those|this|these)\b", low))
@@ -73,6 +76,7 @@ class SimpleParser:
         return Understanding(
             intent=intent, items=items, genres=genres, not_genres=not_genres, year_min=year_min,
             year_max=year_max, domain=domain, refs=refs, refs_all=refs_all, reject_refs=reject,
+            ref_stance=message_stance(text, 0.0).value,
             frustrated=bool(re.search(r"\b(all bad|none of (these|them)|useless|terrible)\b", low)),
             query_text=text,
         )
