@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import random
+import re
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -47,6 +48,7 @@ _prose_sink: ContextVar[ProseSink | None] = ContextVar("recbot_prose_sink", defa
 # Recommendation ids only need to be unique, not secret (every lookup is tenant-scoped); one urandom
 # seed instead of a urandom call per id, which was measurably slow on small VMs.
 _ids = random.Random(os.urandom(16))
+_SIMILAR = re.compile(r"\b(?:similar|like (?:it|that|this)|more like|same (?:vibe|kind|style))\b", re.I)
 # The line saying what the current message stored ("Noted: you liked X."), put before the list's intro.
 _note: ContextVar[str] = ContextVar("recbot_stored_note", default="")
 
@@ -222,7 +224,9 @@ class DialogueCore(ItemTalk):
         if intent in (Intent.WHY, Intent.ABOUT):
             return [await self._explain(ev, state, u, refs, intent)]
         if intent == Intent.FEEDBACK:
-            return [await self._feedback_words(ev, state, u, refs, stated, text)]
+            reply = await self._feedback_words(ev, state, u, refs, stated, text)
+            await self._save(ev, state)  # the item now in focus, the ones now excluded
+            return [reply]
         if intent in (Intent.RECOMMEND, Intent.REFINE, Intent.MORE):
             # What this message stored leads the reply (and, in the terminal, the streamed intro).
             token = _note.set(noted(u, stated, self._label))
@@ -242,6 +246,7 @@ class DialogueCore(ItemTalk):
                 return [Reply(t("en", texts.CLARIFY))]
             state.rejected = (state.rejected + state.last_items)[-200:]
             state.critiques, state.seeds, state.genres, state.genre_groups, state.query = [], [], [], [], []
+            state.absorb(u, new_topic=False)  # "none of these, something funnier": the new wish stays
             # One reply: the question leads, the new direction follows (one `recbot>` block per message).
             token = _note.set(t("en", texts.CLARIFY))
             try:
@@ -250,6 +255,8 @@ class DialogueCore(ItemTalk):
                 _note.reset(token)
         anchors = {Stance.REFERENCE.value, Stance.OTHERS.value, Stance.LIKED.value, Stance.NEUTRAL.value}
         named = [m.item_id for m in u.items if m.stance in anchors and m.item_id not in state.last_items]
+        if not named and not refs and state.focus and _SIMILAR.search(text):
+            named = [state.focus]  # "tell me about Heat" ... "recommend something similar"
         unwanted = [m.item_id for m in u.items if m.stance not in anchors]  # disliked, seen, asked: not a pick
         state.rejected = (state.rejected + [i for i in unwanted if i not in state.rejected])[-200:]
         if refs and not (u.reject_refs or u.refs_all or u.ref_pronoun) and u.ref_stance in STORED:

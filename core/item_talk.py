@@ -91,6 +91,8 @@ class ItemTalk:
         done = await store_stances(self.store, ev.tenant, ev.user, ev.key.as_str(), text, pairs)
         gone = [s.item_id for s in done if s.stance != Stance.LIKED and s.item_id not in state.rejected]
         state.rejected = (state.rejected + gone)[-200:]
+        if u.items:
+            state.focus = u.items[-1].item_id  # the item now under discussion ("something similar", "it")
         return done
 
     def _resolve_refs(self, state: ConvState, u: Understanding, intent: Intent) -> list[str]:
