@@ -3,6 +3,7 @@ per-message cost of parsing, batched vs one call per message, on a fixed number 
 
     python benchmarks/nlu.py            # full run (both sets, lexical and full parser, timings)
     python benchmarks/nlu.py --quick    # labelled set only, fewer timing messages
+    python benchmarks/nlu.py --stance   # stance sets, embedding-classifier ablations, p95 on one core
 
 Prints Markdown (the tables in docs/bench_nlu.md come from here).
 """
@@ -21,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from core.nlu.evaluation import Report, context_of, load_labelled, score  # noqa: E402
+from core.nlu.evaluation import Report, StanceReport, context_of, evaluate_stance, load_labelled, score  # noqa: E402
 from core.nlu.parser import RuleParser, build_parser  # noqa: E402
 from core.nlu.types import Intent  # noqa: E402
 from core.recommend.catalog import bundled_catalog  # noqa: E402
@@ -67,12 +68,83 @@ def timing(parser: RuleParser, rows: list[dict[str, object]], repeats: int, prew
     return statistics.median(batched), statistics.median(single)
 
 
+def stance_md(title: str, rep: StanceReport) -> str:
+    lines = [f"### {title}", "", f"`{rep.summary()}`", "", "| stance | P | R | F1 | n |", "|---|---|---|---|---|"]
+    for name, c in sorted(rep.per_class.items()):
+        lines.append(f"| {name} | {c.precision:.3f} | {c.recall:.3f} | {c.f1:.3f} | {c.tp + c.fn} |")
+    if rep.errors:
+        lines += ["", "Errors: " + "; ".join(f"\"{t}\" {g}->{p}" for t, g, p in rep.errors[:10])]
+    return "\n".join(lines)
+
+
+def p95_single_core(parser: RuleParser, rows: list[dict[str, object]]) -> dict[str, tuple[float, float]]:
+    """p50/p95 ms of parse() per message, one message at a time (the dialogue's call), on one torch
+    thread: wall clock and this thread's CPU time (the CPU figure does not grow when other processes
+    share the cores), for a first pass with an empty phrase cache and a second, warm pass."""
+    import torch
+
+    torch.set_num_threads(1)
+    texts, ctxs = [str(r["text"]) for r in rows], [context_of(r) for r in rows]
+    out: dict[str, tuple[float, float]] = {}
+    for label in ("cold", "warm"):
+        wall: list[float] = []
+        cpu: list[float] = []
+        for x, c in zip(texts, ctxs, strict=True):
+            t, tc = time.perf_counter(), time.thread_time()
+            parser.parse(x, c)
+            cpu.append((time.thread_time() - tc) * 1000)
+            wall.append((time.perf_counter() - t) * 1000)
+        for name, ms in ((f"{label} wall", wall), (f"{label} cpu", cpu)):
+            ms.sort()
+            out[name] = (ms[len(ms) // 2], ms[int(len(ms) * 0.95)])
+    return out
+
+
+def stance_main() -> None:
+    """Stance per mention: rules (default) vs a classifier over embeddings; p95 cost on one core."""
+    from benchmarks.nlu_classifier import intent_classifier, stance_classifier
+    from core.embedding import SentenceEmbedder
+
+    data = ROOT / "tests" / "data"
+    catalog = bundled_catalog()
+    dev, held = load_labelled(data / "nlu_stance.jsonl"), load_labelled(data / "nlu_stance_heldout.jsonl")
+    emb = SentenceEmbedder()
+    lexical = build_parser(catalog, None, now_year=NOW)
+    full = build_parser(catalog, emb, now_year=NOW)
+    print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared)\n")
+    for name, rows in (("development (nlu_stance.jsonl)", dev), ("held-out (nlu_stance_heldout.jsonl)", held)):
+        print(stance_md(f"rules, full parser -- {name}", evaluate_stance(full, rows)) + "\n")
+    ml, rule = stance_classifier(emb.encode, full, dev, held)
+    print(stance_md("ablation: logistic regression on MiniLM embeddings, trained on development, "
+                    "tested on held-out", ml) + "\n")
+    print(f"(rules on the same held-out examples: `{rule.summary()}`)\n")
+    train, test = load_labelled(data / "nlu_labelled.jsonl"), load_labelled(data / "nlu_heldout.jsonl")
+    acc, _ = intent_classifier(emb.encode, train, test)
+    rules_acc = score(test, full.parse_batch([str(r["text"]) for r in test], [context_of(r) for r in test]))
+    print(f"### ablation: intent\n\nheld-out intent accuracy: rules (default) {rules_acc.intent_accuracy:.3f}; "
+          f"logistic regression on MiniLM embeddings trained on the labelled set {acc:.3f}\n")
+    rows = load_labelled(data / "nlu_labelled.jsonl") + test + dev + held
+    print(f"## Cost of understanding one message, one core ({len(rows)} messages)\n")
+    print("| parser | pass | wall p50 ms | wall p95 ms | CPU p50 ms | CPU p95 ms |\n|---|---|---|---|---|---|")
+    for name, p in (("lexical (no embedder)", lexical), ("full, default config (phrase cache on)",
+                                                        build_parser(catalog, emb, now_year=NOW))):
+        res = p95_single_core(p, rows)
+        for label in ("cold", "warm"):
+            (w50, w95), (c50, c95) = res[f"{label} wall"], res[f"{label} cpu"]
+            print(f"| {name} | {label} | {w50:.1f} | {w95:.1f} | {c50:.1f} | {c95:.1f} |")
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="labelled set only; 60 timing messages, 1 repeat")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2 cores)")
     ap.add_argument("--no-embed", action="store_true", help="lexical parser only (no model load)")
+    ap.add_argument("--stance", action="store_true", help="stance sets, classifier ablations, one-core p95")
     args = ap.parse_args()
+    if args.stance:
+        stance_main()
+        return
 
     import torch
 

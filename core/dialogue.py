@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import random
+import re
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -22,20 +23,24 @@ from typing import Protocol
 
 from core import texts
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ItemView, Message, Reaction, Reply
-from core.feedback import FeedbackService, with_stance
+from core.feedback import FeedbackService
 from core.generation.assist import ModelAssist
 from core.generation.base import Generator
 from core.generation.understanding_map import CatalogTerms, apply_reading
 from core.i18n import DEFAULT_LANGUAGE, t
+from core.item_talk import ItemTalk
+from core.nlu.stance import STORED, Stance
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
 from core.ratelimit import Limiter, RateLimiter
 from core.recommend.catalog import Catalog
+from core.recommend.explain import domain_noun
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, clean_name, compose, defuse
 from core.reply_text import RequestView, seed_for
 from core.reply_writer import deterministic_text, rerank, write_prose
 from core.state import ConvState, load_conversation, save_conversation
+from core.statements import evidence_text, noted, store_stances
 from core.store.db import is_storage_error
 from core.store.effects import EventEffects, event_scope
 from core.store.store import Store
@@ -49,6 +54,9 @@ _prose_sink: ContextVar[ProseSink | None] = ContextVar("recbot_prose_sink", defa
 # Recommendation ids only need to be unique, not secret (every lookup is tenant-scoped); one urandom
 # seed instead of a urandom call per id, which was measurably slow on small VMs.
 _ids = random.Random(os.urandom(16))
+_SIMILAR = re.compile(r"\b(?:similar|like (?:it|that|this)|more like|same (?:vibe|kind|style))\b", re.I)
+# The line saying what the current message stored ("Noted: you liked X."), put before the list's intro.
+_note: ContextVar[str] = ContextVar("recbot_stored_note", default="")
 
 
 class DigestCommands(Protocol):
@@ -81,7 +89,7 @@ def _error_text(exc: Exception, effects: EventEffects | None) -> str:
     return t(None, "Sorry, something went wrong on my side and I could not record that. Please try again.")
 
 
-class DialogueCore:
+class DialogueCore(ItemTalk):
     def __init__(self, store: Store, catalog: Catalog, parser: Parser, recommender: Recommender,
                  generator: Generator, settings: CoreSettings | None = None,
                  feedback: FeedbackService | None = None, digests: DigestCommands | None = None,
@@ -214,13 +222,17 @@ class DialogueCore:
     async def _policy(self, ev: Message, state: ConvState, u: Understanding, text: str) -> list[Reply]:
         if u.language != "en" and not self.settings.multilingual:
             return [Reply(texts.NON_ENGLISH)]
-        await self._record_mentions(ev, u)
         intent = u.intent
-        if intent in (Intent.UNKNOWN, Intent.FEEDBACK, Intent.GREET) and (u.has_constraints() or (
-                u.items and intent != Intent.FEEDBACK)):
+        # Critiques in feedback describe the item ("Joker was too bleak for me"); they ask for nothing.
+        asks = bool(u.genres or u.not_genres or u.creators or u.not_creators or u.year_min or u.year_max)
+        if intent in (Intent.UNKNOWN, Intent.GREET) and (u.has_constraints() or u.items):
             intent = Intent.RECOMMEND  # "80s comedies?" carries a request even without a verb
-        refs = self._resolve_refs(state, u)
+        elif intent == Intent.FEEDBACK and asks:
+            intent = Intent.RECOMMEND  # "loved Heat, something like it from the 90s"
+        refs = self._resolve_refs(state, u, intent)
+        stated = await self._record_mentions(ev, state, u, text)
         if not ev.addressed and intent in (Intent.UNKNOWN, Intent.GREET, Intent.HELP, Intent.FEEDBACK):
+            await self._save(ev, state)
             return []  # channel chatter the bot only follows: learn from it, answer only real requests
         if intent == Intent.GREET:
             return [Reply(texts.GREETING)]
@@ -245,43 +257,70 @@ class DialogueCore:
         if intent in (Intent.WHY, Intent.ABOUT):
             return [await self._explain(ev, state, u, refs, intent)]
         if intent == Intent.FEEDBACK:
-            return [await self._feedback_words(ev, state, u, refs)]
+            reply = await self._feedback_words(ev, state, u, refs, stated, text)
+            await self._save(ev, state)  # the item now in focus, the ones now excluded
+            return [reply]
         if intent in (Intent.RECOMMEND, Intent.REFINE, Intent.MORE):
-            return await self._request(ev, state, u, refs, intent, text)
+            # What this message stored leads the reply (and, in the terminal, the streamed intro).
+            token = _note.set(noted(u, stated, self._label))
+            try:
+                return await self._request(ev, state, u, refs, intent, text)
+            finally:
+                _note.reset(token)
+        await self._save(ev, state)
         return [Reply(texts.UNKNOWN)]
 
     async def _request(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
                        intent: Intent, text: str) -> list[Reply]:
         if u.frustrated:
-            # Change strategy instead of more of the same: drop the soft critiques, diversify, ask.
-            for iid in state.last_items:
-                await self.store.prefs.add(ev.tenant, ev.user, iid, -0.3, "shown", conv_key=ev.key.as_str())
+            # Change direction instead of more of the same, and ask. An outburst is no verdict on each
+            # item, so nothing is stored as disliked: the list is only kept out of this conversation.
+            if not state.last_items:
+                return [Reply(t("en", texts.CLARIFY))]
             state.rejected = (state.rejected + state.last_items)[-200:]
-            state.critiques, state.seeds = [], []
-            replies = await self._recommend(ev, state, text, kind="diversify", lang=u.language)
-            return replies + [Reply(texts.CLARIFY)]
-        named = [m.item_id for m in u.items if m.item_id not in state.last_items and m.sentiment >= 0]
+            state.critiques, state.seeds, state.genres, state.genre_groups, state.query = [], [], [], [], []
+            state.absorb(u, new_topic=False)  # "none of these, something funnier": the new wish stays
+            # One reply: the question leads, the new direction follows (one `recbot>` block per message).
+            token = _note.set(t(u.language, texts.CLARIFY))
+            try:
+                return await self._recommend(ev, state, text, kind="diversify", lang=u.language)
+            finally:
+                _note.reset(token)
+        anchors = {Stance.REFERENCE.value, Stance.OTHERS.value, Stance.LIKED.value, Stance.NEUTRAL.value}
+        named = [m.item_id for m in u.items if m.stance in anchors and m.item_id not in state.last_items]
+        if not named and not refs and state.focus and _SIMILAR.search(text):
+            named = [state.focus]  # "tell me about Heat" ... "recommend something similar"
+        unwanted = [m.item_id for m in u.items if m.stance not in anchors]  # disliked, seen, asked: not a pick
+        state.rejected = (state.rejected + [i for i in unwanted if i not in state.rejected])[-200:]
+        if refs and not (u.reject_refs or u.refs_all or u.ref_pronoun) and u.ref_stance in STORED:
+            # "I didn't like the first one, something else": the verdict on a numbered pick is stated.
+            await store_stances(self.store, ev.tenant, ev.user, ev.key.as_str(), text,
+                                [(i, Stance(u.ref_stance), u.sentiment) for i in refs])
+            if u.ref_stance != Stance.LIKED.value:
+                state.rejected = (state.rejected + refs)[-200:]
+                refs = []
         if intent == Intent.REFINE and named and not refs:
             intent = Intent.RECOMMEND  # "something like Alien but less gory": a new request anchored on Alien
         if intent == Intent.RECOMMEND and not refs:
             # A fresh request that says what it wants starts a new topic; a bare "recommend something"
             # keeps the constraints gathered so far. Refinements (REFINE/MORE) always accumulate.
-            new_topic = bool(u.items or u.genres or u.creators or u.domain or u.year_min or u.year_max)
+            # An era alone after a list ("something more modern", "from the 90s?") narrows that request.
+            new_topic = bool(named or u.genres or u.creators or u.domain or (
+                (u.year_min or u.year_max) and not state.last_items))
             state.absorb(u, new_topic=new_topic)
-            state.seeds = [m.item_id for m in u.items if m.sentiment >= 0]
+            state.seeds = named
         else:
             state.absorb(u, new_topic=False)
             if u.reject_refs:
-                for iid in refs:
-                    await self.store.prefs.add(ev.tenant, ev.user, iid, -0.5, "mention", conv_key=ev.key.as_str())
-                state.rejected = (state.rejected + refs)[-200:]
+                state.rejected = (state.rejected + refs)[-200:]  # "not that one": out of this conversation
             elif refs:
                 state.seeds = refs
-            elif u.items:
-                state.seeds = [m.item_id for m in u.items if m.sentiment >= 0]
+            elif named:
+                state.seeds = named
             if intent == Intent.MORE:
                 for iid in state.last_items:  # shown and ignored: weak negative
                     await self.store.prefs.add(ev.tenant, ev.user, iid, -0.1, "shown", conv_key=ev.key.as_str())
+        state.era_critiques([y for i in state.last_items if (it := self.catalog.get(i)) and (y := it.year)])
         return await self._recommend(ev, state, text, kind=intent.value, lang=u.language)
 
     async def _recommend(self, ev: AnyEvent, state: ConvState, text: str, kind: str,
@@ -300,7 +339,10 @@ class DialogueCore:
         views = [self._view(s.item_id, s.reason) for s in result.items if self.catalog.get(s.item_id)]
         if not views:
             await self._save(ev, state)
-            return [Reply(texts.NOTHING_LEFT)]
+            lead = _note.get() + " " if _note.get() else ""
+            if result.relaxed:  # e.g. nothing "less gory" fits: say so rather than show what doesn't
+                return [Reply(lead + defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ".")]
+            return [Reply(lead + texts.NOTHING_LEFT)]
         rec_id = f"{_ids.getrandbits(64):016x}"
         await self.store.recs.add(ev.tenant, rec_id, key, ev.user, [v.item_id for v in views], kind=kind)
         state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: v.reason for v in views})
@@ -309,45 +351,11 @@ class DialogueCore:
         view = RequestView(req.constraints, tuple(self._label(i) for i in state.seeds[:2]), tuple(state.critiques), kind)
         intro, views = deterministic_text(lang, view, items, views, result.relaxed, seed_for(key, len(state.shown), text),
                                           " ".join(state.query))
+        if _note.get():
+            intro = _note.get() + " " + intro
         prose = await write_prose(self.generator, self.settings.model_prose, self.settings.generation_deadline_s,
                                   _prose_sink.get(), "recommend", text, list(zip(views, items, strict=True)), intro, key)
         return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]
-
-    async def _explain(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
-                       intent: Intent) -> Reply:
-        targets = [m.item_id for m in u.items] or refs or list(state.last_items)
-        if not targets:
-            return Reply("Which one? Ask me for recommendations first, or name a title.")
-        if intent == Intent.WHY:
-            lines = [f"{self._label(i)}: {state.last_reasons.get(i) or self._known_reason(i)}" for i in targets[:5]]
-            # Facts only: the evidence the ranker recorded, never model prose that could invent a reason.
-            return Reply(compose("\n".join(lines)))
-        item = self.catalog.get(targets[0])
-        if item is None:
-            return Reply("I don't have that one in my catalog.")
-        facts = f"{item.label()}" + (f", by {item.creator}" if item.creator else "") + \
-            (f" — {', '.join(item.genres)}" if item.genres else "")
-        # The catalog's own description: a question about an item gets facts, not a guess dressed as fact.
-        about = item.description or "I have no description of it."
-        return Reply(compose(f"{facts}.\n{about}"))
-
-    async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str]) -> Reply:
-        if stated := with_stance(u.items):  # stored by _record_mentions; claim only those
-            named = ", ".join(self._label(m.item_id) for m in stated[:3])
-            return Reply(f"Thanks — noted how you feel about {named}. Want recommendations based on that?")
-        if u.items:
-            named = ", ".join(self._label(m.item_id) for m in u.items[:3])
-            return Reply(t(u.language, "Did you like or dislike {named}? Tell me and I'll take it into account.",
-                           named=named))
-        if refs:
-            value = u.sentiment if abs(u.sentiment) > 0.05 else 0.3  # "already seen it": mild positive
-            for iid in refs:
-                await self.store.prefs.add(ev.tenant, ev.user, iid, max(-1.0, min(1.0, value)), "mention",
-                                           conv_key=ev.key.as_str())
-            state.rejected = (state.rejected + refs)[-200:]  # seen: don't show it again
-            await self._save(ev, state)
-            return Reply(f"Got it — noted for {', '.join(self._label(i) for i in refs[:3])}.")
-        return Reply("Thanks! Tell me a title you loved (or hated) and I'll take it into account.")
 
     async def _forget(self, ev: AnyEvent) -> Reply:
         counts = await self.store.forget_user(ev.tenant, ev.user)
@@ -358,7 +366,8 @@ class DialogueCore:
 
     async def _prefs_text(self, ev: AnyEvent) -> str:
         s = await self.user_summary(ev.tenant, ev.user)
-        if not (s.likes or s.dislikes or s.subscriptions):
+        stated = await self.store.prefs.stated(ev.tenant, ev.user, limit=8)
+        if not (s.likes or s.dislikes or s.subscriptions or stated):
             return "I don't know your taste yet — react 👍/👎 to my picks or tell me titles you loved."
         parts = []
         if s.likes:
@@ -367,6 +376,8 @@ class DialogueCore:
             parts.append("Not for you: " + "; ".join(s.dislikes))
         if s.subscriptions:
             parts.append("Digests: " + "; ".join(s.subscriptions))
+        if stated:
+            parts.append(evidence_text(stated, self._label))
         return "\n".join(parts)
 
     async def _history_text(self, ev: AnyEvent) -> str:
@@ -379,15 +390,6 @@ class DialogueCore:
         return "\n".join(lines)
 
     # ---- helpers ------------------------------------------------------------------------------
-    async def _record_mentions(self, ev: Message, u: Understanding) -> None:
-        for m in with_stance(u.items):
-            await self.store.prefs.add(ev.tenant, ev.user, m.item_id, m.sentiment, "mention",
-                                       conv_key=ev.key.as_str())
-
-    def _resolve_refs(self, state: ConvState, u: Understanding) -> list[str]:
-        if u.refs_all:
-            return list(state.last_items)
-        return [state.last_items[i] for i in u.refs if 0 <= i < len(state.last_items)]
 
     def _view(self, item_id: str, reason: str) -> ItemView:
         it = self.catalog.get(item_id)
@@ -396,7 +398,9 @@ class DialogueCore:
 
     def _known_reason(self, item_id: str) -> str:
         it = self.catalog.get(item_id)
-        return f"a {', '.join(it.genres[:2]) or it.domain} pick" if it else "a pick from the catalog"
+        if it is None:
+            return "a pick from the catalog"
+        return f"a {', '.join(it.genres[:2]) + ' ' if it.genres else ''}{domain_noun(it)}"  # facts only, domain said
 
     def _label(self, item_id: str) -> str:
         it = self.catalog.get(item_id)

@@ -27,6 +27,7 @@ class ConvState:
     rejected: list[str] = field(default_factory=list)
     # Accumulated request: constraints persist across turns until "start over" or a new topic.
     genres: list[str] = field(default_factory=list)
+    genre_groups: list[list[str]] = field(default_factory=list)  # each must match (Constraints.genre_groups)
     not_genres: list[str] = field(default_factory=list)
     creators: list[str] = field(default_factory=list)
     not_creators: list[str] = field(default_factory=list)
@@ -39,6 +40,9 @@ class ConvState:
     # Who wrote each entry of `query` (same order): forget removes one person's words from a shared
     # channel's request and leaves the others'. "" = not known (states saved before it existed).
     query_by: list[str] = field(default_factory=list)
+    # The item under discussion: the one just described ("tell me more about the second one"), which a
+    # following "I already saw that one" means. Cleared when a new list is shown.
+    focus: str | None = None
     # Not part of the JSON: the stored version this state was loaded at (saving compares it), the
     # person whose turn this is, and the owner of a private conversation (saved in its own column).
     version: int = field(default=0, compare=False, repr=False)
@@ -67,6 +71,7 @@ class ConvState:
 
     def reset_request(self) -> None:
         self.genres, self.not_genres, self.creators, self.not_creators = [], [], [], []
+        self.genre_groups = []
         self.year_min = self.year_max = None
         self.domain = None
         self.critiques, self.seeds, self.query, self.query_by = [], [], [], []
@@ -77,9 +82,11 @@ class ConvState:
             self.reset_request()
         if u.genres:
             self.genres = list(dict.fromkeys(u.genres))
+            self.genre_groups = [list(g) for g in u.genre_groups]
             self.not_genres = [g for g in self.not_genres if g not in u.genres]
         self.not_genres = _merge(self.not_genres, u.not_genres)
         self.genres = [g for g in self.genres if g not in self.not_genres]
+        self.genre_groups = [k for g in self.genre_groups if (k := [x for x in g if x not in self.not_genres])]
         if u.creators:
             self.creators = list(u.creators)
         self.not_creators = _merge(self.not_creators, u.not_creators)
@@ -87,16 +94,42 @@ class ConvState:
             self.year_min, self.year_max = u.year_min, u.year_max
         if u.domain:
             self.domain = u.domain
-        self.critiques = _merge(self.critiques, u.critiques)[-6:]
+        # A new critique of a term replaces the opposite one ("less dark" after "darker").
+        terms = {c[1:] for c in u.critiques if c[:1] in "+-"}
+        kept = [c for c in self.critiques if c[1:] not in terms]
+        self.critiques = _merge(kept, u.critiques)[-6:]
+        # "less dark" after asking for dark thrillers: the wish for dark is withdrawn, not contradicted.
+        less = {c[1:] for c in u.critiques if c.startswith("-")}
+        if less:
+            self.genres = [g for g in self.genres if g not in less]
+            self.genre_groups = [g for g in self.genre_groups if not less & set(g)]
         if u.query_text:
             by = self.query_by if len(self.query_by) == len(self.query) else [""] * len(self.query)
             self.query = (self.query + [u.query_text[:300]])[-4:]
             self.query_by = (by + [self.speaker or ""])[-4:]
 
+    def era_critiques(self, last_years: list[int]) -> None:
+        """"older" / "newer" are about the list just shown: they become a year bound beyond its median
+        year instead of a tag (no item is tagged "old")."""
+        older = {"+old", "+older", "-recent", "-new", "-newer", "+classic-era"}
+        newer = {"+recent", "+new", "+newer", "-old", "-older"}
+        hit = [c for c in self.critiques if c in older | newer]
+        if not hit:
+            return
+        self.critiques = [c for c in self.critiques if c not in hit]
+        if not last_years:
+            return
+        mid = sorted(last_years)[len(last_years) // 2]
+        if hit[-1] in older:
+            self.year_max, self.year_min = mid - 1, None if (self.year_min or 0) >= mid else self.year_min
+        else:
+            self.year_min, self.year_max = mid + 1, None if (self.year_max or 9999) <= mid else self.year_max
+
     def constraints(self, exclude_seen: bool = True) -> Constraints:
         exclude = tuple(dict.fromkeys(self.shown + self.rejected)) if exclude_seen else tuple(self.rejected)
         return Constraints(
-            genres=tuple(self.genres), not_genres=tuple(self.not_genres), creators=tuple(self.creators),
+            genres=tuple(self.genres), genre_groups=tuple(tuple(g) for g in self.genre_groups),
+            not_genres=tuple(self.not_genres), creators=tuple(self.creators),
             not_creators=tuple(self.not_creators), year_min=self.year_min, year_max=self.year_max,
             domain=self.domain, exclude_items=exclude,
         )
@@ -105,6 +138,7 @@ class ConvState:
         self.last_rec_id = rec_id
         self.last_items = items
         self.last_reasons = reasons
+        self.focus = None
         self.shown = (self.shown + [i for i in items if i not in self.shown])[-MAX_SHOWN:]
 
 

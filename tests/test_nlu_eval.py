@@ -112,3 +112,18 @@ def test_multilingual_path_runs_with_a_configured_model(catalog: Catalog, embedd
     assert "mystery" in u.genres
     zh = p.parse("我最近想买一本好书，你有什么推荐吗？", NluContext())
     assert (zh.language, zh.intent, zh.domain) == ("zh", Intent.RECOMMEND, "book")
+
+
+@pytest.mark.parametrize("name, floor", [("nlu_stance.jsonl", 0.95), ("nlu_stance_heldout.jsonl", 0.88)])
+def test_stance_per_mention(full: RuleParser, lexical: RuleParser, catalog: Catalog, name: str, floor: float) -> None:
+    """Whose opinion, and whether it is one: accuracy floors, and never a like the person did not state."""
+    from core.nlu.evaluation import evaluate_stance
+
+    rows = load_labelled(DATA / name)
+    for r in rows:
+        for key in r.get("stances", {}):  # type: ignore[union-attr]
+            assert all(i in catalog.by_id for i in str(key).split("|")), (name, key)
+    for parser in (full, lexical):
+        rep = evaluate_stance(parser, rows)
+        assert rep.accuracy >= floor, rep.summary() + " " + str(rep.errors)
+        assert rep.invented_likes == 0 and rep.wrong_stored == 0, rep.errors

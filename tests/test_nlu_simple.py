@@ -34,9 +34,12 @@ async def test_no_stance_no_claim(tmp_path: Path) -> None:
     """A title with no opinion about it is not 'noted'."""
     app = await build_app(load_config(write_config(tmp_path)))
     try:
-        (reply,) = await app.core.handle(msg("already seen Alien", user="bob"))
+        (reply,) = await app.core.handle(msg("what do you think of Alien", user="bob"))
         assert await app.store.prefs.for_user("t1", "bob") == []
         assert "noted how you feel" not in reply.text
+        # "already seen" is a stance of its own: stored as seen (value 0, never a like), and said so.
+        await app.core.handle(msg("already seen Alien", user="bob"))
+        assert [(p.value, p.kind) for p in await app.store.prefs.for_user("t1", "bob")] == [(0.0, "seen")]
     finally:
         await app.aclose()
 

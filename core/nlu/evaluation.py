@@ -149,3 +149,60 @@ def score(rows: list[dict[str, object]], us: list[Understanding]) -> Report:
     n = len(rows)
     return Report(n, correct / n if n else 0.0, total, dict(per_slot), dict(confusion),
                   {k: (v[0], v[1]) for k, v in per_tag.items()}, lang_ok / n if n else 0.0, errors)
+
+
+@dataclass
+class StanceReport:
+    """Stance per mention (and per "it"/"that one") against tests/data/nlu_stance.jsonl labels."""
+
+    n: int
+    accuracy: float
+    macro_f1: float
+    per_class: dict[str, Counts]
+    invented_likes: int  # predicted "liked" where the person did not say they liked it
+    wrong_stored: int  # predicted a storable stance (liked/disliked/seen) that is not the gold one
+    errors: list[tuple[str, str, str]] = field(default_factory=list)  # text, gold, predicted
+
+    def summary(self) -> str:
+        return (f"n={self.n} stance_acc={self.accuracy:.3f} macro_F1={self.macro_f1:.3f} "
+                f"invented_likes={self.invented_likes} wrong_stored={self.wrong_stored}")
+
+
+STORABLE = frozenset({"liked", "disliked", "seen"})
+
+
+def stance_pairs(rows: list[dict[str, object]], us: list[Understanding]) -> list[tuple[str, str, str]]:
+    """(text, gold, predicted) for every labelled mention and labelled reference."""
+    out: list[tuple[str, str, str]] = []
+    for row, u in zip(rows, us, strict=True):
+        pred = {m.item_id: m.stance for m in u.items}
+        for key, gold in (row.get("stances") or {}).items():  # type: ignore[union-attr]
+            # "m-dune-2021|b-dune-1965": either version is a correct reading of an unmarked "Dune".
+            found = next((pred[i] for i in str(key).split("|") if i in pred), "missing")
+            out.append((str(row["text"]), str(gold), found))
+        if row.get("ref_stance"):
+            out.append((str(row["text"]), str(row["ref_stance"]), u.ref_stance))
+    return out
+
+
+def score_stance_pairs(pairs: list[tuple[str, str, str]]) -> StanceReport:
+    classes = sorted({g for _, g, _ in pairs})
+    per: dict[str, Counts] = {c: Counts() for c in classes}
+    for _, g, p in pairs:
+        if g == p:
+            per[g].tp += 1
+        else:
+            per[g].fn += 1
+            if p in per:
+                per[p].fp += 1
+    n = len(pairs)
+    acc = sum(g == p for _, g, p in pairs) / n if n else 0.0
+    macro = sum(c.f1 for c in per.values()) / len(per) if per else 0.0
+    invented = sum(p == "liked" and g != "liked" for _, g, p in pairs)
+    wrong = sum(p in STORABLE and p != g for _, g, p in pairs)
+    return StanceReport(n, acc, macro, per, invented, wrong, [x for x in pairs if x[1] != x[2]])
+
+
+def evaluate_stance(parser: Parser, rows: list[dict[str, object]]) -> StanceReport:
+    us = parser.parse_batch([str(r["text"]) for r in rows], [context_of(r) for r in rows])
+    return score_stance_pairs(stance_pairs(rows, us))

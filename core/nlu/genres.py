@@ -18,7 +18,9 @@ from core.nlu.normalize import Token, fold
 
 # Words that are never a genre however close their embedding lands to one.
 GENERIC = frozenset(
-    """recommend recommendation recommendations suggest suggestion suggestions want wanna need looking look
+    """brother sister wife husband mom mum dad mother father son daughter friend friends girlfriend boyfriend
+    partner roommate colleague coworker boss cousin uncle aunt grandma grandpa nephew niece parents wifey bro sis
+    recommend recommendation recommendations suggest suggestion suggestions want wanna need looking look
     find show give get got something anything everything stuff thing things one ones kind sort type please
     thanks thank good great best better awesome amazing nice cool fine ok okay bad worse worst favorite
     favourite love loved like liked enjoy enjoyed hate hated tonight today weekend night evening morning

@@ -37,7 +37,10 @@ PREFS = _rx(r"\bwhat do you know about me", r"\bmy (?:preferences|prefs|profile|
             r"\bwhat (?:am i|i'?m) into\b", r"\bwhat(?:'s| is) my (?:taste|type)\b", r"\bshow (?:me )?what i like")
 HISTORY = _rx(r"\bwhat (?:did|have) you (?:already )?(?:recommend|suggest|show|give)(?:ed)?\b(?! me to)",
               r"\b(?:previous|past|earlier|old|last) (?:recommendations|recs|suggestions|picks|lists?)\b",
-              r"\bhistory\b", r"\byou (?:recommended|suggested|showed) (?:me )?(?:before|earlier|last time|yesterday)",
+              # "history" the word is a genre too ("a history book"): only the chat's history is this intent.
+              r"\b(?:my|our|the|chat|conversation|recommendation|rec|show|see|view|check) history\b(?! (?:book|books|"
+              r"novel|novels|movie|movies|film|films|of (?:the|a|an|rome|ww|world|art|science|england|america)))",
+              r"^\W*history\W*$", r"\byou (?:recommended|suggested|showed) (?:me )?(?:before|earlier|last time|yesterday)",
               r"\bwhat was (?:that|the) (?:\w+ )?(?:you (?:recommended|suggested))")
 RESET = _rx(r"\bstart (?:over|again|fresh|from scratch)\b", r"\bfrom scratch\b", r"^\W*(?:reset|restart)\b",
             r"\breset (?:everything|the (?:filters|search|conversation)|filters)\b",
@@ -58,7 +61,8 @@ MORE = _rx(r"^\W*(?:(?:some|any|a few|give me|show me|got any|i want|i'd like|i 
            r"other ones?|more options|more suggestions|more recs|more please|more of (?:those|these|that|them)|"
            r"something else|anything else|next|next one|keep (?:going|them coming)|go on|different ones?|"
            r"what else|other options|other suggestions|more like (?:this|that|these|those)|again|"
-           r"(?:a )?(?:few|couple) more|one more|another one|more more)\s*(?:please|pls|plz|thanks|!|\?|\.)*\W*$",
+           r"(?:a )?(?:few|couple) more|one more|another one|more more|another (?:few|couple|batch|round|set|list|bunch)|"
+           r"(?:a )?(?:few|couple|some) (?:others|other ones))\s*(?:please|pls|plz|thanks|!|\?|\.)*\W*$",
            r"^\W*(?:what else (?:you got|do you have|is there)|anything else\??|others\??|more\W*$)")
 HELP = _rx(r"^\W*help\W*$", r"\bhelp me\W*$", r"\bwhat can you do\b", r"\bhow (?:does|do) (?:this|you|it) work",
            r"\bhow (?:do|can|should) i use\b", r"\b(?:list of )?commands\b", r"\bwhat do you do\b",
@@ -106,6 +110,10 @@ FEEDBACK = _rx(r"\b(?:i )?(?:really |absolutely |totally )?(?:loved|liked|enjoye
                r"\b(?:bored|scared|moved) me\b", r"\b(?:didn'?t|did not|don'?t|do not|never) (?:like|enjoy|love|care for)\b",
                r"\b(?:not|never) (?:a|much of a|really a|the biggest) fan of\b", r"\bcould ?n'?t (?:finish|get into|stand)\b",
                r"\b(?:i )?(?:loved|liked|enjoyed|hated|disliked|adored)\b", r"\b(?:good|great|nice|bad|terrible) (?:one|pick|choice|call)\b")
+# A question about a named item ("is Oppenheimer good for kids?", "have you seen Heat?", "is Dune worth
+# reading?"): it asks, it does not judge and it does not request.
+ITEM_QUESTION = _rx(r"^\W*(?:is|was|are|were|does|did|do you|have you|has|should i|would|could|can|will)\b"
+                    r"[^.!]*\?\s*$", r"^\W*(?:is|was|are|does|did|have you|should i)\b[^.!?]*$")
 # Plainly off-topic asks: never nudged into an intent by embeddings.
 OFF_TOPIC = _rx(r"\bweather\b", r"\bbook(?:ing)? (?:me |us )?(?:a |an |the )?(?:flight|table|room|hotel|ticket|cab|taxi)", r"\bwhat time is it\b",
                 r"\b(?:system|hidden) prompt\b", r"\bignore (?:\w+ ){0,3}(?:instructions|rules|prompts?)\b",

@@ -28,7 +28,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "feel good": ("feel-good", "heartwarming"), "feelgood": ("feel-good", "heartwarming"),
     "heartwarming": ("heartwarming", "feel-good"), "uplifting": ("uplifting", "feel-good"),
     "wholesome": ("heartwarming", "feel-good", "family"), "cozy": ("cozy", "heartwarming"),
-    "tearjerker": ("tearjerker", "sad", "drama"), "sad": ("sad", "drama"), "cry": ("tearjerker", "sad"),
+    "tearjerker": ("tearjerker", "sad", "drama"), "sad": ("tearjerker", "sad"), "cry": ("tearjerker", "sad"),
     "emotional": ("emotional", "drama"), "melancholy": ("melancholic", "sad"),
     "whodunit": ("mystery", "whodunit"), "detective": ("detective", "mystery"),
     "mysteries": ("mystery",), "murder mystery": ("mystery", "murder"),
@@ -101,7 +101,7 @@ DOMAIN_WORDS: dict[str, str] = {
     "book": "book", "books": "book", "novel": "book", "novels": "book", "read": "book",
     "reading": "book", "reads": "book", "author": "book", "authors": "book", "paperback": "book",
     "paperbacks": "book", "audiobook": "book", "audiobooks": "book", "ebook": "book", "novella": "book",
-    "written": "book", "wrote": "book", "page turner": "book", "pageturner": "book",
+    "written": "book", "wrote": "book", "published": "book", "publication": "book", "page turner": "book", "pageturner": "book",
 }
 # Domain-neutral words that look like a domain noun but are not ("read the reviews" is rare in
 # practice; "watched"/"read" as past tense feedback still implies the domain of the item).

@@ -23,7 +23,8 @@ from core.nlu.genres import ML_FLOOR, GenreHit, GenreMatcher
 from core.nlu.normalize import Token, clean, detect_language, tokenize
 from core.nlu.sentiment import SentimentScorer
 from core.nlu.slots import Refs, critiques, domain, negated_spans, refs, soft_negation, years
-from core.nlu.titles import CreatorIndex, Match, TitleIndex
+from core.nlu.stance import RETRACT, Stance, mention_stance, message_stance
+from core.nlu.titles import CreatorIndex, Match, TitleIndex, genre_word_titles
 from core.nlu.types import Intent, ItemMention, NluContext, Understanding
 from core.recommend.catalog import Catalog
 
@@ -43,6 +44,7 @@ class _Draft:
     language: str
     tokens: list[Token]
     titles: list[Match]
+    resembles: list[str]
     creators: list[Match]
     negated: list[tuple[int, int]]
     genre_hits: list[GenreHit]
@@ -106,7 +108,7 @@ class RuleParser:
         text = clean(raw)
         language = detect_language(text)
         tokens = tokenize(text)
-        titles = self.titles.find(text, tokens)
+        titles, resembles = genre_word_titles(text, tokens, self.titles.find(text, tokens), self.genres.single_words)
         creators = self.creators.find(text, tokens)
         titles, creators = _resolve_overlaps(titles, creators, tokens)
         t_spans = [(tokens[m.start].start, tokens[m.end - 1].end) for m in titles]
@@ -123,7 +125,8 @@ class RuleParser:
         spans = t_spans
         item_sent = self.sentiment.mention_scores(text, spans, negated)
         masked = _mask(text, spans)
-        d = _Draft(ctx=ctx, text=text, language=language, tokens=tokens, titles=titles, creators=creators,
+        d = _Draft(ctx=ctx, text=text, language=language, tokens=tokens, titles=titles, resembles=resembles,
+                   creators=creators,
                    negated=negated, genre_hits=hits, blocked=blocked, critiques=crit, year_lo=yr.lo,
                    year_hi=yr.hi, domain=dom, refs=refs(text, len(ctx.last_items)), item_sent=item_sent,
                    sentiment=self.sentiment.score(masked), frustrated=self.sentiment.frustrated(text))
@@ -188,6 +191,7 @@ class RuleParser:
 
     def _finish(self, d: _Draft) -> Understanding:
         genres: list[str] = []
+        groups: list[tuple[str, ...]] = []
         not_genres: list[str] = []
         crit = list(d.critiques)
         for h in d.genre_hits:
@@ -198,16 +202,35 @@ class RuleParser:
                     not_genres.extend(h.terms)
             else:
                 genres.extend(h.terms)
+                if h.source != "embedding":
+                    groups.append(tuple(h.terms))
         creators = [m for m in d.creators if not _inside(d.tokens[m.start].start, d.negated)]
         not_creators = [m for m in d.creators if _inside(d.tokens[m.start].start, d.negated)]
-        items: dict[str, ItemMention] = {}
-        for m, s in zip(d.titles, d.item_sent, strict=True):
-            # One mention per item: "A New Hope ... Star Wars" are the same film; the first keeps it.
-            items.setdefault(m.item_ids[0], ItemMention(m.item_ids[0], m.surface, round(m.score, 1), round(s, 3)))
         intent = d.intent or Intent.UNKNOWN
+        items: dict[str, ItemMention] = {}
+        asking = intent in (Intent.ABOUT, Intent.WHY)
+        retract = bool(RETRACT.search(d.text))
+        spans = [(d.tokens[m.start].start, d.tokens[m.end - 1].end) for m in d.titles]
+        for k, (m, s) in enumerate(zip(d.titles, d.item_sent, strict=True)):
+            start, end = spans[k]
+            bounds = (max([e for _, e in spans if e <= start], default=0),
+                      min([b for b, _ in spans if b >= end], default=len(d.text)))
+            stance = (Stance.RETRACTED if retract else
+                      mention_stance(d.text, start, end, s, asking, _inside(start, d.negated), bounds))
+            # The tone follows the stance: an opinion VADER missed ("found it boring") gets its sign,
+            # and a question or someone else's opinion carries none of the speaker's.
+            if stance == Stance.LIKED and s < 0.05:
+                s = 0.5
+            elif stance == Stance.DISLIKED and s > -0.05:
+                s = -0.5
+            elif stance in (Stance.ASKED, Stance.OTHERS, Stance.REFERENCE, Stance.SEEN, Stance.RETRACTED):
+                s = 0.0
+            # One mention per item: "A New Hope ... Star Wars" are the same film; the first keeps it.
+            items.setdefault(m.item_ids[0], ItemMention(m.item_ids[0], m.surface, round(m.score, 1), round(s, 3),
+                                                        stance.value))
         if intent in _NO_REQUEST_SLOTS or d.off_topic:
             # "is it scary?", "wipe my history", "Jaws is a classic": tags here describe, they don't ask.
-            genres, not_genres = [], []
+            genres, not_genres, groups = [], [], []
             if intent != Intent.FEEDBACK:
                 crit = []
         return Understanding(
@@ -216,6 +239,7 @@ class RuleParser:
             items=tuple(items.values()),
             genres=_uniq(g for g in genres if g not in not_genres),
             not_genres=_uniq(not_genres),
+            genre_groups=tuple(dict.fromkeys(g2 for g in groups if (g2 := tuple(x for x in g if x not in not_genres)))),
             creators=_uniq(m.item_ids[0] for m in creators),
             not_creators=_uniq(m.item_ids[0] for m in not_creators),
             year_min=d.year_lo,
@@ -224,6 +248,9 @@ class RuleParser:
             refs=d.refs.positions,
             refs_all=d.refs.all,
             reject_refs=d.refs.reject,
+            ref_pronoun=d.refs.pronoun,
+            ref_stance=(Stance.RETRACTED if retract else message_stance(d.text, d.sentiment)).value,
+            resembles=_uniq(d.resembles),
             critiques=_uniq(crit),
             sentiment=round(d.sentiment, 3),
             frustrated=d.frustrated,
@@ -243,6 +270,8 @@ class RuleParser:
                 return None, 0.0
         has_ctx = bool(d.ctx.last_items)
         r = d.refs
+        if RETRACT.search(t) and (d.titles or r.positions or r.pronoun):
+            return Intent.FEEDBACK, 0.85  # "forget that I liked Heat" corrects one statement, not everything
         for pat, intent in ((rules.FORGET, Intent.FORGET), (rules.UNSUBSCRIBE, Intent.UNSUBSCRIBE),
                             (rules.SUBSCRIBE, Intent.SUBSCRIBE), (rules.PREFS, Intent.PREFS),
                             (rules.HISTORY, Intent.HISTORY), (rules.RESET, Intent.RESET), (rules.WHY, Intent.WHY)):
@@ -250,6 +279,8 @@ class RuleParser:
                 return intent, 0.9
         if rules.ABOUT.search(t) and (d.titles or r.positions or (has_ctx and _PRONOUN.search(t))):
             return Intent.ABOUT, 0.85
+        if d.titles and rules.ITEM_QUESTION.search(t) and not rules.REQUEST.search(t):
+            return Intent.ABOUT, 0.8  # "is Oppenheimer good for kids?", "have you seen Heat?": a question
         if d.frustrated or r.reject:
             return (Intent.REFINE, 0.8) if has_ctx else (None, 0.0)
         request = bool(rules.REQUEST.search(t))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from core.nlu.sentiment import SentimentScorer
+from core.nlu.stance import mention_stance, message_stance
 from core.nlu.types import Intent, ItemMention, NluContext, Understanding
 from core.recommend.catalog import Catalog
 
@@ -69,8 +70,10 @@ class SimpleParser:
         domain = next((_DOMAINS[w] for w in words if w in _DOMAINS), None)
         found = [(t, iid, low.find(t)) for t, iid in self.titles.items() if t in low]
         spans = [(at, at + len(t)) for t, _, at in found]
-        stances = self.sentiment.mention_scores(low, spans)
-        items = tuple(ItemMention(iid, t, 100.0, s) for (t, iid, _), s in zip(found, stances, strict=True))
+        scores = self.sentiment.mention_scores(low, spans)
+        # Clause sentiment (VADER) per mention, and the speaker's stance from the opinion lexicon.
+        items = tuple(ItemMention(iid, t, 100.0, s, mention_stance(text, at, at + len(t), s).value)
+                      for (t, iid, at), s in zip(found, scores, strict=True))
         refs = tuple(_ORDINALS[w] for w in words if w in _ORDINALS)
         refs_all = bool(re.search(r"\b(those|them|these)\b", low))
         reject = bool(re.search(r"\bnot (that|those|this|these)\b", low))
@@ -81,6 +84,7 @@ class SimpleParser:
         return Understanding(
             intent=intent, items=items, genres=genres, not_genres=not_genres, year_min=year_min,
             year_max=year_max, domain=domain, refs=refs, refs_all=refs_all, reject_refs=reject,
+            ref_stance=message_stance(text, 0.0).value,
             frustrated=bool(re.search(r"\b(all bad|none of (these|them)|useless|terrible)\b", low)),
             sentiment=self.sentiment.score(low), query_text=text,
         )

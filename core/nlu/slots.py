@@ -136,7 +136,7 @@ def years(text: str, now_year: int, skip: list[tuple[int, int]]) -> YearRange:
 
 _NOT_DOMAIN = re.compile(r"\bbook(?:ing)? (?:me |us )?(?:a |an |the )?(?:flight|table|room|hotel|ticket|appointment|"
                          r"trip|cab|taxi|car|seat)", re.I)
-_VERB_DOMAIN = frozenset({"watch", "watching", "watched", "read", "reading", "reads", "written", "wrote",
+_VERB_DOMAIN = frozenset({"watch", "watching", "watched", "read", "reading", "reads", "written", "wrote", "published",
                           "directed", "director", "author", "authors"})
 
 
@@ -259,12 +259,13 @@ class Refs:
     positions: tuple[int, ...] = ()
     all: bool = False
     reject: bool = False
+    pronoun: bool = False  # the position came from "that one"/"it", not from an ordinal or number
 
 
 def refs(text: str, n_last: int) -> Refs:
     """Positions in the last list this text points at. Nothing without a last list to point into."""
-    if n_last <= 0:
-        return Refs()
+    if n_last <= 0:  # nothing to point into; "it" may still mean the item under discussion
+        return Refs(pronoun=bool(_THAT_ONE.search(text) or _IT.search(text)))
     pos: list[int] = []
     for m in _BOTH_ORD.finditer(text):
         for g in m.groups():
@@ -285,6 +286,7 @@ def refs(text: str, n_last: int) -> Refs:
     for m in _NUM_RE.finditer(text):
         g = m.group(1).lower()
         pos.append(int(g) - 1 if g.isdigit() else _NUM_WORDS[g])
+    pronoun = not pos and bool(_THAT_ONE.search(text) or _IT.search(text))
     if not pos and _THAT_ONE.search(text):
         pos.append(0)
     if not pos and n_last == 1 and _IT.search(text):
@@ -294,13 +296,13 @@ def refs(text: str, n_last: int) -> Refs:
     for p in pos:
         if 0 <= p < n_last and p not in seen:
             seen.append(p)
-    return Refs(tuple(seen), all_, bool(_REJECT.search(text)) and (bool(seen) or all_))
+    return Refs(tuple(seen), all_, bool(_REJECT.search(text)) and (bool(seen) or all_), pronoun)
 
 
 # ----- negation scope -----
 
 _NEG_TRIGGER = re.compile(
-    r"\b(?:no|not|non|without|except|excluding|exclude|avoid|skip|drop|ditch|remove|lose|never|nothing|none|"
+    r"\b(?:no|not|non(?![- ]?fiction)|without|except|excluding|exclude|avoid|skip|drop|ditch|remove|lose|never|nothing|none|"
     r"isn'?t|aren'?t|wasn'?t|hate|hates|hated|"
     r"dislike|dislikes|can'?t stand|anything but|everything but|all but|other than|but not|rather than|"
     r"instead of|don'?t (?:want|like|need|care for|love)|do not (?:want|like)|doesn'?t|no more|"

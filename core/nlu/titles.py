@@ -346,3 +346,24 @@ def _split_creators(creator: str | None) -> list[str]:
     if not creator:
         return []
     return [p.strip() for p in re.split(r"\s*(?:,|&|\band\b|;)\s*", creator) if p.strip()]
+
+
+def genre_word_titles(text: str, tokens: list[Token], found: list[Match], genre_words: frozenset[str]
+                      ) -> tuple[list[Match], list[str]]:
+    """Drop titles that are only genre words in lower case: "a movie about aliens" asks for the aliens
+    tag, not for Aliens (1986). A capital or quotes keep them ("I loved Aliens"). Returns the kept
+    matches and the item ids left out (words that only resemble a title)."""
+    keep: list[Match] = []
+    dropped: list[str] = []
+    for m in found:
+        words = [t.low for t in tokens[m.start : m.end] if t.low not in ARTICLES]
+        genre_like = bool(words) and all(w in genre_words or w.rstrip("s") in genre_words
+                                         or w + "s" in genre_words for w in words)
+        first = tokens[m.start]
+        marked = text[max(0, first.start - 1) : first.start] in {'"', "'", "*", "_"} or any(
+            t.text[:1].isupper() for t in tokens[m.start : m.end] if t.low not in ARTICLES)
+        if genre_like and not marked:
+            dropped.append(m.item_ids[0])
+            continue
+        keep.append(m)
+    return keep, dropped

@@ -31,6 +31,9 @@ class ItemMention:
     surface: str  # the text that matched
     score: float  # match confidence 0..100
     sentiment: float = 0.0  # -1..1, scoped to the clause around the mention
+    # Whose opinion, and whether it is one (core/nlu/stance.py): only "liked"/"disliked"/"seen" from
+    # the speaker may be stored as a preference; "reference" ("something like X") anchors a request.
+    stance: str = "neutral"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,10 @@ class Understanding:
     items: tuple[ItemMention, ...] = ()
     genres: tuple[str, ...] = ()  # wanted genres/tags/moods (catalog vocabulary)
     not_genres: tuple[str, ...] = ()  # "no horror"
+    # The wanted genres grouped by the words that asked for them: every group must match ("a funny sci-fi
+    # movie" = (comedy|funny) AND (sci-fi)). Lexicon/vocabulary hits only; embedding guesses stay in
+    # `genres`, which the recommender ORs and uses when the groups leave nothing.
+    genre_groups: tuple[tuple[str, ...], ...] = ()
     # One person each, spelled as in Item.creator ("Joel Coen" for "Joel Coen, Ethan Coen"): match by
     # case-insensitive containment.
     creators: tuple[str, ...] = ()
@@ -51,6 +58,12 @@ class Understanding:
     refs: tuple[int, ...] = ()
     refs_all: bool = False
     reject_refs: bool = False  # "not that one" / "not those": refs are rejected
+    # The refs came from a bare "it"/"that one"/"this book" (no ordinal): the item under discussion
+    # (the one just described) is meant when there is one, else the refs above.
+    ref_pronoun: bool = False
+    ref_stance: str = "neutral"  # the speaker's stance toward what the refs point at (stance.Stance)
+    # Words that only resemble a title ("about aliens" is not Aliens): item ids left out of `items`.
+    resembles: tuple[str, ...] = ()
     # Soft wishes relative to what was shown, as a sign and a normalized adjective: "+dark" (more of
     # it: "darker"), "-gory" (less of it: "less gory", "not too gory", "too gory"). Comparatives are
     # reduced to their base ("funnier" -> "+funny", "newer" -> "+recent", "shorter" -> "+short"); a few

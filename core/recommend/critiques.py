@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
+CRITIQUE_FIRST = 100.0  # "darker": items tagged dark outrank every item that is not, whatever the blend
+
 _NEG_PREFIX = re.compile(r"^(?:less|fewer|not so|not too|not as|not|no|without|non|un-)\s+(.+)$")
 _POS_PREFIX = re.compile(r"^(?:more|extra|very|really|even more)\s+(.+)$")
 # Comparatives whose base form is irregular or whose meaning is the opposite of "more X".
@@ -75,3 +79,35 @@ def parse_critiques(raws: tuple[str, ...] | list[str]) -> list[Critique]:
         if c is not None and c.term:
             out.append(c)
     return out
+
+
+# (critique, items carrying its evidence tags, the tag names) -- built by the recommender.
+TagEvidence = list[tuple[Critique, np.ndarray, tuple[str, ...]]]
+
+
+def remove_less(mask: np.ndarray, has_of: TagEvidence, k: int) -> tuple[np.ndarray, str | None]:
+    """"less X": drop every item tagged X. Returns the new mask and, when fewer than k remain, a
+    sentence that says so (the list must not pretend)."""
+    less = [(c, h) for c, h, _ in has_of if c.sign < 0]
+    for _c, h in less:
+        mask = mask & ~h
+    if not less or int(mask.sum()) >= k:
+        return mask, None
+    words = " and ".join(c.text for c, _ in less)
+    if not mask.any():
+        return mask, f"I have nothing {words} that also fits the rest of your request; try dropping a constraint"
+    return mask, f"only {int(mask.sum())} of my picks are {words} and fit the rest of your request"
+
+
+def put_more_first(scores: np.ndarray, cand: np.ndarray, has_of: TagEvidence, k: int
+                   ) -> tuple[np.ndarray, str | None]:
+    """"more X": every candidate tagged X outranks every other; says so when fewer than k have it."""
+    note = None
+    for c, h, _ in has_of:
+        if c.sign > 0:
+            scores = scores + CRITIQUE_FIRST * h[cand]
+            n_fit = int(h[cand].sum())
+            if n_fit < k:
+                note = (f"only {n_fit} of the picks that fit are {c.text}; they come first" if n_fit
+                        else f"none of the picks that fit is {c.text}; here are the closest")
+    return scores, note

@@ -33,9 +33,16 @@ import numpy as np
 from core.embedding import Embedder
 from core.recommend.catalog import Catalog
 from core.recommend.cf import CFModel, InteractionLog
-from core.recommend.critiques import Critique, parse_critiques
+from core.recommend.critiques import Critique, parse_critiques, put_more_first, remove_less
 from core.recommend.explain import Evidence, explain
-from core.recommend.filters import CatalogArrays, closeness_penalty, constraint_mask, norm_tag, relaxations
+from core.recommend.filters import (
+    CatalogArrays,
+    closeness_penalty,
+    constraint_mask,
+    critique_tags,
+    norm_tag,
+    relaxations,
+)
 from core.recommend.franchise import TitleWords
 from core.recommend.preferences import (
     History,
@@ -198,14 +205,33 @@ class HybridRecommender:
         penalty: np.ndarray | None = None
         if not mask.any():
             mask, relaxed, penalty = self._relax(req, fresh, hist)
+        # Critiques act on the list, not just the wording (critiques.py): "less X" removes, "more X" leads.
+        has_of = self._critique_masks(crits, cvecs)
+        mask, note = remove_less(mask, has_of, req.k)
+        if not mask.any():
+            return RecResult((), relaxed=note)
+        relaxed = note or relaxed
         cand = np.flatnonzero(mask)
         scores, ev, qsim = self.score(req, hist, crits, qvec, cvecs, now, cand)
+        ev.critique_has = has_of
         if penalty is not None:
             scores = scores - penalty[cand]
+        scores, note = put_more_first(scores, cand, has_of, req.k)
+        relaxed = note or relaxed
         chosen = self._select(cand, scores, req.k, req.diversify)
         score_of = dict(zip(cand[chosen].tolist(), scores[chosen].tolist(), strict=True))
         return RecResult(self._explain(cand[chosen].tolist(), score_of, ev, hist, self.cf_for(req.tenant)),
                          relaxed)
+
+    def _critique_masks(self, crits: list[Critique], cvecs: np.ndarray | None
+                        ) -> list[tuple[Critique, np.ndarray, tuple[str, ...]]]:
+        """Each critique whose term the catalog's tags can evidence, the items that have it, the tags."""
+        out = []
+        for j, c in enumerate(crits):
+            has, names = self._critique_tag_names(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
+            if has is not None:
+                out.append((c, has > 0, names))
+        return out
 
     def score(self, req: RecRequest, hist: History, crits: list[Critique], qvec: np.ndarray | None,
               cvecs: np.ndarray | None, now: float,
@@ -248,7 +274,7 @@ class HybridRecommender:
                         qsim[cand] = sims[:, j]
             self._penalise_neighbours(total, cand, hist)
         for j, c in enumerate(crits):
-            has = self._critique_tag(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
+            has, _ = self._critique_tag_names(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
             if has is not None:
                 total += c.sign * s.w_critique_tag * has[cand]
         if s.w_genre:
@@ -268,7 +294,10 @@ class HybridRecommender:
             gap = np.abs(year_now - np.nan_to_num(self.arrays.years[cand], nan=-1e4))
             total += s.w_recency * np.exp(-gap / s.recency_scale_years).astype(np.float32)
         ev = Evidence(hist=hist, critiques=crits, query=req.query, query_sim=qsim,
-                      genres=req.constraints.genres, cold=hist.empty and qvec is None and not seed_idx.size)
+                      genres=req.constraints.genres, cold=hist.empty and qvec is None and not seed_idx.size,
+                      user_likes=frozenset(self.catalog.index_of[x.item_id] for x in req.signals
+                                           if x.scope == "user" and x.value > 0 and x.item_id in self.catalog.index_of),
+                      seeds=tuple(int(i) for i in seed_idx))
         return total, ev, qsim
 
     def _penalise_neighbours(self, total: np.ndarray, cand: np.ndarray, hist: History) -> None:
@@ -301,15 +330,18 @@ class HybridRecommender:
             cached = self._pop_cache[key] = (cf, scale_centered(pop).astype(np.float32))
         return cached[1]
 
-    def _critique_tag(self, term: str, tvec: np.ndarray | None) -> np.ndarray | None:
-        """Items tagged with the critique word, or with the closest catalog tag ("scary" -> horror)."""
-        has = self.arrays.has_any_tag((term,))
+    def _critique_tag_names(self, term: str, tvec: np.ndarray | None) -> tuple[np.ndarray | None, tuple[str, ...]]:
+        """Items tagged with the critique word's evidence, or with the closest catalog tag ("adventurous"
+        -> adventure), and the tag names used (explanations name those, never the raw word)."""
+        names = critique_tags(self.arrays, term)
+        has = self.arrays.has_any_tag(names) if names else None
         if has is None and self._tag_vecs is not None and tvec is not None:
             sims = self._tag_vecs @ tvec
             j = int(np.argmax(sims))
             if float(sims[j]) >= self.settings.critique_tag_sim:
-                has = self.arrays.has_any_tag((self._tag_names[j],))
-        return has.astype(np.float32) if has is not None else None
+                names = (self._tag_names[j],)
+                has = self.arrays.has_any_tag(names)
+        return (has.astype(np.float32), names) if has is not None else (None, ())
 
     def _embed_tags(self) -> tuple[list[str], np.ndarray | None]:
         if self.embedder is None:
@@ -344,8 +376,8 @@ class HybridRecommender:
         top = top[np.argsort(-scores[top], kind="stable")]
         labels: set[str] = set()
         uniq: list[int] = []
-        for p in top:  # duplicate titles (same label) are shown once
-            lab = self.catalog.items[int(cand[p])].label().lower()
+        for p in top:  # one title once: a novel and its film ("The Notebook") never share a list
+            lab = norm_tag(self.catalog.items[int(cand[p])].title)
             if lab not in labels:
                 labels.add(lab)
                 uniq.append(int(p))

@@ -92,6 +92,9 @@ def constraint_mask(arr: CatalogArrays, c: Constraints, index_of: dict[str, int]
     if c.genres:
         has = arr.has_any_tag(c.genres)
         mask &= has if has is not None else False
+    for group in c.genre_groups:
+        has = arr.has_any_tag(group)
+        mask &= has if has is not None else False
     if c.not_genres:
         has = arr.has_any_tag(c.not_genres)
         if has is not None:
@@ -121,9 +124,10 @@ def relaxations(c: Constraints) -> list[Constraints]:
     steps: list[Constraints] = []
     cur = c
     for change in (
+        {"genre_groups": ()},  # "funny AND sci-fi" -> "funny OR sci-fi" before anything else goes
         {"year_min": None, "year_max": None},
         {"creators": ()},
-        {"genres": ()},
+        {"genres": (), "genre_groups": ()},
         {"not_genres": (), "not_creators": ()},
         {"domain": None},
     ):
@@ -143,3 +147,31 @@ def closeness_penalty(arr: CatalogArrays, c: Constraints) -> np.ndarray:
     if c.year_max is not None:
         pen += np.clip(years - c.year_max, 0, 200) / 10.0
     return pen
+
+
+# A critique word -> the catalog tags/genres that are evidence of it. "less violent" must remove what
+# is tagged violent *or* gory; "darker" moves what is tagged dark. Terms not listed fall back to a tag
+# of the same name, then (engine) to the nearest tag by embedding.
+CRITIQUE_TAGS: dict[str, tuple[str, ...]] = {
+    "gory": ("gory",), "bloody": ("gory", "violent"), "violent": ("violent", "gory"), "brutal": ("violent", "gory"),
+    "explicit": ("violent", "gory"), "gritty": ("violent", "dark"), "scary": ("scary", "horror"),
+    "creepy": ("scary", "horror"), "spooky": ("scary", "horror"), "frightening": ("scary", "horror"),
+    "terrifying": ("scary", "horror"), "horror": ("horror",), "disturbing": ("scary", "gory", "dark"),
+    "dark": ("dark",), "bleak": ("dark",), "grim": ("dark",), "depressing": ("dark", "tearjerker"),
+    "sad": ("tearjerker",), "heavy": ("dark", "tearjerker"), "emotional": ("tearjerker",),
+    "funny": ("funny", "comedy"), "silly": ("funny", "comedy"), "comedic": ("funny", "comedy"),
+    "light": ("light", "feel-good", "heartwarming"), "lighthearted": ("light", "feel-good", "heartwarming"),
+    "happy": ("feel-good", "heartwarming"), "cheerful": ("feel-good", "heartwarming"), "uplifting": ("feel-good",
+                                                                                                     "inspiring"),
+    "romantic": ("romantic", "romance"), "slow": ("slow-burn",), "fast": ("fast-paced",), "tense": ("suspenseful",),
+    "suspenseful": ("suspenseful",), "weird": ("quirky", "mind-bending"), "strange": ("quirky", "mind-bending"),
+    "smart": ("cerebral", "ideas"), "deep": ("cerebral", "ideas"), "complex": ("cerebral", "mind-bending"),
+    "action": ("action",), "dramatic": ("drama",), "epic": ("epic",), "classic": ("classic",),
+    "cozy": ("heartwarming", "feel-good"), "wholesome": ("family-friendly", "heartwarming"),
+}
+
+
+def critique_tags(arr: CatalogArrays, term: str) -> tuple[str, ...]:
+    """The catalog tags that stand for a critique term (empty when the catalog has none of them)."""
+    words = CRITIQUE_TAGS.get(term.lower(), (term,))
+    return tuple(w for w in words if norm_tag(w) in arr.tag_index)

@@ -32,6 +32,8 @@ class Constraints:
     """Hard filters. Empty means no filter."""
 
     genres: tuple[str, ...] = ()  # item must have at least one of these genres/tags
+    # ...and one of each group ("funny sci-fi": (comedy|funny) AND sci-fi); relaxed to `genres` first.
+    genre_groups: tuple[tuple[str, ...], ...] = ()
     not_genres: tuple[str, ...] = ()
     creators: tuple[str, ...] = ()
     not_creators: tuple[str, ...] = ()

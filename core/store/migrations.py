@@ -97,6 +97,11 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE turns ADD COLUMN event_id TEXT",
         "CREATE UNIQUE INDEX turns_by_event ON turns (tenant, conv_key, event_id) WHERE event_id IS NOT NULL",
     ],
+    # 7: the evidence of a preference stated in words: the person's own message, so /prefs can show why
+    # recbot believes it and the person can correct it (NULL for reactions, buttons, imports).
+    [
+        "ALTER TABLE preferences ADD COLUMN evidence TEXT",
+    ],
 ]
 
 

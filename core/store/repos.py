@@ -220,8 +220,8 @@ def _rec(row: tuple[object, ...]) -> RecRow:
                   float(row[5]))  # type: ignore[arg-type]
 
 
-_INSERT_PREF = ("INSERT INTO preferences (tenant, user_id, conv_key, item_id, value, kind, source, ts) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_PREF = ("INSERT INTO preferences (tenant, user_id, conv_key, item_id, value, kind, source, ts, evidence) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 class PreferenceRepo:
@@ -231,8 +231,11 @@ class PreferenceRepo:
         self.db = db
 
     async def add(self, tenant: str, user_id: str, item_id: str, value: float, kind: str,
-                  conv_key: str | None = None, source: str | None = None, ts: float | None = None) -> None:
-        row = (tenant, user_id, conv_key, item_id, value, kind, source, ts or time.time())
+                  conv_key: str | None = None, source: str | None = None, ts: float | None = None,
+                  evidence: str | None = None) -> None:
+        """evidence: the message a stated preference came from (shown by /prefs, exported)."""
+        row = (tenant, user_id, conv_key, item_id, value, kind, source, ts or time.time(),
+               evidence[:500] if evidence else None)
         fx = current_effects()
         if fx is None or source is not None:
             await self.db.execute(_INSERT_PREF, row)
@@ -245,7 +248,7 @@ class PreferenceRepo:
                 await tx.execute("SELECT pg_advisory_xact_lock(727275, hashtext(?))", (source,))
             await tx.execute("DELETE FROM preferences WHERE tenant = ? AND user_id = ? AND source = ? "
                              "AND item_id = ?", (tenant, user_id, source, item_id))
-            await tx.execute(_INSERT_PREF, (*row[:6], source, row[7]))
+            await tx.execute(_INSERT_PREF, (*row[:6], source, *row[7:]))
 
     async def replace_source(self, tenant: str, user_id: str, source: str, rows: list[PrefRow]) -> None:
         """The evidence of ``source`` becomes ``rows`` (none: removed). Inside an event it is written
@@ -255,7 +258,7 @@ class PreferenceRepo:
                              (tenant, user_id, source))
             for r in rows:
                 await tx.execute(_INSERT_PREF, (tenant, user_id, r.conv_key, r.item_id, r.value, r.kind, source,
-                                                r.ts))
+                                                r.ts, None))
 
         fx = current_effects()
         if fx is not None:
@@ -263,6 +266,23 @@ class PreferenceRepo:
             return
         async with self.db.transaction() as tx:
             await write(tx)
+
+    async def remove_stated(self, tenant: str, user_id: str, item_id: str) -> int:
+        """Drop what the person said about one item in words ("mention"/"seen" rows): a new statement
+        about it replaces the old one ("actually I didn't like X"), and "forget that I liked X" undoes it."""
+        return await self.db.execute(
+            "DELETE FROM preferences WHERE tenant = ? AND user_id = ? AND item_id = ? AND kind IN ('mention', 'seen')",
+            (tenant, user_id, item_id),
+        )
+
+    async def stated(self, tenant: str, user_id: str, limit: int = 50) -> list[tuple[str, float, str, str | None]]:
+        """(item id, value, kind, evidence) of the person's stated preferences, newest first."""
+        rows = await self.db.fetchall(
+            "SELECT item_id, value, kind, evidence FROM preferences WHERE tenant = ? AND user_id = ? "
+            "AND kind IN ('mention', 'seen') ORDER BY ts DESC, id DESC LIMIT ?",
+            (tenant, user_id, limit),
+        )
+        return [(str(r[0]), float(r[1]), str(r[2]), r[3]) for r in rows]
 
     async def remove_source(self, tenant: str, user_id: str, source: str) -> int:
         """Undo evidence from one source (e.g. a reaction that was removed)."""

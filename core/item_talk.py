@@ -1,0 +1,105 @@
+"""Talking about items the person names or points at: questions about them, opinions in words, and
+which item "it"/"that one" means. A mixin of DialogueCore (core/dialogue.py), split out to keep each
+module readable; it uses the core's store, catalog and state helpers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.events import Message, Reply
+from core.i18n import t
+from core.nlu.stance import Stance
+from core.nlu.types import Intent, Understanding
+from core.render import compose
+from core.state import ConvState
+from core.statements import Stated, forget_stated, noted, stated_text, store_stances
+
+if TYPE_CHECKING:
+    from core.recommend.catalog import Catalog
+    from core.store.store import Store
+
+
+class ItemTalk:
+    store: Store
+    catalog: Catalog
+
+    def _label(self, item_id: str) -> str:
+        raise NotImplementedError
+
+    def _known_reason(self, item_id: str) -> str:
+        raise NotImplementedError
+
+    async def _save(self, ev: Message, state: ConvState) -> None:
+        raise NotImplementedError
+
+    async def _explain(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
+                       intent: Intent) -> Reply:
+        targets = [m.item_id for m in u.items] or refs or list(state.last_items)
+        if not targets:
+            return Reply("Which one? Ask me for recommendations first, or name a title.")
+        if len(targets) == 1 or intent == Intent.ABOUT:
+            state.focus = targets[0]  # "I already saw that one" next means this item
+            await self._save(ev, state)
+        if intent == Intent.WHY:
+            lines = [f"{self._label(i)}: {state.last_reasons.get(i) or self._known_reason(i)}" for i in targets[:5]]
+            # Facts only: the evidence the ranker recorded, never model prose that could invent a reason.
+            return Reply(compose("\n".join(lines)))
+        item = self.catalog.get(targets[0])
+        if item is None:
+            return Reply("I don't have that one in my catalog.")
+        kind = "film" if item.domain == "movie" else item.domain
+        facts = f"{item.label()}, a {kind}" + (f" by {item.creator}" if item.creator else "") + \
+            (f" — {', '.join(item.genres)}" if item.genres else "") + \
+            (f"; tagged {', '.join(item.tags[:6])}" if item.tags else "")
+        # The catalog's own description: a question about an item gets facts, not a guess dressed as fact.
+        about = item.description or "I have no description of it."
+        return Reply(compose(f"{facts}.\n{about}"))
+
+    async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
+                              stated: list[Stated], text: str) -> Reply:
+        if u.ref_stance == Stance.RETRACTED.value:
+            targets = [m.item_id for m in u.items] or refs
+            n = await forget_stated(self.store, ev.tenant, ev.user, targets)
+            labels = ", ".join(self._label(i) for i in targets[:3])
+            return Reply(t("en", "Done — I forgot what you told me about {items}.", items=labels) if n
+                         else t("en", "I had nothing stored from you about {items}.", items=labels))
+        if u.items and not stated and any(m.stance == Stance.OTHERS.value for m in u.items):
+            return Reply(t("en", "Got it — I only store your own opinions, so I haven't saved that one as yours. "
+                                 "Want picks for them? Tell me what they're in the mood for."))
+        if u.items:
+            note = noted(u, stated, self._label)
+            return Reply(note or t("en", "Thanks — tell me what you thought of it and I'll take it into account."))
+        if not refs and u.ref_pronoun and len(state.last_items) > 1:
+            return Reply(t("en", "Which one do you mean? Say its number, e.g. \"the second one\"."))
+        if not refs:
+            return Reply(t("en", "Thanks! Tell me a title you loved (or hated) and I'll take it into account."))
+        stance = Stance(u.ref_stance)
+        if stance in (Stance.LIKED, Stance.DISLIKED, Stance.SEEN):
+            done = await store_stances(self.store, ev.tenant, ev.user, ev.key.as_str(), text,
+                                       [(i, stance, u.sentiment) for i in refs])
+            if stance != Stance.LIKED:
+                state.rejected = (state.rejected + refs)[-200:]  # seen or disliked: don't show it again
+            await self._save(ev, state)
+            return Reply(stated_text(done, self._label))
+        return Reply(t("en", "Thanks — tell me whether you liked {items} and I'll take it into account.",
+                       items=", ".join(self._label(i) for i in refs[:3])))
+
+    async def _record_mentions(self, ev: Message, state: ConvState, u: Understanding, text: str) -> list[Stated]:
+        """Store the speaker's own stance toward each named item, with the message as evidence."""
+        pairs = [(m.item_id, Stance(m.stance), m.sentiment) for m in u.items]
+        done = await store_stances(self.store, ev.tenant, ev.user, ev.key.as_str(), text, pairs)
+        gone = [s.item_id for s in done if s.stance != Stance.LIKED and s.item_id not in state.rejected]
+        state.rejected = (state.rejected + gone)[-200:]
+        if u.items:
+            state.focus = u.items[-1].item_id  # the item now under discussion ("something similar", "it")
+        return done
+
+    def _resolve_refs(self, state: ConvState, u: Understanding, intent: Intent) -> list[str]:
+        if u.refs_all:
+            return list(state.last_items)
+        if u.ref_pronoun and state.focus and intent in (Intent.FEEDBACK, Intent.ABOUT, Intent.WHY):
+            return [state.focus]  # "tell me about the second one" ... "I already saw that one"
+        if u.ref_pronoun and intent == Intent.FEEDBACK and len(state.last_items) > 1:
+            return []  # "loved it" after a list of five: which one? (asked, nothing guessed)
+        return [state.last_items[i] for i in u.refs if 0 <= i < len(state.last_items)]
