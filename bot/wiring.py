@@ -161,8 +161,7 @@ async def build_app(config: Config) -> App:
         digests = build_digest_service(digest_cfg, store, catalog, recommender, feedback, outbound)
         core = DialogueCore(
             store, catalog, parser, recommender, generator,
-            CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
-                         multilingual=config.embedding.multilingual),
+            CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s),
             feedback=feedback, digests=digests, limiter=build_limiter(config, store),
         )
     except BaseException:

@@ -20,10 +20,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from core import texts
+from core import localize, texts
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ItemView, Message, Reaction, Reply
 from core.feedback import FeedbackService
 from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
+from core.i18n import normalize, t, tag
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
 from core.ratelimit import Limiter, RateLimiter
@@ -56,7 +57,6 @@ class DigestCommands(Protocol):
 class CoreSettings:
     k: int = 5
     generation_deadline_s: float = 20.0
-    multilingual: bool = False  # True when a multilingual embedding model is configured
     messages_per_minute: float = 20.0  # per user; 0 disables the limit
     burst: int = 8
     unlimited_platforms: tuple[str, ...] = ("console",)  # the local terminal has one trusted user
@@ -131,30 +131,35 @@ class DialogueCore:
         error, label = await self.feedback.on_button(ev)
         if error:
             return [Reply(error, ephemeral=True)]
+        state = await self._load(ev)
         if ev.action == ButtonAction.MORE_LIKE:
-            state = await self._load(ev)
             state.seeds = [ev.item_id]
             return await self._recommend(ev, state, f"more like {label}", kind="more-like")
-        verb = "more like" if ev.action == ButtonAction.LIKE else "fewer like"
-        return [Reply(f"Noted — I'll show you {verb} {label}.", ephemeral=True)]
+        lang = _lang(state, ev.user)
+        it = self.catalog.get(ev.item_id)
+        shown = localize.label(it, lang) if it else label
+        msgid = texts.NOTED_MORE_LIKE if ev.action == ButtonAction.LIKE else texts.NOTED_FEWER_LIKE
+        return [Reply(t(lang, msgid, title=shown), ephemeral=True)]
 
     async def _on_command(self, ev: Command) -> list[Reply]:
         name, args = ev.name.lower().strip(), ev.args.strip()
+        lang = _lang(await self._load(ev), ev.user)
         if name == "digest":
             if not self.digests:
-                return [Reply("Digests are not enabled on this bot.", ephemeral=True)]
+                return [Reply(t(lang, texts.DIGESTS_OFF), ephemeral=True)]
             return [Reply(defuse(await self.digests.command(ev, args)), ephemeral=True)]
         if name == "forget":
-            return [await self._forget(ev)]
+            return [await self._forget(ev, lang)]
         if name == "prefs" and args.startswith("export"):
             data = await self.store.export_user(ev.tenant, ev.user)
-            return [Reply("Here is everything I store about you.", ephemeral=True,
+            return [Reply(t(lang, texts.EXPORT), ephemeral=True,
                           file=("recbot-export.json", json.dumps(data, indent=2, ensure_ascii=False)))]
         text = {"recommend": args or "recommend something", "more": "more", "prefs": "show my preferences",
                 "why": f"why {args}".strip(), "about": f"tell me about {args}", "reset": "start over",
                 "help": "help"}.get(name)
         if text is None:
-            return [Reply(f"I don't know the command `{defuse(name[:40])}`. " + texts.HELP, ephemeral=True)]
+            return [Reply(t(lang, "I don't know the command `{name}`.", name=defuse(name[:40])) + " "
+                          + t(lang, texts.HELP), ephemeral=True)]
         msg = Message(platform=ev.platform, tenant=ev.tenant, channel=ev.channel, user=ev.user,
                       event_id=ev.event_id, thread=ev.thread, ts=ev.ts, user_name=ev.user_name,
                       is_dm=ev.is_dm, text=text)
@@ -168,18 +173,22 @@ class DialogueCore:
         await self.store.users.touch(ev.tenant, ev.user, ev.platform, ev.user_name)
         await self.store.conversations.add_turn(ev.tenant, key, ev.user, "user", text)
         state = await self._load(ev)
-        u = await asyncio.to_thread(self.parser.parse, text, NluContext(tuple(state.last_items)))
+        ctx = NluContext(tuple(state.last_items), language=state.languages.get(ev.user, ""))
+        u = await asyncio.to_thread(self.parser.parse, text, ctx)
+        if state.languages.get(ev.user) != u.language:
+            # Each person's language, per conversation: "more" or a bare title later keeps it.
+            state.languages[ev.user] = u.language
+            await self._save(ev, state)
         replies = await self._policy(ev, state, u, text)
         if truncated and replies:
-            replies[0] = replace(replies[0], text=replies[0].text + "\n" + texts.TRUNCATED)
+            replies[0] = replace(replies[0], text=replies[0].text + "\n" + t(u.language, texts.TRUNCATED))
         for r in replies:
             await self.store.conversations.add_turn(ev.tenant, key, None, "bot", r.text)
         return replies
 
     # ---- the policy ---------------------------------------------------------------------------
     async def _policy(self, ev: Message, state: ConvState, u: Understanding, text: str) -> list[Reply]:
-        if u.language != "en" and not self.settings.multilingual:
-            return [Reply(texts.NON_ENGLISH)]
+        lang = u.language
         await self._record_mentions(ev, u)
         intent = u.intent
         if intent in (Intent.UNKNOWN, Intent.FEEDBACK, Intent.GREET) and (u.has_constraints() or (
@@ -189,32 +198,32 @@ class DialogueCore:
         if not ev.addressed and intent in (Intent.UNKNOWN, Intent.GREET, Intent.HELP, Intent.FEEDBACK):
             return []  # channel chatter the bot only follows: learn from it, answer only real requests
         if intent == Intent.GREET:
-            return [Reply(texts.GREETING)]
+            return [Reply(t(lang, texts.GREETING))]
         if intent == Intent.HELP:
-            return [Reply(texts.HELP)]
+            return [Reply(t(lang, texts.HELP))]
         if intent == Intent.RESET:
             state.reset_request()
             state.shown, state.rejected, state.last_items = [], [], []
             await self._save(ev, state)
-            return [Reply("Starting over — tell me what you're in the mood for.")]
+            return [Reply(t(lang, texts.STARTING_OVER))]
         if intent == Intent.FORGET:
-            return [await self._forget(ev)]
+            return [await self._forget(ev, lang)]
         if intent == Intent.PREFS:
-            return [Reply(await self._prefs_text(ev))]
+            return [Reply(await self._prefs_text(ev, lang))]
         if intent in (Intent.SUBSCRIBE, Intent.UNSUBSCRIBE):
             if not self.digests:
-                return [Reply("Digests are not enabled on this bot.")]
+                return [Reply(t(lang, texts.DIGESTS_OFF))]
             verb = "subscribe" if intent == Intent.SUBSCRIBE else "unsubscribe"
             return [Reply(defuse(await self.digests.command(ev, verb)))]
         if intent == Intent.HISTORY:
-            return [Reply(await self._history_text(ev))]
+            return [Reply(await self._history_text(ev, lang))]
         if intent in (Intent.WHY, Intent.ABOUT):
             return [await self._explain(ev, state, u, refs, intent)]
         if intent == Intent.FEEDBACK:
             return [await self._feedback_words(ev, state, u, refs)]
         if intent in (Intent.RECOMMEND, Intent.REFINE, Intent.MORE):
             return await self._request(ev, state, u, refs, intent, text)
-        return [Reply(texts.UNKNOWN)]
+        return [Reply(t(lang, texts.UNKNOWN))]
 
     async def _request(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
                        intent: Intent, text: str) -> list[Reply]:
@@ -225,7 +234,7 @@ class DialogueCore:
             state.rejected = (state.rejected + state.last_items)[-200:]
             state.critiques, state.seeds = [], []
             replies = await self._recommend(ev, state, text, kind="diversify")
-            return replies + [Reply(texts.CLARIFY)]
+            return replies + [Reply(t(u.language, texts.CLARIFY))]
         named = [m.item_id for m in u.items if m.item_id not in state.last_items and m.sentiment >= 0]
         if intent == Intent.REFINE and named and not refs:
             intent = Intent.RECOMMEND  # "something like Alien but less gory": a new request anchored on Alien
@@ -259,46 +268,53 @@ class DialogueCore:
             k=self.settings.k, diversify=True, now=time.time(),
         )
         result = await self.recommender.recommend(req)
-        views = [self._view(s.item_id, s.reason) for s in result.items if self.catalog.get(s.item_id)]
+        lang = _lang(state, ev.user)
+        views = [self._view(s.item_id, s.reason, lang) for s in result.items if self.catalog.get(s.item_id)]
         if not views:
             await self._save(ev, state)
-            return [Reply(texts.NOTHING_LEFT)]
+            return [Reply(t(lang, texts.NOTHING_LEFT))]
         rec_id = f"{_ids.getrandbits(64):016x}"
         await self.store.recs.add(ev.tenant, rec_id, key, ev.user, [v.item_id for v in views], kind=kind)
-        state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: v.reason for v in views})
+        # The English reasons are kept (a later "why?" says them again in the person's language then).
+        english = {x.item_id: x.reason for x in result.items}
+        state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: english.get(v.item_id) or "" for v in views})
         await self._save(ev, state)
-        about = req.constraints.describe()
+        about = localize.describe(req.constraints, lang)
         if state.seeds and kind != "more-like":
-            like = "like " + " and ".join(self._label(i) for i in state.seeds[:2])
-            about = f"{like}, {about}" if about else like
-        intro = texts.intro(about, kind)
-        if result.relaxed:
+            like = t(lang, "like {titles}", titles=t(lang, " and ").join(self._label(i, lang) for i in state.seeds[:2]))
+            about = t(lang, "{like}, {about}", like=like, about=about) if about else like
+        intro = texts.intro(about, kind, lang)
+        if result.relaxed and normalize(lang) == "en":
+            # The recommender words its relaxation note in English; other languages keep the intro.
             intro = defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ":"
-        prose = await self._write("recommend", text, views, intro, key)
+        prose = await self._write("recommend", text, views, intro, key, lang)
         return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]
 
     async def _explain(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
                        intent: Intent) -> Reply:
         targets = [m.item_id for m in u.items] or refs or list(state.last_items)
+        lang = u.language
         if not targets:
-            return Reply("Which one? Ask me for recommendations first, or name a title.")
+            return Reply(t(lang, texts.WHICH_ONE))
         if intent == Intent.WHY:
-            lines = [f"{self._label(i)}: {state.last_reasons.get(i) or self._known_reason(i)}" for i in targets[:5]]
+            lines = [f"{self._label(i, lang)}: {self._reason(i, state.last_reasons.get(i), lang)}" for i in targets[:5]]
             # Facts only: the evidence the ranker recorded, never model prose that could invent a reason.
             return Reply(compose("\n".join(lines)))
         item = self.catalog.get(targets[0])
         if item is None:
-            return Reply("I don't have that one in my catalog.")
-        facts = f"{item.label()}" + (f", by {item.creator}" if item.creator else "") + \
-            (f" — {', '.join(item.genres)}" if item.genres else "")
+            return Reply(t(lang, texts.NOT_IN_CATALOG))
+        facts = localize.label(item, lang) + (t(lang, ", by {person}", person=item.creator) if item.creator else "") + \
+            (f" — {t(lang, ', ').join(tag(lang, g) for g in item.genres)}" if item.genres else "")
         # The catalog's own description: a question about an item gets facts, not a guess dressed as fact.
-        about = item.description or "I have no description of it."
+        # Descriptions exist in English only; another language gets the facts line and the English text.
+        about = item.description or t(lang, texts.NO_DESCRIPTION)
         return Reply(compose(f"{facts}.\n{about}"))
 
     async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str]) -> Reply:
+        lang = u.language
         if u.items:
-            named = ", ".join(self._label(m.item_id) for m in u.items[:3])
-            return Reply(f"Thanks — noted how you feel about {named}. Want recommendations based on that?")
+            named = t(lang, ", ").join(self._label(m.item_id, lang) for m in u.items[:3])
+            return Reply(t(lang, texts.NOTED_ITEMS, items=named))
         if refs:
             value = u.sentiment if abs(u.sentiment) > 0.05 else 0.3  # "already seen it": mild positive
             for iid in refs:
@@ -306,36 +322,40 @@ class DialogueCore:
                                            conv_key=ev.key.as_str())
             state.rejected = (state.rejected + refs)[-200:]  # seen: don't show it again
             await self._save(ev, state)
-            return Reply(f"Got it — noted for {', '.join(self._label(i) for i in refs[:3])}.")
-        return Reply("Thanks! Tell me a title you loved (or hated) and I'll take it into account.")
+            return Reply(t(lang, texts.NOTED_REFS, items=t(lang, ", ").join(self._label(i, lang) for i in refs[:3])))
+        return Reply(t(lang, texts.TELL_ME_A_TITLE))
 
-    async def _forget(self, ev: AnyEvent) -> Reply:
+    async def _forget(self, ev: AnyEvent, lang: str = "en") -> Reply:
         counts = await self.store.forget_user(ev.tenant, ev.user)
         total = sum(counts.values())
-        detail = ", ".join(f"{n} {self.store.user_tables.get(t, t)}" for t, n in counts.items() if n)
-        return Reply(f"Done — I deleted everything I stored about you ({total} records"
-                     + (f": {detail}" if detail else "") + ").", ephemeral=True)
+        detail = ", ".join(f"{n} {self.store.user_tables.get(k, k)}" for k, n in counts.items() if n)
+        if detail:
+            text = t(lang, "Done — I deleted everything I stored about you ({total} records: {detail}).",
+                     total=total, detail=detail)
+        else:
+            text = t(lang, "Done — I deleted everything I stored about you ({total} records).", total=total)
+        return Reply(text, ephemeral=True)
 
-    async def _prefs_text(self, ev: AnyEvent) -> str:
+    async def _prefs_text(self, ev: AnyEvent, lang: str = "en") -> str:
         s = await self.user_summary(ev.tenant, ev.user)
         if not (s.likes or s.dislikes or s.subscriptions):
-            return "I don't know your taste yet — react 👍/👎 to my picks or tell me titles you loved."
+            return t(lang, texts.NO_TASTE_YET)
         parts = []
         if s.likes:
-            parts.append("You like: " + "; ".join(s.likes))
+            parts.append(t(lang, texts.YOU_LIKE, items="; ".join(s.likes)))
         if s.dislikes:
-            parts.append("Not for you: " + "; ".join(s.dislikes))
+            parts.append(t(lang, texts.NOT_FOR_YOU, items="; ".join(s.dislikes)))
         if s.subscriptions:
-            parts.append("Digests: " + "; ".join(s.subscriptions))
+            parts.append(t(lang, texts.DIGESTS, items="; ".join(s.subscriptions)))
         return "\n".join(parts)
 
-    async def _history_text(self, ev: AnyEvent) -> str:
+    async def _history_text(self, ev: AnyEvent, lang: str = "en") -> str:
         recs = await self.store.recs.recent(ev.tenant, ev.key.as_str(), limit=3)
         if not recs:
-            return "I haven't recommended anything in this conversation yet."
-        lines = ["Here's what I recommended here recently:"]
+            return t(lang, texts.NO_HISTORY)
+        lines = [t(lang, texts.HISTORY)]
         for r in recs:
-            lines.append("• " + "; ".join(self._label(i) for i in r.item_ids))
+            lines.append("• " + "; ".join(self._label(i, lang) for i in r.item_ids))
         return "\n".join(lines)
 
     # ---- helpers ------------------------------------------------------------------------------
@@ -350,7 +370,14 @@ class DialogueCore:
             return list(state.last_items)
         return [state.last_items[i] for i in u.refs if 0 <= i < len(state.last_items)]
 
-    async def _write(self, kind: str, user_text: str, views: list[ItemView], intro: str, key: str) -> str:
+    async def _write(self, kind: str, user_text: str, views: list[ItemView], intro: str, key: str,
+                     lang: str = "en") -> str:
+        if normalize(lang) != "en" or not lang.startswith("en"):
+            # SmolLM2-135M writes English only: other languages get the deterministic text.
+            sink = _prose_sink.get()
+            if sink is not None:
+                await sink(intro)
+            return intro
         grounded = tuple(
             GroundedItem(v.title, v.year, v.reason, v.creator, (it.description if (it := self.catalog.get(v.item_id))
                                                                 else ""), v.domain)
@@ -372,21 +399,37 @@ class DialogueCore:
                 await sink(intro)
             return intro
 
-    def _view(self, item_id: str, reason: str) -> ItemView:
+    def _view(self, item_id: str, reason: str, lang: str = "en") -> ItemView:
         it = self.catalog.get(item_id)
         assert it is not None
-        return ItemView(it.item_id, it.title, it.year, reason or self._known_reason(item_id), it.creator, it.domain)
+        return ItemView(it.item_id, localize.title(it, lang), it.year, self._reason(item_id, reason, lang),
+                        it.creator, it.domain)
+
+    def _reason(self, item_id: str, reason: str | None, lang: str = "en") -> str:
+        it = self.catalog.get(item_id)
+        if it is None:
+            return t(lang, "a pick from the catalog")
+        if not reason:
+            if normalize(lang) == "en":
+                return self._known_reason(item_id)
+            return t(lang, "a {genre} pick", genre=tag(lang, (it.genres[:1] or [it.domain])[0]))
+        return localize.reason(it, reason, lang, self.catalog)
 
     def _known_reason(self, item_id: str) -> str:
         it = self.catalog.get(item_id)
         return f"a {', '.join(it.genres[:2]) or it.domain} pick" if it else "a pick from the catalog"
 
-    def _label(self, item_id: str) -> str:
+    def _label(self, item_id: str, lang: str = "en") -> str:
         it = self.catalog.get(item_id)
-        return it.label() if it else item_id
+        return localize.label(it, lang) if it else item_id
 
     async def _load(self, ev: AnyEvent) -> ConvState:
         return await load_conversation(self.store.conversations, ev.tenant, ev.key.as_str())
 
     async def _save(self, ev: AnyEvent, state: ConvState) -> None:
         await save_conversation(self.store.conversations, ev.tenant, ev.key.as_str(), state)
+
+
+def _lang(state: ConvState, user: str) -> str:
+    """The language this person last wrote in here (English until they write)."""
+    return state.languages.get(user) or "en"

@@ -36,6 +36,7 @@ class ConvState:
     critiques: list[str] = field(default_factory=list)
     seeds: list[str] = field(default_factory=list)
     query: list[str] = field(default_factory=list)  # recent request texts, newest last
+    languages: dict[str, str] = field(default_factory=dict)  # user id -> the language they write in
     # The stored version this state was loaded at (not part of the JSON): saving compares it.
     version: int = field(default=0, compare=False, repr=False)
 

@@ -1,0 +1,67 @@
+"""The multilingual front of the understanding layer: detect, pivot, parse in English, label.
+
+``MultilingualParser`` wraps the English parser behind the same ``Parser`` protocol. Per message it
+decides the language (the message's own when it shows one, else the speaker's previous language from
+``NluContext.language``), rewrites a zh/ja/es/de/fr message into the English parser's vocabulary
+(core.nlu.multilingual.pivot), parses the batch in one call and sets ``Understanding.language``.
+The English parser itself is untouched, so work on it merges independently of this layer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from core.nlu.multilingual.detect import LanguageGuesser
+from core.nlu.multilingual.pivot import SUPPORTED, Pivot
+from core.nlu.normalize import clean
+from core.nlu.types import NluContext, Parser, Understanding
+from core.recommend.catalog import Catalog
+
+_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+class MultilingualParser:
+    def __init__(self, inner: Parser, catalog: Catalog, guesser: LanguageGuesser | None = None) -> None:
+        self.inner = inner
+        self.pivot = Pivot(catalog)
+        self.guesser = guesser or LanguageGuesser()
+
+    def __getattr__(self, name: str) -> object:
+        # Benchmarks and tools read the English parser's attributes (embedder, catalog, caches).
+        return getattr(self.inner, name)
+
+    def parse(self, text: str, ctx: NluContext | None = None) -> Understanding:
+        return self.parse_batch([text], [ctx or NluContext()])[0]
+
+    def parse_batch(self, texts: list[str], ctxs: list[NluContext]) -> list[Understanding]:
+        if len(texts) != len(ctxs):
+            raise ValueError("texts and ctxs differ in length")
+        said: list[str | None] = []
+        pivoted: list[str] = []
+        for raw in texts:
+            text = clean(raw if isinstance(raw, str) else "")
+            lang = self.guesser.detect(text) if text else None
+            said.append(lang)
+            pivoted.append(self.pivot.translate(text, lang).text if lang in SUPPORTED else text)
+        parsed = self.inner.parse_batch(pivoted, ctxs)
+        out: list[Understanding] = []
+        for raw, lang, text, ctx, u in zip(texts, said, pivoted, ctxs, parsed, strict=True):
+            previous = ctx.language or "en"
+            if lang is None or (lang != previous and _title_alone(raw, u)):
+                lang = previous  # "more", "ok", "Interstellar": the conversation's language stays
+            out.append(replace(u, language=lang, query_text=text if lang in SUPPORTED else u.query_text))
+        return out
+
+
+def _title_alone(raw: str, u: Understanding) -> bool:
+    """A message that is little more than a title names an item; it does not change the language."""
+    if not u.items or not isinstance(raw, str):
+        return False
+    rest = raw
+    for m in u.items:
+        rest = re.sub(re.escape(m.surface), " ", rest, flags=re.I)
+    return len(_WORDS.findall(rest)) <= 1
+
+
+__all__ = ["MultilingualParser"]
