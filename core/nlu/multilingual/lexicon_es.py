@@ -40,6 +40,8 @@ PHRASES: dict[str, str] = {
     "ya vi": "already saw", "ya lei": "already read", "genial": "great", "buenisima": "great", "buenisimo": "great",
     "aburrida": "boring", "aburrido": "boring", "horrible": "terrible", "malisima": "awful",
     "son todas malas": "these are all bad", "todas son malas": "these are all bad", "ninguna": "none of them",
+    "favorita": "favorite", "favorito": "favorite", "esa no": "not that one", "ese no": "not that one",
+    "eso no": "not that one", "y de": "what about",
     # references
     "el primero": "the first one", "la primera": "the first one", "el segundo": "the second one",
     "la segunda": "the second one", "el tercero": "the third one", "la tercera": "the third one",
@@ -78,7 +80,7 @@ PHRASES: dict[str, str] = {
     "vampiros": "vampires", "monstruos": "monsters", "sobrenatural": "supernatural", "fantasia": "fantasy",
     "magia": "magic", "espacio": "space", "espacial": "space", "extraterrestres": "aliens", "robots": "robots",
     "viajes en el tiempo": "time-travel", "distopia": "dystopia", "distopica": "dystopia",
-    "historica": "historical", "historico": "historical", "historia": "history", "biografia": "biography",
+    "historica": "historical", "historico": "historical", "historia": "historical", "biografia": "biography",
     "historia real": "true-story", "hechos reales": "true-story", "familiar": "family-friendly",
     "familia": "family", "ninos": "children", "infantil": "children", "adolescentes": "young adult",
     "juvenil": "young adult", "amistad": "friendship", "venganza": "revenge", "atracos": "heist", "atraco": "heist",

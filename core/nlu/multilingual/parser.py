@@ -48,20 +48,24 @@ class MultilingualParser:
         out: list[Understanding] = []
         for raw, lang, text, ctx, u in zip(texts, said, pivoted, ctxs, parsed, strict=True):
             previous = ctx.language or "en"
-            if lang is None or (lang != previous and _title_alone(raw, u)):
+            if lang is None or (lang != previous and _title_alone(raw, u, lang, self.pivot)):
                 lang = previous  # "more", "ok", "Interstellar": the conversation's language stays
             out.append(replace(u, language=lang, query_text=text if lang in SUPPORTED else u.query_text))
         return out
 
 
-def _title_alone(raw: str, u: Understanding) -> bool:
-    """A message that is little more than a title names an item; it does not change the language."""
+def _title_alone(raw: str, u: Understanding, lang: str, pivot: Pivot) -> bool:
+    """A message that is little more than a title names an item; it does not change the language.
+    "odio Titanic" is not: its one other word is Spanish the lexicon knows."""
     if not u.items or not isinstance(raw, str):
         return False
     rest = raw
     for m in u.items:
         rest = re.sub(re.escape(m.surface), " ", rest, flags=re.I)
-    return len(_WORDS.findall(rest)) <= 1
+    words = _WORDS.findall(rest)
+    if len(words) > 1:
+        return False
+    return not words or lang not in SUPPORTED or pivot.translate(rest, lang).unknown == len(words)
 
 
 __all__ = ["MultilingualParser"]

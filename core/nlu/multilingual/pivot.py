@@ -123,7 +123,8 @@ class Pivot:
             for rx, rep in patterns:
                 folded = rx.sub(lambda m, rep=rep: keep(m, rep), folded)  # type: ignore[misc]
             assert alternation is not None
-            out, unknown = self._scan_latin(folded, phrases, alternation, found)
+            case = {fold_latin(w): w for w in re.findall(r"[^\W_]+", text)}
+            out, unknown = self._scan_latin(folded, phrases, alternation, found, case)
             out = _STASHED.sub(lambda m: stash[int(m.group(1))], out)
         return PivotResult(re.sub(r"\s+", " ", out).strip(), tuple(dict.fromkeys(found)), unknown)
 
@@ -204,31 +205,48 @@ class Pivot:
         return "".join(out), unknown
 
     def _scan_latin(self, folded: str, phrases: dict[str, str], alternation: re.Pattern[str],
-                    found: list[str]) -> tuple[str, int]:
+                    found: list[str], case: dict[str, str]) -> tuple[str, int]:
         out: list[str] = []
         unknown = 0
         pos = 0
         for m in alternation.finditer(folded):
-            unknown += self._keep_words(folded[pos : m.start()], out, phrases)
+            unknown += self._keep_words(folded[pos : m.start()], out, phrases, case)
             value = phrases[m.group(0)]
             if value.startswith(' "') and (iid := self.local.get(m.group(0))):
                 found.append(iid)
             out.append(f" {value} ")
             pos = m.end()
-        unknown += self._keep_words(folded[pos:], out, phrases)
+        unknown += self._keep_words(folded[pos:], out, phrases, case)
         return "".join(out), unknown
 
-    def _keep_words(self, chunk: str, out: list[str], phrases: dict[str, str]) -> int:
+    def _keep_words(self, chunk: str, out: list[str], phrases: dict[str, str], case: dict[str, str]) -> int:
         """Words between lexicon matches: catalog words, numbers and punctuation stay, the rest goes."""
         unknown = 0
         for tok in re.findall(r"\ue000\d+\ue001|[a-z0-9][a-z0-9'-]*|[,.;!?()\"]", chunk):
             if tok.isdigit() or not tok[0].isalnum() or tok in self.keep:
-                out.append(f" {tok} ")
+                out.append(f" {case.get(tok, tok)} ")  # as typed: "Heat" is a title, "heat" is not
             elif (lemma := _inflected(tok, phrases)) is not None:
                 out.append(f" {phrases[lemma]} ")
+            elif parts := _compound(tok, phrases):
+                out.append(" ".join(f" {phrases[x]} " for x in parts))  # "Vampirfilm" -> vampires movie
             else:
                 unknown += 1
         return unknown
+
+
+def _compound(word: str, phrases: dict[str, str]) -> list[str]:
+    """German compounds: "superheldenfilm" -> ["superhelden", "film"] when both halves are entries
+    (a linking "s" allowed: "Liebesfilm" -> "liebe" + "film")."""
+    if len(word) < 7:
+        return []
+    for cut in range(len(word) - 3, 2, -1):
+        head, tail = word[:cut], word[cut:]
+        if tail not in phrases or " " in tail:
+            continue
+        for h in (head, head[:-1] if head.endswith("s") else "", _inflected(head, phrases) or ""):
+            if h and h in phrases and " " not in h:
+                return [h, tail]
+    return []
 
 
 _ENDINGS = ("es", "en", "er", "em", "e", "s", "n", "os", "as", "o", "a")
