@@ -40,7 +40,6 @@ PHRASES: dict[str, str] = {
     "lieblingsfilm": "favorite movie", "lieblingsbuch": "favorite book", "lieblings": "favorite",
     "den nicht": "not that one", "das nicht": "not that one", "die nicht": "not that one",
     "vorher empfohlen": "recommended before", "was hast du mir": "what did you", "vampir": "vampires",
-    "spionage": "spy", "detektiv": "detective",
     # references
     "den ersten": "the first one", "der erste": "the first one", "das erste": "the first one",
     "die erste": "the first one", "den zweiten": "the second one", "der zweite": "the second one",
