@@ -56,15 +56,15 @@ PHRASES: dict[str, str] = {
     "zu": "too", "weniger": "less", "ohne": "without", "ausser": "except", "kein": "no", "keine": "no",
     "keinen": "no", "nicht": "not", "sehr": "very",
     "blutig": "gory", "blutige": "gory", "gore": "gory", "brutal": "violent", "brutale": "violent",
-    "gewalttatig": "violent", "gewalt": "violence", "dunkel": "dark", "dunkler": "darker", "dustere": "dark",
-    "duster": "dark", "lustig": "funny", "lustige": "funny", "lustiger": "funnier", "witzig": "funny",
-    "witzige": "funny", "leicht": "light", "leichte": "light", "leichter": "lighter", "gruselig": "scary",
-    "gruselige": "scary", "unheimlich": "scary", "neu": "new", "neue": "new", "neuer": "newer", "neueres": "newer",
+    "gewalttatig": "violent", "gewalt": "violence", "dunkel": "dark", "dunkler": "dark", "dustere": "dark",
+    "duster": "dark", "lustig": "funny", "lustige": "funny", "lustiger": "funny", "witzig": "funny",
+    "witzige": "funny", "leicht": "light", "leichte": "light", "leichter": "light", "gruselig": "scary",
+    "gruselige": "scary", "unheimlich": "scary", "neu": "new", "neue": "new", "neuer": "new", "neueres": "newer",
     "aktuell": "recent", "aktuelle": "recent", "alt": "old", "alte": "old", "alter": "older", "klassiker": "classic",
-    "klassisch": "classic", "kurz": "short", "kurze": "short", "kurzer": "shorter", "lang": "long",
+    "klassisch": "classic", "kurz": "short", "kurze": "short", "kurzer": "short", "lang": "long",
     "langsam": "slow", "ruhig": "slow", "ruhiger": "slower", "herzerwarmend": "heartwarming",
     "bewegend": "heartwarming", "traurig": "tearjerker", "romantisch": "romantic", "romantische": "romantic",
-    "inspirierend": "inspiring", "spannend": "suspenseful", "spannende": "suspenseful", "spannender": "more suspenseful",
+    "inspirierend": "inspiring", "spannend": "suspenseful", "spannende": "suspenseful", "spannender": "suspenseful",
     "verstorend": "mind-bending", "tiefgrundig": "cerebral", "mit twist": "twist-ending", "episch": "epic",
     "nostalgisch": "nostalgic", "skurril": "quirky", "schrage": "quirky", "gute laune": "feel-good",
     # genres
@@ -99,3 +99,15 @@ PHRASES: dict[str, str] = {
     "oder": "or", "aber": "but", "nur": "only", "auch": "also", "fur": "for", "heute abend": "tonight",
     "bitte": "please", "mir": "me", "ich": "I", "mein": "my", "mit": "with", "uber": "about",
 }
+
+# German comparatives look like the plain masculine adjective ("ein lustiger Film" is just funny): they
+# count as a critique ("funnier") only in a comparative frame: "etwas lustiger", "noch lustiger",
+# "lustiger bitte", "etwas Lustigeres".
+_COMPARATIVES = {"lustiger": "funnier", "dunkler": "darker", "dusterer": "darker", "leichter": "lighter",
+                 "neuer": "newer", "kurzer": "shorter", "spannender": "more suspenseful", "ruhiger": "slower",
+                 "alter": "older", "witziger": "funnier", "langer": "longer"}
+for _word, _en in _COMPARATIVES.items():
+    for _frame in (f"etwas {_word}", f"noch {_word}", f"{_word} bitte", f"etwas {_word}es", f"{_word}es"):
+        PHRASES.setdefault(_frame, _en)
+PHRASES["dusterer"] = "darker"
+

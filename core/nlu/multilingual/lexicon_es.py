@@ -11,7 +11,12 @@ PATTERNS: list[tuple[str, str]] = [
     (r"\bno (?:mas|muy) antigu[oa]s? que (1[89]\d\d|20\d\d)\b", r" not older than \g<1> "),
     (r"\bentre (1[89]\d\d|20\d\d) y (1[89]\d\d|20\d\d)\b", r" between \g<1> and \g<2> "),
     (r"\bde (1[89]\d\d|20\d\d)\b", r" from \g<1> "),
+    # "el segundo no me gusta": Spanish puts the object first; English rules want "I don't like the second"
+    (r"\b(?:el|la) (primer|segund|tercer|cuart|quint|ultim)[oa] no me gust(?:a|o|aron|an)\b",
+     lambda m: f" I don't like the {_ORD[m.group(1)]} one "),
 ]
+_ORD = {"primer": "first", "segund": "second", "tercer": "third", "cuart": "fourth", "quint": "fifth",
+        "ultim": "last"}
 
 PHRASES: dict[str, str] = {
     # intents

@@ -51,7 +51,7 @@ def fold_latin(text: str) -> str:
     """Lowercase, accents dropped, apostrophes as spaces ("j'ai" -> "j ai"), umlauts as their vowel."""
     text = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"['’`]", " ", text)
+    return re.sub(r"['’`-]", " ", text)  # "j'ai" -> "j ai", "Science-Fiction" -> "science fiction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +148,8 @@ class Pivot:
                 phrases.setdefault(_NO_DOTS.sub("", surface), title_token(item))  # 哈利波特 for 哈利·波特
         alternation = None
         if lang not in CJK:
+            for name in self.catalog.tag_vocabulary():  # English tags typed as such ("sci-fi", "feel-good")
+                phrases.setdefault(fold_latin(name), name)
             for key, iid in self.english.items():
                 item = self.catalog.get(iid)
                 if item is not None:
