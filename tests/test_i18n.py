@@ -202,3 +202,18 @@ def test_titles_that_are_everyday_words_need_brackets(parser) -> None:
     assert not parser.parse("我们想看一部电影").items  # 我们 is "we", and also the film "Us"
     assert [m.item_id for m in parser.parse("我喜欢《我们》").items] == ["m-us-2019"]
     assert not parser.parse("una película de 1984").items  # a year, not the novel "1984"
+
+
+def test_unread_foreign_words_get_a_tag_from_the_multilingual_encoder(parser) -> None:
+    """USE-multilingual (numpy, offline) reads what no lexicon lists; without it nothing is guessed."""
+    from dataclasses import replace as dc_replace
+
+    u = parser.parse("ein Buch über Drachen und Zauberer")
+    assert {"magic", "fantasy"} & set(u.genres) and u.domain == "book", u
+    assert parser.parse("quiero una peli de naves espaciales").genres == ("space",)
+    bare = build_parser(CATALOG, None, now_year=2026)
+    bare.semantic = None
+    assert bare.parse("ein Buch über Drachen und Zauberer").genres == ()
+    # Not for requests the lexicon already read, nor for chit-chat without a request.
+    assert parser.parse("un libro de terror").genres == ("horror",)
+    assert dc_replace(parser.parse("gracias"), language="es").genres == ()

@@ -360,9 +360,11 @@ def build_parser(catalog: Catalog, embedder: Embedder | None = None, **kwargs: o
     detection and a lexical pivot for zh/ja/es/de/fr; core/nlu/multilingual), which delegates every
     attribute to the English parser."""
     from core.nlu.multilingual.parser import MultilingualParser
+    from core.nlu.multilingual.semantic import SemanticTagger, available
 
     english = RuleParser(catalog, embedder, **kwargs)  # type: ignore[arg-type]
-    return MultilingualParser(english, catalog)  # type: ignore[return-value]
+    semantic = SemanticTagger(catalog.tag_vocabulary()) if available() else None
+    return MultilingualParser(english, catalog, semantic=semantic)  # type: ignore[return-value]
 
 
 __all__ = ["RuleParser", "build_parser"]

@@ -92,7 +92,7 @@ PHRASES: dict[str, str] = {
     "时间旅行": "time-travel", "時間旅行": "time-travel", "穿越": "time-travel", "反乌托邦": "dystopia",
     "奇幻": "fantasy", "魔幻": "fantasy", "魔法": "magic", "喜剧": "comedy", "喜劇": "comedy", "爱情": "romance",
     "愛情": "romance", "恋爱": "romance", "戀愛": "romance", "言情": "romance", "动作": "action", "動作": "action",
-    "冒险": "adventure", "冒險": "adventure", "惊悚": "thriller", "驚悚": "thriller", "犯罪": "crime",
+    "冒险": "adventure", "冒險": "adventure", "惊悚": "thriller", "驚悚": "thriller", "犯罪": "crime", "黑帮": "crime", "黑幫": "crime",
     "推理": "mystery detective", "侦探": "detective", "偵探": "detective", "剧情": "drama", "劇情": "drama",
     "战争": "war", "戰爭": "war", "西部": "western", "动画": "animation", "動畫": "animation",
     "动漫": "animation", "卡通": "animated", "纪录片": "documentary", "紀錄片": "documentary",
@@ -124,5 +124,5 @@ PHRASES: dict[str, str] = {
     "几部": "some", "幾部": "some", "一些": "some", "一点": "a little", "一個": "one", "一个": "one",
     "好的": "good", "好": "good", "最近": "lately", "今晚": "tonight", "周末": "weekend", "和": "and",
     "或者": "or", "但是": "but", "但": "but", "还是": "or", "也": "also", "只要": "only", "只": "only",
-    "类型": "kind", "關於": "about", "关于": "about", "的": " ", "吗": "?", "嗎": "?", "呢": "?",
+    "类型": "kind", "我": "I", "你": "you", "点": "some", "东西": "something", "什么": "what", "關於": "about", "关于": "about", "的": " ", "吗": "?", "嗎": "?", "呢": "?",
 }

@@ -13,19 +13,22 @@ import re
 from dataclasses import replace
 
 from core.nlu.multilingual.detect import LanguageGuesser
-from core.nlu.multilingual.pivot import SUPPORTED, Pivot
+from core.nlu.multilingual.pivot import CJK, SUPPORTED, Pivot
+from core.nlu.multilingual.semantic import SemanticTagger
 from core.nlu.normalize import clean
-from core.nlu.types import NluContext, Parser, Understanding
+from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.recommend.catalog import Catalog
 
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 class MultilingualParser:
-    def __init__(self, inner: Parser, catalog: Catalog, guesser: LanguageGuesser | None = None) -> None:
+    def __init__(self, inner: Parser, catalog: Catalog, guesser: LanguageGuesser | None = None,
+                 semantic: SemanticTagger | None = None) -> None:
         self.inner = inner
         self.pivot = Pivot(catalog)
         self.guesser = guesser or LanguageGuesser()
+        self.semantic = semantic
 
     def __getattr__(self, name: str) -> object:
         # Benchmarks and tools read the English parser's attributes (embedder, catalog, caches).
@@ -39,12 +42,17 @@ class MultilingualParser:
             raise ValueError("texts and ctxs differ in length")
         said: list[str | None] = []
         pivoted: list[str] = []
+        unread: list[str] = []  # the words the pivot could not read, per message
+        cleaned: list[str] = []
         for raw in texts:
             text = clean(raw if isinstance(raw, str) else "")
             lang = self.guesser.detect(text) if text else None
             said.append(lang)
-            pivoted.append(self.pivot.translate(text, lang).text if lang in SUPPORTED else text)
-        parsed = self.inner.parse_batch(pivoted, ctxs)
+            cleaned.append(text)
+            result = self.pivot.translate(text, lang) if lang in SUPPORTED else None
+            pivoted.append(result.text if result else text)
+            unread.append(" ".join(w for w in result.unread if len(w) > (1 if lang in CJK else 3)) if result else "")
+        parsed = self._semantic_tags(self.inner.parse_batch(pivoted, ctxs), cleaned, unread)
         out: list[Understanding] = []
         for raw, lang, text, ctx, u in zip(texts, said, pivoted, ctxs, parsed, strict=True):
             previous = ctx.language or "en"
@@ -52,6 +60,28 @@ class MultilingualParser:
                 lang = previous  # "more", "ok", "Interstellar": the conversation's language stays
             out.append(replace(u, language=lang, query_text=text if lang in SUPPORTED else u.query_text))
         return out
+
+    def _semantic_tags(self, parsed: list[Understanding], texts: list[str], unread: list[str]
+                       ) -> list[Understanding]:
+        """Words outside the lexicons ("naves espaciales", "黑帮"): one multilingual embedding call for
+        the batch's unread requests, a tag only when it clearly stands out (see semantic.py)."""
+        todo = [i for i, (u, n) in enumerate(zip(parsed, unread, strict=True)) if _wants_tag(u, n)]
+        if self.semantic is None or not todo:
+            return parsed
+        tags = self.semantic.best_tags([unread[i] for i in todo])
+        out = list(parsed)
+        for i, found in zip(todo, tags, strict=True):
+            if found is not None:
+                out[i] = replace(out[i], genres=(found,))
+        return out
+
+
+_OPEN = frozenset({Intent.RECOMMEND, Intent.REFINE, Intent.UNKNOWN})
+
+
+def _wants_tag(u: Understanding, unread: str) -> bool:
+    """A request the pivot did not fully read and that came out without any genre."""
+    return bool(unread) and u.intent in _OPEN and not (u.genres or u.not_genres or u.items or u.critiques)
 
 
 def _title_alone(raw: str, u: Understanding, lang: str, pivot: Pivot) -> bool:

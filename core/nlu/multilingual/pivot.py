@@ -59,6 +59,7 @@ class PivotResult:
     text: str  # the English-vocabulary rewrite the English parser reads
     titles: tuple[str, ...]  # item ids resolved from localized titles/aliases
     unknown: int  # words (or CJK characters) no lexicon or title knew: how much was not understood
+    unread: tuple[str, ...] = ()  # those words (CJK: runs of unknown characters), as typed
 
 
 def title_token(item: Item) -> str:
@@ -104,12 +105,13 @@ class Pivot:
             return PivotResult(text, (), 0)
         patterns, phrases, longest, alternation = self._lexicon(lang)
         found: list[str] = []
+        unread: list[str] = []
         text = self._bracketed(text, found)
         if lang in CJK:
             text = text.translate(_CJK_PUNCT)
             for rx, rep in patterns:
                 text = rx.sub(rep, text)
-            out, unknown = self._scan_cjk(text, phrases, longest, found)
+            out = self._scan_cjk(text, phrases, longest, found, unread)
         else:
             # Pattern output ("from the 1990s") is English already: stashed behind a placeholder so the
             # foreign lexicon and the word filter leave it alone.
@@ -124,9 +126,9 @@ class Pivot:
                 folded = rx.sub(lambda m, rep=rep: keep(m, rep), folded)  # type: ignore[misc]
             assert alternation is not None
             case = {fold_latin(w): w for w in re.findall(r"[^\W_]+", text)}
-            out, unknown = self._scan_latin(folded, phrases, alternation, found, case)
+            out = self._scan_latin(folded, phrases, alternation, found, case, unread)
             out = _STASHED.sub(lambda m: stash[int(m.group(1))], out)
-        return PivotResult(re.sub(r"\s+", " ", out).strip(), tuple(dict.fromkeys(found)), unknown)
+        return PivotResult(re.sub(r"\s+", " ", out).strip(), tuple(dict.fromkeys(found)), len(unread), tuple(unread))
 
     # ----- internals -----
 
@@ -175,9 +177,10 @@ class Pivot:
             return title_token(item)
         return _BRACKETED.sub(resolve, text)
 
-    def _scan_cjk(self, text: str, phrases: dict[str, str], longest: int, found: list[str]) -> tuple[str, int]:
+    def _scan_cjk(self, text: str, phrases: dict[str, str], longest: int, found: list[str],
+                  unread: list[str]) -> str:
         out: list[str] = []
-        unknown = 0
+        run = False  # inside a run of unknown characters (kept together: "黑帮" is one unread word)
         i, n = 0, len(text)
         while i < n:
             ch = text[i]
@@ -186,7 +189,7 @@ class Pivot:
                 while j < n and text[j].isascii():
                     j += 1
                 out.append(text[i:j])  # English words, numbers and already-pivoted text pass through
-                i = j
+                i, run = j, False
                 continue
             for length in range(min(longest, n - i), 0, -1):
                 piece = text[i : i + length]
@@ -198,32 +201,38 @@ class Pivot:
                             found.append(iid)
                     out.append(f" {value} ")
                     i += length
+                    run = False
                     break
             else:
                 if ch.isalnum():
-                    unknown += 1
+                    if run:
+                        unread[-1] += ch
+                    else:
+                        unread.append(ch)
+                    run = True
+                else:
+                    run = False
                 out.append(" ")
                 i += 1
-        return "".join(out), unknown
+        return "".join(out)
 
     def _scan_latin(self, folded: str, phrases: dict[str, str], alternation: re.Pattern[str],
-                    found: list[str], case: dict[str, str]) -> tuple[str, int]:
+                    found: list[str], case: dict[str, str], unread: list[str]) -> str:
         out: list[str] = []
-        unknown = 0
         pos = 0
         for m in alternation.finditer(folded):
-            unknown += self._keep_words(folded[pos : m.start()], out, phrases, case)
+            self._keep_words(folded[pos : m.start()], out, phrases, case, unread)
             value = phrases[m.group(0)]
             if value.startswith(' "') and (iid := self.local.get(m.group(0))):
                 found.append(iid)
             out.append(f" {value} ")
             pos = m.end()
-        unknown += self._keep_words(folded[pos:], out, phrases, case)
-        return "".join(out), unknown
+        self._keep_words(folded[pos:], out, phrases, case, unread)
+        return "".join(out)
 
-    def _keep_words(self, chunk: str, out: list[str], phrases: dict[str, str], case: dict[str, str]) -> int:
+    def _keep_words(self, chunk: str, out: list[str], phrases: dict[str, str], case: dict[str, str],
+                    unread: list[str]) -> None:
         """Words between lexicon matches: catalog words, numbers and punctuation stay, the rest goes."""
-        unknown = 0
         for tok in re.findall(r"\ue000\d+\ue001|[a-z0-9][a-z0-9'-]*|[,.;!?()\"]", chunk):
             if tok.isdigit() or not tok[0].isalnum() or tok in self.keep:
                 out.append(f" {case.get(tok, tok)} ")  # as typed: "Heat" is a title, "heat" is not
@@ -232,8 +241,7 @@ class Pivot:
             elif parts := _compound(tok, phrases):
                 out.append(" ".join(f" {phrases[x]} " for x in parts))  # "Vampirfilm" -> vampires movie
             else:
-                unknown += 1
-        return unknown
+                unread.append(case.get(tok, tok))
 
 
 def _compound(word: str, phrases: dict[str, str]) -> list[str]:
