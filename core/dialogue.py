@@ -327,6 +327,9 @@ class DialogueCore:
 
     async def _forget(self, ev: AnyEvent, lang: str = "en") -> Reply:
         counts = await self.store.forget_user(ev.tenant, ev.user)
+        state = await self._load(ev)
+        if state.languages.pop(ev.user, None) is not None:
+            await self._save(ev, state)  # the language this person wrote in here is theirs too
         total = sum(counts.values())
         detail = ", ".join(f"{n} {self.store.user_tables.get(k, k)}" for k, n in counts.items() if n)
         if detail:

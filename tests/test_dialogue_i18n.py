@@ -66,3 +66,21 @@ async def test_dialogue_in_the_users_language(app, case: dict) -> None:
         if lang in ("zh", "ja"):
             reasons = [r for *_x, r in lines]
             assert all(_CJK.search(r) for r in reasons), reasons  # the reasons are translated too
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_each_person_keeps_their_language_and_forget_drops_it(app) -> None:
+    from core.state import load_conversation
+
+    core = app.core
+    zh = await core.handle(msg("推荐几部科幻电影", channel="shared", user="li"))
+    en = await core.handle(msg("recommend a funny movie", channel="shared", user="ann"))
+    assert _CJK.search(zh[0].text.splitlines()[0]) and not _CJK.search(en[0].text)
+    more = await core.handle(msg("more", channel="shared", user="li"))  # ambiguous: Li's language stays
+    assert more[0].items and more[0].text.startswith(t("zh", "Here are a few more:"))
+    key = msg("x", channel="shared").key.as_str()
+    state = await load_conversation(app.store.conversations, "t1", key)
+    assert state.languages == {"li": "zh", "ann": "en"}
+    await core.handle(msg("忘记我", channel="shared", user="li"))
+    state = await load_conversation(app.store.conversations, "t1", key)
+    assert "li" not in state.languages and state.languages["ann"] == "en"
