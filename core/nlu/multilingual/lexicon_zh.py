@@ -25,7 +25,8 @@ _ORD = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"
 
 PHRASES: dict[str, str] = {
     # intents
-    "有类似的吗": "anything similar?", "有類似的嗎": "anything similar?", "有没有类似": "anything similar",
+    "有类似的": "anything similar", "有類似的": "anything similar", "还有什么类似": "anything similar",
+    "還有什麼類似": "anything similar", "有类似的吗": "anything similar?", "有類似的嗎": "anything similar?", "有没有类似": "anything similar",
     "类似的": "similar", "類似的": "similar", "你有什么推荐吗": "what do you recommend?", "有什么推荐": "any recommendations?", "有什么好": "any good",
     "有没有": "are there any", "有没有什么": "is there something", "推荐": "recommend", "推薦": "recommend",
     "介绍": "recommend", "介紹": "recommend", "建议": "suggest", "建議": "suggest", "求推荐": "recommend",
