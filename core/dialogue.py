@@ -409,18 +409,7 @@ class DialogueCore:
                         it.creator, it.domain)
 
     def _reason(self, item_id: str, reason: str | None, lang: str = "en") -> str:
-        it = self.catalog.get(item_id)
-        if it is None:
-            return t(lang, "a pick from the catalog")
-        if not reason:
-            if normalize(lang) == "en":
-                return self._known_reason(item_id)
-            return t(lang, "a {genre} pick", genre=tag(lang, (it.genres[:1] or [it.domain])[0]))
-        return localize.reason(it, reason, lang, self.catalog)
-
-    def _known_reason(self, item_id: str) -> str:
-        it = self.catalog.get(item_id)
-        return f"a {', '.join(it.genres[:2]) or it.domain} pick" if it else "a pick from the catalog"
+        return localize.item_reason(self.catalog, item_id, reason, lang)
 
     def _label(self, item_id: str, lang: str = "en") -> str:
         it = self.catalog.get(item_id)

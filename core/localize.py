@@ -75,6 +75,18 @@ def reason(item: Item, reason_en: str, lang: str | None, catalog: Catalog) -> st
     return text
 
 
+def item_reason(catalog: Catalog, item_id: str, reason_en: str | None, lang: str | None) -> str:
+    """The reason shown for an item: the recommender's (localized), or a plain one from its genres."""
+    it = catalog.get(item_id)
+    if it is None:
+        return t(lang, "a pick from the catalog")
+    if reason_en:
+        return reason(it, reason_en, lang, catalog)
+    if normalize(lang) == "en":
+        return f"a {', '.join(it.genres[:2]) or it.domain} pick"
+    return t(lang, "a {genre} pick", genre=tag(lang, (it.genres[:1] or [it.domain])[0]))
+
+
 def _critique(lang: str, text: str) -> str:
     m = _CRITIQUE.match(text.strip())
     if not m:
@@ -115,4 +127,4 @@ def describe(c: Constraints, lang: str | None) -> str:
     return t(code, ", ").join(parts)
 
 
-__all__ = ["title", "label", "reason", "describe", "portrait"]
+__all__ = ["title", "label", "reason", "item_reason", "describe", "portrait"]
