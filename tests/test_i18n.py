@@ -192,6 +192,12 @@ def test_short_messages_and_titles_keep_the_speakers_language(parser) -> None:
     ("推荐一部科幻电影，不要恐怖的", lambda u: "sci-fi" in u.genres and {"horror", "scary"} & set(u.not_genres)),
     ("ein lustiger Vampirfilm", lambda u: {"funny", "vampires"} <= set(u.genres) and u.domain == "movie"),
     ("ホラー映画をおすすめして", lambda u: u.intent == Intent.RECOMMEND and "horror" in u.genres),
+    ("给我来几部宫崎骏的动画", lambda u: u.creators == ("Hayao Miyazaki",) and "animation" in u.genres),
+    ("我想看科幻，特别是太空题材的", lambda u: {"sci-fi", "space"} <= set(u.genres) and not u.not_genres),
+    ("einen Film wie Der Pate", lambda u: [m.item_id for m in u.items] == ["m-the-godfather-1972"]),
+    ("comedias de los ochenta", lambda u: (u.year_min, u.year_max) == (1980, 1989) and "comedy" in u.genres),
+    ("Komödien aus den Achtzigern", lambda u: (u.year_min, u.year_max) == (1980, 1989)),
+    ("una peli de miedo que no sea muy sangrienta", lambda u: u.critiques == ("-gory",) and not u.not_genres),
 ])
 def test_pivot_understands(parser, text: str, check) -> None:
     u = parser.parse(text, NluContext(CTX))

@@ -5,12 +5,17 @@ from __future__ import annotations
 PATTERNS: list[tuple[str, str]] = [
     (r"\b(?:aus den |in den )?(?:19)?([2-9])0er(?:n| jahren?| jahre)?\b", r" from the 19\g<1>0s "),
     (r"\b(?:aus den |in den )?(20[0-2])0er(?:n| jahren?| jahre)?\b", r" from the \g<1>0s "),
+    (r"\b(?:aus den |in den )?(zwanzig|dreissig|vierzig|funfzig|sechzig|siebzig|achtzig|neunzig)er(?:n|"
+     r" jahren?)?\b", lambda m: f" from the 19{_DECADES[m.group(1)]}0s "),
     (r"\bnicht (?:alter|aelter) als (1[89]\d\d|20\d\d)\b", r" not older than \g<1> "),
     (r"\b(?:nach|ab|seit) (1[89]\d\d|20\d\d)\b", r" after \g<1> "),
     (r"\b(?:vor) (1[89]\d\d|20\d\d)\b", r" before \g<1> "),
     (r"\bzwischen (1[89]\d\d|20\d\d) und (1[89]\d\d|20\d\d)\b", r" between \g<1> and \g<2> "),
     (r"\b(?:von|aus) (1[89]\d\d|20\d\d)\b", r" from \g<1> "),
 ]
+
+_DECADES = {"zwanzig": 2, "dreissig": 3, "vierzig": 4, "funfzig": 5, "sechzig": 6, "siebzig": 7, "achtzig": 8,
+            "neunzig": 9}
 
 PHRASES: dict[str, str] = {
     # intents

@@ -6,6 +6,8 @@ PATTERNS: list[tuple[str, str]] = [
     (r"\b(?:de |en )?(?:los |las )?(?:anos |decada de(?: los)? )?(?:19)?([2-9])0s?\b(?! ?(?:min|%))",
      r" from the 19\g<1>0s "),
     (r"\b(?:de |en )?(?:los |las )?(?:anos |decada de(?: los)? )?(20[0-2])0s?\b", r" from the \g<1>0s "),
+    (r"\b(?:de |en )?(?:los (?:anos )?|anos )(veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa)\b",
+     lambda m: f" from the 19{_DECADES[m.group(1)]}0s "),
     (r"\b(?:despues de|posterior(?:es)? a|a partir de|desde) (?:el )?(1[89]\d\d|20\d\d)\b", r" after \g<1> "),
     (r"\b(?:antes de|anterior(?:es)? a) (?:el )?(1[89]\d\d|20\d\d)\b", r" before \g<1> "),
     (r"\bno (?:mas|muy) antigu[oa]s? que (1[89]\d\d|20\d\d)\b", r" not older than \g<1> "),
@@ -15,6 +17,8 @@ PATTERNS: list[tuple[str, str]] = [
     (r"\b(?:el|la) (primer|segund|tercer|cuart|quint|ultim)[oa] no me gust(?:a|o|aron|an)\b",
      lambda m: f" I don't like the {_ORD[m.group(1)]} one "),
 ]
+_DECADES = {"veinte": 2, "treinta": 3, "cuarenta": 4, "cincuenta": 5, "sesenta": 6, "setenta": 7, "ochenta": 8,
+            "noventa": 9}
 _ORD = {"primer": "first", "segund": "second", "tercer": "third", "cuart": "fourth", "quint": "fifth",
         "ultim": "last"}
 
@@ -58,7 +62,8 @@ PHRASES: dict[str, str] = {
     "como": "like", "parecido a": "similar to", "parecida a": "similar to", "similar a": "similar to",
     "del estilo de": "like", "tipo": "like",
     # negation, critiques
-    "no tan": "not so", "no demasiado": "not too", "nada muy": "nothing too", "no muy": "not too",
+    "que no sea muy": "not too", "que no sea demasiado": "not too", "que no sea tan": "not so",
+    "que no sean muy": "not too", "no tan": "not so", "no demasiado": "not too", "nada muy": "nothing too", "no muy": "not too",
     "demasiado": "too", "menos": "less", "sin": "without", "excepto": "except", "salvo": "except", "nada de": "no",
     "no": "not", "ni": "nor", "muy": "very",
     "sangrienta": "gory", "sangriento": "gory", "sangre": "blood", "gore": "gory", "violenta": "violent",
