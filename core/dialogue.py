@@ -175,11 +175,13 @@ class DialogueCore:
         state = await self._load(ev)
         ctx = NluContext(tuple(state.last_items), language=state.languages.get(ev.user, ""))
         u = await asyncio.to_thread(self.parser.parse, text, ctx)
-        if state.languages.get(ev.user) != u.language:
-            # Each person's language, per conversation: "more" or a bare title later keeps it.
-            state.languages[ev.user] = u.language
-            await self._save(ev, state)
+        # Each person's language, per conversation: "more" or a bare title later keeps it. Saved with
+        # the turn's state; a turn that saves nothing (a greeting) saves it once when it changes.
+        changed, version = state.languages.get(ev.user) != u.language, state.version
+        state.languages[ev.user] = u.language
         replies = await self._policy(ev, state, u, text)
+        if changed and state.version == version and u.intent != Intent.FORGET:
+            await self._save(ev, state)  # (after "forget me" the language is gone with the rest)
         if truncated and replies:
             replies[0] = replace(replies[0], text=replies[0].text + "\n" + t(u.language, texts.TRUNCATED))
         for r in replies:

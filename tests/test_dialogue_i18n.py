@@ -84,3 +84,6 @@ async def test_each_person_keeps_their_language_and_forget_drops_it(app) -> None
     await core.handle(msg("忘记我", channel="shared", user="li"))
     state = await load_conversation(app.store.conversations, "t1", key)
     assert "li" not in state.languages and state.languages["ann"] == "en"
+    await core.handle(msg("olvídame", channel="shared", user="ann"))  # forget, in a new language
+    state = await load_conversation(app.store.conversations, "t1", key)
+    assert state.languages == {}
