@@ -286,9 +286,9 @@ class DialogueCore:
             like = t(lang, "like {titles}", titles=t(lang, " and ").join(self._label(i, lang) for i in state.seeds[:2]))
             about = t(lang, "{like}, {about}", like=like, about=about) if about else like
         intro = texts.intro(about, kind, lang)
-        if result.relaxed and normalize(lang) == "en":
-            # The recommender words its relaxation note in English; other languages keep the intro.
-            intro = defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ":"
+        if result.relaxed:
+            intro = (defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ":" if normalize(lang) == "en"
+                     else localize.relaxed(result.relaxed, localize.describe(req.constraints, lang), lang))
         prose = await self._write("recommend", text, views, intro, key, lang)
         return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]
 

@@ -87,6 +87,16 @@ def item_reason(catalog: Catalog, item_id: str, reason_en: str | None, lang: str
     return t(lang, "a {genre} pick", genre=tag(lang, (it.genres[:1] or [it.domain])[0]))
 
 
+def relaxed(note_en: str, constraints: str, lang: str | None) -> str:
+    """The recommender's note that it relaxed the filters (English), said in ``lang``: a list that does
+    not fit the request must not sit under an intro that says it does."""
+    if note_en.startswith("nothing matches"):
+        return t(lang, "Nothing matches {constraints}; here is the closest:", constraints=constraints or "—")
+    if note_en.startswith("you have seen everything"):
+        return t(lang, "You have seen everything that fits; here are the best of them again:")
+    return t(lang, "Nothing fits exactly; here is the closest:")
+
+
 def _critique(lang: str, text: str) -> str:
     m = _CRITIQUE.match(text.strip())
     if not m:
@@ -127,4 +137,4 @@ def describe(c: Constraints, lang: str | None) -> str:
     return t(code, ", ").join(parts)
 
 
-__all__ = ["title", "label", "reason", "item_reason", "describe", "portrait"]
+__all__ = ["title", "label", "reason", "item_reason", "relaxed", "describe", "portrait"]

@@ -107,6 +107,9 @@ def test_localized_reason_and_constraints() -> None:
     c = Constraints(genres=("sci-fi",), domain="movie", year_min=1990, year_max=1999)
     assert localize.describe(c, "zh") == "电影、科幻、1990–1999"
     assert localize.describe(c, "en") == c.describe()
+    # A relaxed list never sits under an intro claiming it fits.
+    note = localize.relaxed("nothing matches books, comedy; here is the closest", "书、喜剧", "zh")
+    assert note == "没有完全符合（书、喜剧）的作品，这些最接近："
 
 
 # ----- localized titles in the catalog -----
