@@ -62,6 +62,9 @@ PHRASES: dict[str, str] = {
     "como": "like", "parecido a": "similar to", "parecida a": "similar to", "similar a": "similar to",
     "del estilo de": "like", "tipo": "like",
     # negation, critiques
+    "sin mucha": "not too", "sin mucho": "not too", "sin demasiada": "not too", "sin demasiado": "not too",
+    "sin tanta": "not so", "sin tanto": "not so", "me apetece": "I'd like", "belica": "war", "belico": "war",
+    "belicas": "war",
     "que no sea muy": "not too", "que no sea demasiado": "not too", "que no sea tan": "not so",
     "que no sean muy": "not too", "no tan": "not so", "no demasiado": "not too", "nada muy": "nothing too", "no muy": "not too",
     "demasiado": "too", "menos": "less", "sin": "without", "excepto": "except", "salvo": "except", "nada de": "no",
