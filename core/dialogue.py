@@ -308,8 +308,10 @@ class DialogueCore:
         facts = localize.label(item, lang) + (t(lang, ", by {person}", person=item.creator) if item.creator else "") + \
             (f" — {t(lang, ', ').join(tag(lang, g) for g in item.genres)}" if item.genres else "")
         # The catalog's own description: a question about an item gets facts, not a guess dressed as fact.
-        # Descriptions exist in English only; another language gets the facts line and the English text.
-        about = item.description or t(lang, texts.NO_DESCRIPTION)
+        # Descriptions exist in English only; another language gets the facts line and the English text,
+        # labelled as such.
+        about = (t(lang, texts.DESCRIPTION_EN, text=item.description) if item.description and normalize(lang) != "en"
+                 else item.description or t(lang, texts.NO_DESCRIPTION))
         return Reply(compose(f"{facts}.\n{about}"))
 
     async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str]) -> Reply:

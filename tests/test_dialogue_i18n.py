@@ -87,3 +87,18 @@ async def test_each_person_keeps_their_language_and_forget_drops_it(app) -> None
     await core.handle(msg("olvídame", channel="shared", user="ann"))  # forget, in a new language
     state = await load_conversation(app.store.conversations, "t1", key)
     assert state.languages == {}
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_chinese_questions_about_the_list_are_answered_in_chinese(app) -> None:
+    core = app.core
+    first = await core.handle(msg("推荐几部2000年以后的科幻电影", channel="about", user="wang"))
+    second = first[0].items[1]
+    about = await core.handle(msg("第二个讲的是什么？", channel="about", user="wang"))
+    text = about[0].text
+    assert text.startswith(second.title) and "简介（英文）：" in text  # facts in Chinese, description marked
+    why = await core.handle(msg("为什么推荐第一个？", channel="about", user="wang"))
+    assert why[0].text.startswith(first[0].items[0].title) and _CJK.search(why[0].text.split(":", 1)[1])
+    hello = await core.handle(msg("你好", channel="about", user="wang"))
+    assert hello[0].text == t("zh", "Hi! I recommend movies and books. Try \"a funny movie from the 80s\", "
+                                    "\"something like Alien but less gory\" or \"a good sci-fi novel\".")
