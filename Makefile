@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: install chat test lint bench-quick clean
+.PHONY: install chat test lint bench-quick i18n clean
 
 install: $(STAMP)
 
@@ -29,6 +29,11 @@ lint: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
+
+# Compile the gettext catalogs (core/locale/*/LC_MESSAGES/recbot.po -> .mo; the .mo files are committed
+# so an install needs no build step; tests/test_i18n.py fails when a .mo is older than its .po).
+i18n: $(STAMP)
+	$(VENV)/bin/pybabel compile -d core/locale -D recbot --statistics
 
 bench-quick: $(STAMP)
 	$(PY) -m pytest -q tests -k "bench"

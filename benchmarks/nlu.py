@@ -141,6 +141,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2 cores)")
     ap.add_argument("--no-embed", action="store_true", help="lexical parser only (no model load)")
     ap.add_argument("--stance", action="store_true", help="stance sets, classifier ablations, one-core p95")
+    ap.add_argument("--languages", default="zh,es,de", help="non-English labelled sets to score (comma list)")
     args = ap.parse_args()
     if args.stance:
         stance_main()
@@ -153,6 +154,9 @@ def main() -> None:
     sets = {"labelled": load_labelled(data / "nlu_labelled.jsonl")}
     if not args.quick:
         sets["held-out"] = load_labelled(data / "nlu_heldout.jsonl")
+    for lang in args.languages.split(","):
+        if lang:  # zh/es/de sets: the multilingual pivot in front of the same English parser
+            sets[f"{lang}"] = load_labelled(data / f"nlu_{lang}.jsonl")
     catalog = bundled_catalog()
     t = time.perf_counter()
     parsers: dict[str, RuleParser] = {"lexical (no embedder)": build_parser(catalog, None, now_year=NOW)}

@@ -223,7 +223,6 @@ async def build_app(config: Config) -> App:
         core = DialogueCore(
             store, catalog, parser, recommender, generator,
             CoreSettings(k=config.recommend.k, generation_deadline_s=config.generation.deadline_s,
-                         multilingual=config.embedding.multilingual,
                          model_prose=model_prose_enabled(config.generation)),
             feedback=feedback, digests=digests, limiter=build_limiter(config, store), assist=build_assist(config),
         )

@@ -21,13 +21,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from core import texts
+from core import localize, texts
 from core.events import AnyEvent, ButtonAction, ButtonPress, Command, ItemView, Message, Reaction, Reply
 from core.feedback import FeedbackService
 from core.generation.assist import ModelAssist
 from core.generation.base import Generator
 from core.generation.understanding_map import CatalogTerms, apply_reading
-from core.i18n import DEFAULT_LANGUAGE, t
+from core.i18n import DEFAULT_LANGUAGE, normalize, t
 from core.item_talk import ItemTalk
 from core.nlu.stance import STORED, Stance
 from core.nlu.types import Intent, NluContext, Parser, Understanding
@@ -72,7 +72,6 @@ class CoreSettings:
     k: int = 5
     generation_deadline_s: float = 20.0
     model_prose: bool = False  # show gated model sentences above the deterministic intro
-    multilingual: bool = False  # True when a multilingual embedding model is configured
     messages_per_minute: float = 20.0  # per user; 0 disables the limit
     burst: int = 8
     unlimited_platforms: tuple[str, ...] = ("console",)  # the local terminal has one trusted user
@@ -169,30 +168,36 @@ class DialogueCore(ItemTalk):
         error, label = await self.feedback.on_button(ev)
         if error:
             return [Reply(error, ephemeral=True)]
+        state = await self._load(ev)
         if ev.action == ButtonAction.MORE_LIKE:
-            state = await self._load(ev)
             state.seeds = [ev.item_id]
             return await self._recommend(ev, state, f"more like {label}", kind="more-like")
-        verb = "more like" if ev.action == ButtonAction.LIKE else "fewer like"
-        return [Reply(f"Noted — I'll show you {verb} {label}.", ephemeral=True, feedback_recorded=True)]
+        state = await self._load(ev)
+        lang = _lang(state, ev.user)
+        it = self.catalog.get(ev.item_id)
+        shown = localize.label(it, lang) if it else label
+        msgid = texts.NOTED_MORE_LIKE if ev.action == ButtonAction.LIKE else texts.NOTED_FEWER_LIKE
+        return [Reply(t(lang, msgid, title=shown), ephemeral=True, feedback_recorded=True)]
 
     async def _on_command(self, ev: Command) -> list[Reply]:
         name, args = ev.name.lower().strip(), ev.args.strip()
+        lang = _lang(await self._load(ev), ev.user)
         if name == "digest":
             if not self.digests:
-                return [Reply("Digests are not enabled on this bot.", ephemeral=True)]
+                return [Reply(t(lang, texts.DIGESTS_OFF), ephemeral=True)]
             return [Reply(defuse(await self.digests.command(ev, args)), ephemeral=True)]
         if name == "forget":
-            return [await self._forget(ev)]
+            return [await self._forget(ev, lang)]
         if name == "prefs" and args.startswith("export"):
             data = await self.store.export_user(ev.tenant, ev.user)
-            return [Reply("Here is everything I store about you.", ephemeral=True,
+            return [Reply(t(lang, texts.EXPORT), ephemeral=True,
                           file=("recbot-export.json", json.dumps(data, indent=2, ensure_ascii=False)))]
         text = {"recommend": args or "recommend something", "more": "more", "prefs": "show my preferences",
                 "why": f"why {args}".strip(), "about": f"tell me about {args}", "reset": "start over",
                 "help": "help"}.get(name)
         if text is None:
-            return [Reply(f"I don't know the command `{defuse(name[:40])}`. " + texts.HELP, ephemeral=True)]
+            return [Reply(t(lang, "I don't know the command `{name}`.", name=defuse(name[:40])) + " "
+                          + t(lang, texts.HELP), ephemeral=True)]
         msg = Message(platform=ev.platform, tenant=ev.tenant, channel=ev.channel, user=ev.user,
                       event_id=ev.event_id, thread=ev.thread, ts=ev.ts, user_name=ev.user_name,
                       is_dm=ev.is_dm, text=text)
@@ -206,13 +211,20 @@ class DialogueCore(ItemTalk):
         await self.store.users.touch(ev.tenant, ev.user, ev.platform, clean_name(ev.user_name))
         await self.store.conversations.add_turn(ev.tenant, key, ev.user, "user", text)
         state = await self._load(ev)
-        u = await asyncio.to_thread(self.parser.parse, text, NluContext(tuple(state.last_items)))
+        ctx = NluContext(tuple(state.last_items), language=state.languages.get(ev.user, ""))
+        u = await asyncio.to_thread(self.parser.parse, text, ctx)
+        # Each person's language, per conversation: "more" or a bare title later keeps it. Saved with
+        # the turn's state; a turn that saves nothing (a greeting) saves it once when it changes.
+        changed, version = state.languages.get(ev.user) != u.language, state.version
+        state.languages[ev.user] = u.language
         if self.assist is not None and self._terms is not None:
             reading = await self.assist.read_request(text)  # None: invalid, late or failed; rules stand
             u = apply_reading(u, reading, self._terms) if reading is not None else u
         replies = await self._policy(ev, state, u, text)
+        if changed and state.version == version and u.intent != Intent.FORGET:
+            await self._save(ev, state)  # (after "forget me" the language is gone with the rest)
         if truncated and replies:
-            replies[0] = replace(replies[0], text=replies[0].text + "\n" + texts.TRUNCATED)
+            replies[0] = replace(replies[0], text=replies[0].text + "\n" + t(u.language, texts.TRUNCATED))
         for r in replies:
             if not r.ephemeral:  # only for that person at that moment (e.g. the forget receipt): not kept
                 await self.store.conversations.add_turn(ev.tenant, key, None, "bot", r.text, addressed_to=ev.user)
@@ -220,8 +232,7 @@ class DialogueCore(ItemTalk):
 
     # ---- the policy ---------------------------------------------------------------------------
     async def _policy(self, ev: Message, state: ConvState, u: Understanding, text: str) -> list[Reply]:
-        if u.language != "en" and not self.settings.multilingual:
-            return [Reply(texts.NON_ENGLISH)]
+        lang = u.language
         intent = u.intent
         # Critiques in feedback describe the item ("Joker was too bleak for me"); they ask for nothing.
         asks = bool(u.genres or u.not_genres or u.creators or u.not_creators or u.year_min or u.year_max)
@@ -235,25 +246,25 @@ class DialogueCore(ItemTalk):
             await self._save(ev, state)
             return []  # channel chatter the bot only follows: learn from it, answer only real requests
         if intent == Intent.GREET:
-            return [Reply(texts.GREETING)]
+            return [Reply(t(lang, texts.GREETING))]
         if intent == Intent.HELP:
-            return [Reply(texts.HELP)]
+            return [Reply(t(lang, texts.HELP))]
         if intent == Intent.RESET:
             state.reset_request()
             state.shown, state.rejected, state.last_items = [], [], []
             await self._save(ev, state)
-            return [Reply("Starting over — tell me what you're in the mood for.")]
+            return [Reply(t(lang, texts.STARTING_OVER))]
         if intent == Intent.FORGET:
-            return [await self._forget(ev)]
+            return [await self._forget(ev, lang)]
         if intent == Intent.PREFS:
-            return [Reply(await self._prefs_text(ev))]
+            return [Reply(await self._prefs_text(ev, lang))]
         if intent in (Intent.SUBSCRIBE, Intent.UNSUBSCRIBE):
             if not self.digests:
-                return [Reply("Digests are not enabled on this bot.")]
+                return [Reply(t(lang, texts.DIGESTS_OFF))]
             verb = "subscribe" if intent == Intent.SUBSCRIBE else "unsubscribe"
             return [Reply(defuse(await self.digests.command(ev, verb)))]
         if intent == Intent.HISTORY:
-            return [Reply(await self._history_text(ev))]
+            return [Reply(await self._history_text(ev, lang))]
         if intent in (Intent.WHY, Intent.ABOUT):
             return [await self._explain(ev, state, u, refs, intent)]
         if intent == Intent.FEEDBACK:
@@ -268,7 +279,7 @@ class DialogueCore(ItemTalk):
             finally:
                 _note.reset(token)
         await self._save(ev, state)
-        return [Reply(texts.UNKNOWN)]
+        return [Reply(t(lang, texts.UNKNOWN))]
 
     async def _request(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
                        intent: Intent, text: str) -> list[Reply]:
@@ -336,16 +347,18 @@ class DialogueCore(ItemTalk):
         result = await self.recommender.recommend(replace(req, k=max(req.k, assist.rerank_top)) if assist else req)
         if assist is not None:
             result = await rerank(assist, self.catalog, text, result, req.k)
-        views = [self._view(s.item_id, s.reason) for s in result.items if self.catalog.get(s.item_id)]
+        views = [self._view(s.item_id, s.reason, lang) for s in result.items if self.catalog.get(s.item_id)]
         if not views:
             await self._save(ev, state)
             lead = _note.get() + " " if _note.get() else ""
             if result.relaxed:  # e.g. nothing "less gory" fits: say so rather than show what doesn't
                 return [Reply(lead + defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ".")]
-            return [Reply(lead + texts.NOTHING_LEFT)]
+            return [Reply(lead + t(lang, texts.NOTHING_LEFT))]
         rec_id = f"{_ids.getrandbits(64):016x}"
         await self.store.recs.add(ev.tenant, rec_id, key, ev.user, [v.item_id for v in views], kind=kind)
-        state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: v.reason for v in views})
+        # The English reasons are kept (a later "why?" says them again in the person's language then).
+        english = {x.item_id: x.reason for x in result.items}
+        state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: english.get(v.item_id) or "" for v in views})
         await self._save(ev, state)
         items = [it for v in views if (it := self.catalog.get(v.item_id)) is not None]
         view = RequestView(req.constraints, tuple(self._label(i) for i in state.seeds[:2]), tuple(state.critiques), kind)
@@ -353,48 +366,56 @@ class DialogueCore(ItemTalk):
                                           " ".join(state.query))
         if _note.get():
             intro = _note.get() + " " + intro
-        prose = await write_prose(self.generator, self.settings.model_prose, self.settings.generation_deadline_s,
+        prose = await write_prose(self.generator, self.settings.model_prose and normalize(lang) == "en", self.settings.generation_deadline_s,
                                   _prose_sink.get(), "recommend", text, list(zip(views, items, strict=True)), intro, key)
         return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]
 
-    async def _forget(self, ev: AnyEvent) -> Reply:
+    async def _forget(self, ev: AnyEvent, lang: str = "en") -> Reply:
         counts = await self.store.forget_user(ev.tenant, ev.user)
-        total = sum(n for t, n in counts.items() if t in self.store.user_tables)  # rows, not clean-up steps
-        detail = ", ".join(f"{n} {self.store.label(t)}" for t, n in counts.items() if n)
-        return Reply(f"Done — I deleted everything I stored about you ({total} records"
-                     + (f": {detail}" if detail else "") + ").", ephemeral=True)
+        state = await self._load(ev)
+        if state.languages.pop(ev.user, None) is not None:
+            await self._save(ev, state)  # the language this person wrote in here is theirs too
+        total = sum(n for k, n in counts.items() if k in self.store.user_tables)  # rows, not clean-up steps
+        detail = ", ".join(f"{n} {self.store.label(k)}" for k, n in counts.items() if n)
+        if detail:
+            text = t(lang, "Done — I deleted everything I stored about you ({total} records: {detail}).",
+                     total=total, detail=detail)
+        else:
+            text = t(lang, "Done — I deleted everything I stored about you ({total} records).", total=total)
+        return Reply(text, ephemeral=True)
 
-    async def _prefs_text(self, ev: AnyEvent) -> str:
+    async def _prefs_text(self, ev: AnyEvent, lang: str = "en") -> str:
         s = await self.user_summary(ev.tenant, ev.user)
         stated = await self.store.prefs.stated(ev.tenant, ev.user, limit=8)
         if not (s.likes or s.dislikes or s.subscriptions or stated):
-            return "I don't know your taste yet — react 👍/👎 to my picks or tell me titles you loved."
+            return t(lang, texts.NO_TASTE_YET)
         parts = []
         if s.likes:
-            parts.append("You like: " + "; ".join(s.likes))
+            parts.append(t(lang, texts.YOU_LIKE, items="; ".join(s.likes)))
         if s.dislikes:
-            parts.append("Not for you: " + "; ".join(s.dislikes))
+            parts.append(t(lang, texts.NOT_FOR_YOU, items="; ".join(s.dislikes)))
         if s.subscriptions:
-            parts.append("Digests: " + "; ".join(s.subscriptions))
+            parts.append(t(lang, texts.DIGESTS, items="; ".join(s.subscriptions)))
         if stated:
             parts.append(evidence_text(stated, self._label))
         return "\n".join(parts)
 
-    async def _history_text(self, ev: AnyEvent) -> str:
+    async def _history_text(self, ev: AnyEvent, lang: str = "en") -> str:
         recs = await self.store.recs.recent(ev.tenant, ev.key.as_str(), limit=3)
         if not recs:
-            return "I haven't recommended anything in this conversation yet."
-        lines = ["Here's what I recommended here recently:"]
+            return t(lang, texts.NO_HISTORY)
+        lines = [t(lang, texts.HISTORY)]
         for r in recs:
-            lines.append("• " + "; ".join(self._label(i) for i in r.item_ids))
+            lines.append("• " + "; ".join(self._label(i, lang) for i in r.item_ids))
         return "\n".join(lines)
 
     # ---- helpers ------------------------------------------------------------------------------
 
-    def _view(self, item_id: str, reason: str) -> ItemView:
+    def _view(self, item_id: str, reason: str, lang: str = "en") -> ItemView:
         it = self.catalog.get(item_id)
         assert it is not None
-        return ItemView(it.item_id, it.title, it.year, reason or self._known_reason(item_id), it.creator, it.domain)
+        return ItemView(it.item_id, localize.title(it, lang), it.year, self._reason(item_id, reason, lang),
+                        it.creator, it.domain)
 
     def _known_reason(self, item_id: str) -> str:
         it = self.catalog.get(item_id)
@@ -402,9 +423,12 @@ class DialogueCore(ItemTalk):
             return "a pick from the catalog"
         return f"a {', '.join(it.genres[:2]) + ' ' if it.genres else ''}{domain_noun(it)}"  # facts only, domain said
 
-    def _label(self, item_id: str) -> str:
+    def _reason(self, item_id: str, reason: str | None, lang: str = "en") -> str:
+        return localize.item_reason(self.catalog, item_id, reason, lang)
+
+    def _label(self, item_id: str, lang: str = "en") -> str:
         it = self.catalog.get(item_id)
-        return it.label() if it else item_id
+        return localize.label(it, lang) if it else item_id
 
     async def _load(self, ev: AnyEvent) -> ConvState:
         # The speaker is recorded with their request words, and a DM is saved as theirs: forget finds both.
@@ -413,3 +437,8 @@ class DialogueCore(ItemTalk):
 
     async def _save(self, ev: AnyEvent, state: ConvState) -> None:
         await save_conversation(self.store.conversations, ev.tenant, ev.key.as_str(), state)
+
+
+def _lang(state: ConvState, user: str) -> str:
+    """The language this person last wrote in here (English until they write)."""
+    return state.languages.get(user) or "en"

@@ -2,7 +2,7 @@
 
 Shared by the recommender (item text index) and the understanding layer (tag vocabulary matching).
 A configured local path or hub name works for other sentence-transformers models on a user's machine
-(e.g. paraphrase-multilingual-MiniLM-L12-v2 for non-English chats).
+(non-English chats need none: see core/nlu/multilingual).
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ class ConvState:
     # The item under discussion: the one just described ("tell me more about the second one"), which a
     # following "I already saw that one" means. Cleared when a new list is shown.
     focus: str | None = None
+    languages: dict[str, str] = field(default_factory=dict)  # user id -> the language they write in
     # Not part of the JSON: the stored version this state was loaded at (saving compares it), the
     # person whose turn this is, and the owner of a private conversation (saved in its own column).
     version: int = field(default=0, compare=False, repr=False)

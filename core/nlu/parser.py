@@ -387,8 +387,15 @@ def _uniq(xs: object) -> tuple[str, ...]:
 def build_parser(catalog: Catalog, embedder: Embedder | None = None, **kwargs: object) -> RuleParser:
     """The project's parser. kwargs: multilingual (bool, default: guessed from the embedder's name),
     now_year (for "recent"), use_intent_embeddings (exemplar fallback, default True), cache_size
-    (phrase vectors kept; 0 disables the cache)."""
-    return RuleParser(catalog, embedder, **kwargs)  # type: ignore[arg-type]
+    (phrase vectors kept; 0 disables the cache). Wrapped by the multilingual front (language
+    detection and a lexical pivot for zh/ja/es/de/fr; core/nlu/multilingual), which delegates every
+    attribute to the English parser."""
+    from core.nlu.multilingual.parser import MultilingualParser
+    from core.nlu.multilingual.semantic import SemanticTagger, available
+
+    english = RuleParser(catalog, embedder, **kwargs)  # type: ignore[arg-type]
+    semantic = SemanticTagger(catalog.tag_vocabulary()) if available() else None
+    return MultilingualParser(english, catalog, semantic=semantic)  # type: ignore[return-value]
 
 
 __all__ = ["RuleParser", "build_parser"]

@@ -88,6 +88,7 @@ class NluContext:
 
     last_items: tuple[str, ...] = ()
     last_intent: Intent | None = None
+    language: str = ""  # the speaker's language so far ("" unknown): short messages keep it
 
 
 class Parser(Protocol):

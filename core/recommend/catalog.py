@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,9 +26,26 @@ class Item:
     tags: tuple[str, ...] = ()
     description: str = ""
     popularity: float = 0.0  # any non-negative prior; higher is more popular
+    # Localized titles as (language, title) pairs, e.g. (("zh", "星际穿越"),), and other names people
+    # use for the item (any language). Tuples keep Item hashable and immutable.
+    titles: tuple[tuple[str, str], ...] = ()
+    aliases: tuple[str, ...] = ()
 
     def label(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
+
+    def title_in(self, lang: str | None) -> str | None:
+        """The title in ``lang`` ("zh", "zh-TW" falls back to "zh"), or None when there is none."""
+        if not lang or lang == "en":
+            return None
+        found = dict(self.titles)
+        return found.get(lang) or found.get(lang.split("-")[0])
+
+    def display_title(self, lang: str | None) -> str:
+        """What a list shows: "星际穿越 Interstellar" for a Chinese reader, the title alone otherwise.
+        The English title stays in the line so the list remains parseable and unambiguous."""
+        local = self.title_in(lang)
+        return f"{local} {self.title}" if local and local != self.title else self.title
 
     def text_for_index(self) -> str:
         parts = [self.title, self.creator or "", ", ".join(self.genres), ", ".join(self.tags), self.description]
@@ -44,6 +62,8 @@ class Item:
             "tags": list(self.tags),
             "description": self.description,
             "popularity": self.popularity,
+            **({"titles": dict(self.titles)} if self.titles else {}),
+            **({"aliases": list(self.aliases)} if self.aliases else {}),
         }
 
     @classmethod
@@ -59,7 +79,43 @@ class Item:
             tags=tuple(str(t).lower() for t in (d.get("tags") or [])),  # type: ignore[union-attr]
             description=str(d.get("description") or ""),
             popularity=float(d.get("popularity") or 0.0),  # type: ignore[arg-type]
+            titles=parse_titles(d.get("titles")),
+            aliases=parse_aliases(d.get("aliases")),
         )
+
+
+LANG_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
+
+
+def parse_titles(value: object) -> tuple[tuple[str, str], ...]:
+    """``{"zh": "星际穿越", "es": "Interestelar"}`` -> sorted pairs; a clear error for anything else."""
+    if value in (None, "", {}):
+        return ()
+    if not isinstance(value, dict):
+        raise ValueError("titles must be an object of language code -> title")
+    out: list[tuple[str, str]] = []
+    for lang, title in value.items():
+        if not isinstance(lang, str) or not LANG_CODE.match(lang):
+            raise ValueError(f"titles: {str(lang)[:20]!r} is not a language code like 'zh' or 'zh-TW'")
+        if not isinstance(title, str) or not title.strip():
+            raise ValueError(f"titles.{lang} must be a non-empty string")
+        if len(title) > 300:
+            raise ValueError(f"titles.{lang} is longer than 300 characters")
+        out.append((lang, title.strip()))
+    return tuple(sorted(out))
+
+
+def parse_aliases(value: object) -> tuple[str, ...]:
+    if value in (None, "", []):
+        return ()
+    if isinstance(value, str):
+        value = [v for v in re.split(r"[|;]", value)]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("aliases must be a list of strings")
+    out = tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
+    if any(len(v) > 300 for v in out):
+        raise ValueError("an alias is longer than 300 characters")
+    return out
 
 
 @dataclass

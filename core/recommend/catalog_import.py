@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.recommend.catalog import Item
+from core.recommend.catalog import LANG_CODE, Item, parse_aliases, parse_titles
 
 _ML_TITLE = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})(?:[-–]\d{0,4})?\)\s*$")
 _ARTICLE = re.compile(r"^(?P<rest>.*), (?P<art>The|A|An|Les|La|Le|Il|El|Die|Das|Der)$")
@@ -77,13 +77,31 @@ def _item_from_record(rec: dict[str, object], id_prefix: str) -> Item:
         popularity = float(str(pop_raw)) if pop_raw not in (None, "") else 0.0
     except ValueError as e:
         raise ValueError(f"popularity is not a number: {str(pop_raw)[:20]!r}") from e
+    titles, aliases = _localized(rec)
     return Item(
         item_id=id_prefix + raw_id, title=title, domain=str(rec.get("domain") or "movie").strip().lower(),
         year=year, creator=(str(rec["creator"]).strip() or None) if rec.get("creator") else None,
         genres=tuple(g.lower() for g in _split_list(rec.get("genres"))),
         tags=tuple(t.lower() for t in _split_list(rec.get("tags"))),
         description=str(rec.get("description") or "").strip(), popularity=max(0.0, popularity),
+        titles=titles, aliases=aliases,
     )
+
+
+def _localized(rec: dict[str, object]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """Localized titles from a JSONL ``titles`` object and/or CSV columns ``title_zh``, ``title_es``...;
+    aliases from a list (JSONL) or a ``|``/``;``-separated cell (CSV)."""
+    raw = rec.get("titles")
+    merged: dict[str, object] = dict(raw) if isinstance(raw, dict) else {}
+    if raw not in (None, "") and not isinstance(raw, dict):
+        raise ValueError("titles must be an object of language code -> title")
+    for key, value in rec.items():
+        if isinstance(key, str) and key.startswith("title_") and str(value or "").strip():
+            lang = key[len("title_"):].replace("_", "-")
+            if not LANG_CODE.match(lang):
+                raise ValueError(f"column {key!r}: {lang!r} is not a language code like 'zh'")
+            merged.setdefault(lang, str(value))
+    return parse_titles(merged), parse_aliases(rec.get("aliases"))
 
 
 def _records(fmt: str, text: str) -> Iterator[tuple[int, dict[str, object] | str]]:
