@@ -117,7 +117,8 @@ class HybridRecommender:
         conv_rows = [r[1:] for r in self._conversation_rows(own)]
         with self._fit_lock:
             self.tenants.set_tenant_rows(tenant, chain(rows, conv_rows))
-            self.tenants.refit(self.cf, self.catalog.index_of, self.settings.cf, self.settings.pool_min_tenants)
+            self.tenants.refit(self.cf, self.catalog.index_of, self.settings.tenant_cf or self.settings.cf,
+                              self.settings.pool_min_tenants)
             self._pop_cache = {}
 
     def _conversation_rows(self, conversations: Iterable[ConversationEvidence]) -> list[tuple[object, ...]]:
@@ -148,7 +149,8 @@ class HybridRecommender:
             ilog = InteractionLog.from_rows(chain(self._prior_rows, self._rows), self.catalog.index_of)
             # Swapped in one assignment: concurrent requests see the old or the new model, never half.
             self.cf = CFModel.fit_log(ilog, self.settings.cf) if ilog.users.size else None
-            self.tenants.refit(self.cf, self.catalog.index_of, self.settings.cf, self.settings.pool_min_tenants)
+            self.tenants.refit(self.cf, self.catalog.index_of, self.settings.tenant_cf or self.settings.cf,
+                              self.settings.pool_min_tenants)
             self._pop_cache = {}
 
     def cf_for(self, tenant: str) -> CFScorer | None:

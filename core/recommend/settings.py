@@ -53,6 +53,9 @@ class RecSettings:
     pool_min_tenants: int = 0
     # Each stored conversation is one more row of its tenant's CF (conversation_learning.py).
     learn_from_conversations: bool = True
+    # The tenants' own CF parts (their people and conversations: far fewer rows than a ratings prior,
+    # so they may want a lighter regularisation); None = the same as `cf`.
+    tenant_cf: CFConfig | None = None
     conversations: ConversationLearning = field(default_factory=ConversationLearning)
 
     def __post_init__(self) -> None:
