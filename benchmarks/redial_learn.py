@@ -49,6 +49,11 @@ LEAKY_PRIOR = "movies_with_mentions.csv"
 SUBSETS = ("all", "all-norule", "dedup", "new")
 # initiatorQuestions[movie]["liked"]: 0 no, 1 yes, 2 did not say (a film named, so mildly positive)
 LIKED_VALUE = {0: -1.0, 1: 1.0, 2: 0.5}
+# The tenant part's CF (fitted on the past conversations), chosen by 5-fold cross-validation inside
+# dev.jsonl (docs/bench_recommend.md): a few hundred conversations want far less regularisation than
+# MovieLens' 100k ratings (lambda 50, not 800), and the part weighs more than the MovieLens prior in
+# the blend (its components are top-scaled, so these weights are relative to the prior's 0.7/0.2).
+TENANT_CF = ("ease_lambda=50", "w_ease=4", "w_seq=1", "use_knn=true", "w_knn=2")
 
 
 def conversation_evidence(conv: dict, tenant: str = TENANT) -> list[ConversationEvidence]:
@@ -171,10 +176,10 @@ def main(argv: list[str] | None = None) -> dict:
     rc = load_catalog(args.movies, args.movielens)
     cp = context_params(args.ctx)
     settings = override(engine_settings(), args.set)
-    if args.tenant_set:  # the conversation part's own CF settings, e.g. --tenant-set ease_lambda=50
-        kw = {k: v.lower() in ("1", "true") if isinstance(getattr(settings.cf, k), bool) else
-              type(getattr(settings.cf, k))(v) for k, _, v in (p.partition("=") for p in args.tenant_set)}
-        settings = replace(settings, tenant_cf=replace(settings.cf, **kw))
+    # The conversation part's own CF settings (TENANT_CF, then --tenant-set overrides)
+    kw = {k: v.lower() in ("1", "true") if isinstance(getattr(settings.cf, k), bool) else
+          type(getattr(settings.cf, k))(v) for k, _, v in (p.partition("=") for p in [*TENANT_CF, *args.tenant_set])}
+    settings = replace(settings, tenant_cf=replace(settings.cf, **kw))
     rec = build_engine(rc, args.cache_dir, settings, progress=not args.quick,
                        content=not (args.quick or args.no_content), cp=cp)
     build = request_builder(cp)
