@@ -193,6 +193,10 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         if args.train_dialogs is not None:
             past = list(read_dialogs(args.train_dialogs))
+            shared = {str(c.get("conversationId")) for c in past} & {str(c.get("conversationId")) for c in convs}
+            if shared:  # a conversation that learned from itself would score its own targets
+                ap.error(f"{len(shared)} conversations are in both --train-dialogs and --dialogs "
+                         f"(e.g. {sorted(shared)[0]}); use --folds to cross-validate one file")
             turn_list, preds, plain = predict(rec, build, cp, past, convs, learn)
             how = f"learned from {len(past)} conversations of {args.train_dialogs.name}" if learn else "no learning"
         else:

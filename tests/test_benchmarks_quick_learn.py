@@ -58,3 +58,14 @@ def test_the_leaky_popularity_file_is_refused(tmp_path: Path, capsys: pytest.Cap
     with pytest.raises(SystemExit):
         redial_learn.main(["--movies", str(REDIAL / "movies_with_mentions.csv"), "--quick"])
     assert "movies_train_mentions.csv" in capsys.readouterr().err
+
+
+@needs_data
+def test_predicting_the_conversations_it_learned_from_is_refused(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import redial_learn
+
+    dev = str(REDIAL / "dev.jsonl")
+    with pytest.raises(SystemExit):
+        redial_learn.main(_args(tmp_path, "--train-dialogs", dev, "--dialogs", dev))
+    assert "in both --train-dialogs and --dialogs" in capsys.readouterr().err
