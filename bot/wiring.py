@@ -32,6 +32,7 @@ from core.nlu.types import Parser
 from core.ports import Outbound
 from core.ratelimit import Limiter, RateLimiter, StoreRateLimiter
 from core.recommend.catalog import Catalog, load_catalog
+from core.recommend.conversation_learning import ConversationEvidence
 from core.recommend.types import Recommender
 from core.store.privacy import Forgotten
 from core.store.store import Store
@@ -81,7 +82,8 @@ class App:
         if refit is None:
             return None
         rows = await self.store.prefs.all_interactions(gone.tenant)
-        await asyncio.to_thread(refit, gone.tenant, [(u, i, v) for _, u, i, v in rows])
+        convs = await conversation_evidence(self.store, gone.tenant)
+        await asyncio.to_thread(refit, gone.tenant, [(u, i, v) for _, u, i, v in rows], convs)
         return ("recommender_refits", 1)
 
     async def _retrain_loop(self, every_s: float) -> None:
@@ -113,8 +115,13 @@ async def retrain(store: Store, recommender: Recommender) -> int:
     if fit is None:
         return 0
     rows = await store.prefs.all_interactions()
-    await asyncio.to_thread(fit, rows)
+    await asyncio.to_thread(fit, rows, await conversation_evidence(store))
     return len(rows)
+
+
+async def conversation_evidence(store: Store, tenant: str | None = None) -> list[ConversationEvidence]:
+    """The stored conversations' evidence (read fresh at every refit: nothing forgotten lingers)."""
+    return [ConversationEvidence(*r) for r in await store.prefs.conversation_evidence(tenant)]
 
 
 def catalog_files(config: Config) -> list[Path]:

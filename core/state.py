@@ -181,6 +181,11 @@ def scrub_contributions(raw: dict[str, Any], user: str, their_recs: set[str], th
     if rejected:
         removed["rejected"] = rejected
         state.rejected = [i for i in state.rejected if i not in their_rejections]
+    if user in state.languages:  # the language they wrote in here is about them too
+        removed["language"] = state.languages.pop(user)
+    if state.focus is not None and (state.focus in their_items or "last_list" in removed):
+        removed["focus"] = state.focus
+        state.focus = None
     return state.to_json(), removed
 
 

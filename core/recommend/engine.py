@@ -33,6 +33,7 @@ import numpy as np
 from core.embedding import Embedder
 from core.recommend.catalog import Catalog
 from core.recommend.cf import CFModel, InteractionLog
+from core.recommend.conversation_learning import ConversationEvidence, conversation_rows
 from core.recommend.critiques import Critique, parse_critiques, put_more_first, remove_less
 from core.recommend.explain import Evidence, explain
 from core.recommend.filters import (
@@ -105,19 +106,32 @@ class HybridRecommender:
         self._rows = list(rows)
         self._refit()
 
-    def fit_tenant_interactions(self, rows: Iterable[Sequence[object]]) -> None:
+    def fit_tenant_interactions(self, rows: Iterable[Sequence[object]],
+                                conversations: Iterable[ConversationEvidence] = ()) -> None:
         """Replace the store's rows (tenant, user, item id, value[, ts]) and refit: each tenant's CF and
-        popularity learn from its own rows only (plus pooled associations when configured)."""
-        self.tenants.set_rows(rows)
+        popularity learn from its own rows only (plus pooled associations when configured). With
+        learn_from_conversations, each stored conversation is one more row of its tenant's CF
+        (core/recommend/conversation_learning.py)."""
+        self.tenants.set_rows(chain(rows, self._conversation_rows(conversations)))
         self._refit()
 
-    def refit_tenant(self, tenant: str, rows: Iterable[Sequence[object]]) -> None:
-        """Replace one tenant's rows (user, item id, value[, ts]) and refit only what depends on them
-        (that tenant's part, and the pooled part if any): "forget me" reaches the model at once."""
+    def refit_tenant(self, tenant: str, rows: Iterable[Sequence[object]],
+                     conversations: Iterable[ConversationEvidence] = ()) -> None:
+        """Replace one tenant's rows (user, item id, value[, ts]) and its conversations' evidence, and
+        refit only what depends on them (that tenant's part, and the pooled part if any): "forget me"
+        reaches the model at once."""
+        own = [c for c in conversations if c.tenant == tenant]  # never another tenant's conversations
+        conv_rows = [r[1:] for r in self._conversation_rows(own)]
         with self._fit_lock:
-            self.tenants.set_tenant_rows(tenant, rows)
-            self.tenants.refit(self.cf, self.catalog.index_of, self.settings.cf, self.settings.pool_min_tenants)
+            self.tenants.set_tenant_rows(tenant, chain(rows, conv_rows))
+            self.tenants.refit(self.cf, self.catalog.index_of, self.settings.tenant_cf or self.settings.cf,
+                              self.settings.pool_min_tenants)
             self._pop_cache = {}
+
+    def _conversation_rows(self, conversations: Iterable[ConversationEvidence]) -> list[tuple[object, ...]]:
+        if not self.settings.learn_from_conversations:
+            return []
+        return list(conversation_rows(conversations, self.settings.conversations))
 
     def add_interactions(self, rows: Iterable[Sequence[object]]) -> int:
         """Append untenanted rows (every tenant learns from them, like the prior) without refitting;
@@ -142,7 +156,8 @@ class HybridRecommender:
             ilog = InteractionLog.from_rows(chain(self._prior_rows, self._rows), self.catalog.index_of)
             # Swapped in one assignment: concurrent requests see the old or the new model, never half.
             self.cf = CFModel.fit_log(ilog, self.settings.cf) if ilog.users.size else None
-            self.tenants.refit(self.cf, self.catalog.index_of, self.settings.cf, self.settings.pool_min_tenants)
+            self.tenants.refit(self.cf, self.catalog.index_of, self.settings.tenant_cf or self.settings.cf,
+                              self.settings.pool_min_tenants)
             self._pop_cache = {}
 
     def cf_for(self, tenant: str) -> CFScorer | None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from core.recommend.cf import CFConfig
+from core.recommend.conversation_learning import ConversationLearning
 from core.recommend.preferences import PreferenceConfig
 from core.settings import Settings, SettingsError, unknown_key
 
@@ -50,6 +51,12 @@ class RecSettings:
     # 0: every tenant learns only from its own signals (plus the priors). k >= 2: tenants also share
     # item associations seen in at least k tenants (core/recommend/tenancy.py; docs/recommender.md).
     pool_min_tenants: int = 0
+    # Each stored conversation is one more row of its tenant's CF (conversation_learning.py).
+    learn_from_conversations: bool = True
+    # The tenants' own CF parts (their people and conversations: far fewer rows than a ratings prior,
+    # so they may want a lighter regularisation); None = the same as `cf`.
+    tenant_cf: CFConfig | None = None
+    conversations: ConversationLearning = field(default_factory=ConversationLearning)
 
     def __post_init__(self) -> None:
         k = self.pool_min_tenants
@@ -117,6 +124,9 @@ class RecommendSettings(Settings):
     # 0: every tenant learns only from its own signals (plus the priors); k >= 2: tenants also share item
     # associations seen in at least k tenants (privacy trade-off: docs/recommender.md).
     pool_min_tenants: Annotated[int, Field(ge=0)] = 0
+    # Learn item associations and accepted/rejected recommendations from the tenant's own stored
+    # conversations at each refit (docs/recommender.md); false: only per-person rows.
+    learn_from_conversations: bool = True
 
     @field_validator("pool_min_tenants")
     @classmethod

@@ -306,6 +306,14 @@ class PreferenceRepo:
         )
         return [PrefRow(*r) for r in rows]
 
+    async def conversation_evidence(self, tenant: str | None = None) -> list[tuple[str, str, str, float, str, float]]:
+        """(tenant, conv_key, item, value, kind, ts) of every evidence row said in a conversation, for
+        learning from conversations (core/recommend/conversation_learning.py); None: every tenant."""
+        sql = "SELECT tenant, conv_key, item_id, value, kind, ts FROM preferences WHERE conv_key IS NOT NULL"
+        rows = await (self.db.fetchall(sql) if tenant is None
+                      else self.db.fetchall(sql + " AND tenant = ?", (tenant,)))
+        return [(str(a), str(b), str(c), float(d), str(e), float(f)) for a, b, c, d, e, f in rows]
+
     async def all_interactions(self, tenant: str | None = None) -> list[tuple[str, str, str, float]]:
         """(tenant, user, item, value) for CF training; None reads every tenant (deployment-wide CF
         learns item-item structure only; per-user factors are never served across tenants)."""
