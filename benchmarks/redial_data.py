@@ -1,9 +1,9 @@
-"""ReDial data for the benchmark: the candidate catalog (mapped onto MovieLens) and dialogue context.
+"""ReDial data for the benchmark: the candidate catalog (mapped onto MovieLens) and dialogue turns.
 
 Nothing here learns from ReDial dialogues: the catalog is the 6,924 ReDial movie names with
-MovieLens genres/tags where a title maps, popularity = nbMentions (the prior the protocol allows),
-and the collaborative prior is MovieLens ratings. The context of a recommender turn is read from
-the earlier messages only, with rules and VADER sentiment, the way the bot reads a chat.
+MovieLens genres/tags where a title maps, popularity = the training split's mention counts
+(movies_train_mentions.csv, the prior the protocol allows), and the collaborative prior is
+MovieLens ratings. How a turn's earlier messages are read is in benchmarks/redial_context.py.
 """
 
 from __future__ import annotations

@@ -35,6 +35,8 @@ class RecSettings:
     w_pop_interactions: float = 1.0  # how much interaction counts (CF rows) add to item.popularity
     w_recency: float = 0.0
     recency_scale_years: float = 3.0
+    w_year: float = 0.0  # year affinity to the liked items (off by default; the ReDial setting uses it)
+    year_scale: float = 8.0  # years at which that affinity falls to 1/e
     critique_tag_sim: float = 0.6  # a critique word maps to the nearest catalog tag above this cosine
     mmr_lambda: float = 0.7  # 1 = pure relevance, 0 = pure novelty
     mmr_pool: int = 50
