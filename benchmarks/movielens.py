@@ -259,7 +259,7 @@ class Axis:
             nv = v * 2.0 if v > 0 else (min(x for x in self.values if x > 0) * 2.0 if any(self.values) else None)
         if nv is None:
             return None
-        nv = float(round(nv)) if self.integer else nv
+        nv = int(round(nv)) if self.integer else nv
         return nv if self.lo <= nv <= self.hi and nv != v else None
 
 

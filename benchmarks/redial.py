@@ -34,7 +34,7 @@ from benchmarks.common import DATA, ROOT, setup, table, write_json
 
 setup(threads=2)
 
-from benchmarks.redial_context import ContextParams, LegacyReader, NluReader  # noqa: E402
+from benchmarks.redial_context import ContextParams, LegacyReader, NluReader, term_counts  # noqa: E402
 from benchmarks.redial_data import RedialCatalog, Turn, load_catalog, read_dialogs, turns  # noqa: E402
 from core.recommend.cf import CFConfig  # noqa: E402
 from core.recommend.engine import HybridRecommender, RecSettings  # noqa: E402
@@ -211,7 +211,8 @@ def main(argv: list[str] | None = None) -> dict:
         from core.nlu.parser import build_parser
 
         # No embedder for the parser: its lexicons cover ReDial's wording and the run stays fast.
-        reader: NluReader | LegacyReader = NluReader(build_parser(rc.catalog, None, now_year=2018), rc.names, cp)
+        reader: NluReader | LegacyReader = NluReader(build_parser(rc.catalog, None, now_year=2018), rc.names, cp,
+                                                       term_counts(rc.catalog))
     else:
         reader = LegacyReader(cp)
     reader.prepare(turn_list)

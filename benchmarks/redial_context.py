@@ -12,6 +12,7 @@ Both read only the messages before the turn.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -30,6 +31,9 @@ class ContextParams:
     query_turns: int = 6  # the seeker's last N messages form the content query
     recommender_genres: bool = True  # genres from the recommender's messages count too
     repeat_at: int = 10  # rank where already-mentioned movies are inserted (for "all" targets)
+    # A genre/tag the parser found counts only if at least this many catalog items carry it: MovieLens
+    # tags on a single film ("good", "movies", "love") are in the parser's vocabulary but ask for nothing.
+    min_tag_items: int = 3
     # Years the seeker asks for ("something from the 90s"): a hard filter like the bot's, or ignored.
     use_years: bool = True
     # Era-weighted popularity (core.recommend.popularity): see docs/bench_recommend.md.
@@ -42,13 +46,23 @@ def _critiques(crit: dict[str, int]) -> tuple[str, ...]:
     return tuple(("+" if s > 0 else "-") + g for g, s in crit.items())
 
 
+def term_counts(catalog: Iterable[object]) -> dict[str, int]:
+    """How many catalog items carry each genre or tag (lower-cased)."""
+    c: Counter[str] = Counter()
+    for it in catalog:
+        c.update({t.lower() for t in (*it.genres, *it.tags)})  # type: ignore[attr-defined]
+    return dict(c)
+
+
 class NluReader:
     """The bot's understanding, one parse per message (cached per conversation, shared by its turns)."""
 
-    def __init__(self, parser: object, names: dict[str, str], cp: ContextParams) -> None:
+    def __init__(self, parser: object, names: dict[str, str], cp: ContextParams,
+                 term_counts: dict[str, int] | None = None) -> None:
         self.parser = parser
         self.names = names
         self.cp = cp
+        self.term_counts = term_counts  # catalog items per genre/tag (None: keep every term)
         self._parsed: dict[str, list[Understanding]] = {}
         self.mentions = 0  # seeker mentions of catalog movies seen ...
         self.found = 0  # ... and how many of them the parser's title index found
@@ -113,10 +127,13 @@ class NluReader:
                 continue
             for sign, terms in ((1, u.genres), (-1, u.not_genres)):
                 for g in terms:
+                    if self.term_counts is not None and self.term_counts.get(g, 0) < cp.min_tag_items:
+                        continue
                     # The seeker's own words win over what the recommender offered.
                     crit[g] = sign if seeker or g not in crit else crit[g]
             if seeker:
-                soft.extend(u.critiques)
+                soft.extend(c for c in u.critiques if self.term_counts is None
+                            or self.term_counts.get(c[1:], cp.min_tag_items) >= cp.min_tag_items)
                 if cp.use_years and (u.year_min is not None or u.year_max is not None):
                     lo, hi = u.year_min, u.year_max  # the latest request for years wins, as in the bot
         seeker_texts = [strip_mentions(t) for s, t in turn.history if s]

@@ -36,7 +36,7 @@ from benchmarks.redial import (  # noqa: E402
     override,
     ranked_ids,
 )
-from benchmarks.redial_context import NluReader  # noqa: E402
+from benchmarks.redial_context import NluReader, term_counts  # noqa: E402
 from benchmarks.redial_data import load_catalog, read_dialogs, turns  # noqa: E402
 from core.recommend.cf import scale_top  # noqa: E402
 from core.recommend.critiques import parse_critiques  # noqa: E402
@@ -55,11 +55,27 @@ ZERO = ["w_cf=0", "w_profile=0", "w_query=0", "w_seed=0", "w_critique=0", "w_cri
         "penalty_pool=1000000"]
 
 
+# Candidate terms outside the blend, as log-popularity additions (their engine equivalents: the
+# setting w_pop_interactions adds log1p(MovieLens counts) to the log-popularity; --ctx pop_era adds
+# pop_era per decade of release after 2000). Tried with weight 0 first: they enter only if they help.
+EXTRA = ("pop_ml", "era")
+
+
+def extra_terms(rec) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    from core.recommend.engine import scale_centered
+
+    ml = np.log1p(rec.cf.pop if rec.cf is not None else np.zeros(len(rec.catalog), dtype=np.float32))
+    years = np.nan_to_num(rec.arrays.years, nan=2000.0)
+    return {"pop_ml": scale_centered(ml.astype(np.float32)),
+            "era": np.clip((years - 2000.0) / 10.0, -1.0, 1.8).astype(np.float32)}
+
+
 def current_weights(st) -> dict[str, float]:  # type: ignore[no-untyped-def]
     w = {"profile": st.w_profile, "query": st.w_query, "critique_tag": st.w_critique_tag, "genre": st.w_genre,
          "title": st.w_title, "pop": st.w_pop, "pop_cold": st.w_pop_cold, "year": st.w_year,
          "penalty": st.prefs.neighbour_penalty}
     w.update({c: st.w_cf * getattr(st.cf, f"w_{c}") for c in CF_TERMS})
+    w.update(dict.fromkeys(EXTRA, 0.0))
     return w
 
 
@@ -69,6 +85,7 @@ def compute_terms(rec, reqs, settings):  # type: ignore[no-untyped-def]
     texts = sorted({x for r in reqs for x in [r.query.strip(), *(c.term for c in parse_critiques(r.critiques))] if x})
     vec = dict(zip(texts, rec.embedder.encode(texts), strict=True)) if rec.embedder is not None and texts else {}
     out = {name: np.zeros((t, n), dtype=np.float16) for name in [*TERMS, *CF_TERMS]}
+    extra = extra_terms(rec)
     seen = np.zeros((t, n), dtype=bool)
     term_settings = {name: override(override(settings, ZERO), [f"{k}={v}" for k, v in on.items()])
                      for name, on in TERMS.items()}
@@ -86,6 +103,8 @@ def compute_terms(rec, reqs, settings):  # type: ignore[no-untyped-def]
         for name, st in term_settings.items():
             rec.settings = st
             out[name][i, cand] = rec.score(req, hist, crits, qvec, cvecs, req.now, cand)[0]
+        for name, v in extra.items():
+            out.setdefault(name, np.zeros((t, n), dtype=np.float16))[i, cand] = v[cand]
         if rec.cf is not None and not hist.empty:
             for name, v in rec.cf.components(hist.idx, hist.w, hist.recent, cand).items():
                 out[name][i, cand] = scale_top(v)
@@ -137,7 +156,7 @@ def main(argv: list[str] | None = None) -> dict:
     turn_list = [t for c in convs for t in turns(c)]
     from core.nlu.parser import build_parser
 
-    reader = NluReader(build_parser(rc.catalog, None, now_year=2018), rc.names, cp)
+    reader = NluReader(build_parser(rc.catalog, None, now_year=2018), rc.names, cp, term_counts(rc.catalog))
     reader.prepare(turn_list)
     reqs = [reader.request(t, set(rc.catalog.index_of), k=100) for t in turn_list]
     terms, seen = compute_terms(rec, reqs, settings)

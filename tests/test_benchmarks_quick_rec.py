@@ -106,3 +106,33 @@ def test_speed_quick(tmp_path: Path) -> None:
     out = speed.main(["--quick", "--json", str(tmp_path / "speed.json")])
     assert out["items"] == 10_000 and out["mean_results"] == 10.0 and out["relaxed"] == 0
     assert out["p95_ms"] > 0 and out["vectors_mb"] > 0  # timings are reported, not asserted
+
+
+def test_redial_nlu_reader_turns_the_bots_understanding_into_the_request() -> None:
+    from benchmarks.redial_context import ContextParams, NluReader, term_counts
+    from benchmarks.redial_data import turns
+    from core.nlu.parser import build_parser
+    from core.recommend.catalog import Catalog, Item
+
+    films = [("1", "Jaws", 1975, ("horror", "thriller"), ("shark",)), ("2", "Alien", 1979, ("horror", "sci-fi"), ()),
+             ("3", "Heat", 1995, ("crime",), ("good",)), ("4", "The Thing", 1982, ("horror",), ())]
+    cat = Catalog([Item(item_id=i, title=t, year=y, genres=g, tags=tg) for i, t, y, g, tg in films])
+    conv = {"conversationId": "c1", "initiatorWorkerId": 1, "respondentWorkerId": 2, "messages": [
+        {"senderWorkerId": 1, "messageId": 10, "text": "I hated @1 but I loved @2. Any good horror from the 80s?"},
+        {"senderWorkerId": 2, "messageId": 11, "text": "Have you seen @3 ?"},
+        {"senderWorkerId": 1, "messageId": 12, "text": "Yes, I loved it!"},
+        {"senderWorkerId": 2, "messageId": 13, "text": "Then try @4"},
+    ]}
+    names = {i: f"{t} ({y})" for i, t, y, _, _ in films}
+    cp = ContextParams()
+    reader = NluReader(build_parser(cat, None, now_year=2018), names, cp, term_counts(cat))
+    tl = list(turns(conv))
+    reader.prepare(tl)
+    req = reader.request(tl[-1], set(names), k=10)
+    value = {s.item_id: s.value for s in req.signals}
+    assert value["1"] == cp.seeker_dislike and value["2"] == cp.seeker_like  # per-mention sentiment
+    assert value["3"] > cp.rec_prior  # the recommender's suggestion, moved up by the seeker's happy reply
+    assert "+horror" in req.critiques
+    assert not any(c.endswith("good") for c in req.critiques)  # a one-film tag is not a request
+    assert (req.constraints.year_min, req.constraints.year_max) == (1980, 1989)
+    assert reader.found == reader.mentions == 2
