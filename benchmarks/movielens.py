@@ -293,6 +293,8 @@ def search(axes: list[Axis], start: dict, score, passes: int = 2) -> tuple[dict,
                 tried = sorted([*tried, nv])
             best[ax.name] = top
             record[ax.name] = {"tried": tried, "best": top,
+                               # validation score per value tried, the others held at their best: the ablation
+                               "validation": {str(v): list(val({**best, ax.name: v})) for v in tried},
                                "interior": 0 < i < len(tried) - 1 or len(tried) == 1,
                                "note": "" if 0 < i < len(tried) - 1 else f"at limit {top} of [{ax.lo}, {ax.hi}]"}
     return best, record

@@ -36,10 +36,9 @@ setup(threads=2)
 
 from benchmarks.redial_context import ContextParams, LegacyReader, NluReader, term_counts  # noqa: E402
 from benchmarks.redial_data import RedialCatalog, Turn, load_catalog, read_dialogs, turns  # noqa: E402
-from core.recommend.cf import CFConfig  # noqa: E402
 from core.recommend.engine import HybridRecommender, RecSettings  # noqa: E402
 from core.recommend.popularity import era_popularity  # noqa: E402
-from core.recommend.preferences import PreferenceConfig  # noqa: E402
+from core.recommend.settings import chat_settings  # noqa: E402
 from core.recommend.text_index import TextIndex  # noqa: E402
 from core.recommend.types import RecRequest  # noqa: E402
 
@@ -48,20 +47,8 @@ SUBSETS = ("all", "all-norule", "dedup", "new")
 
 
 def engine_settings() -> RecSettings:
-    """The engine settings used on ReDial (tuned on dev.jsonl; see docs/bench_recommend.md).
-
-    Compared with the bot's defaults: popularity weighs much more (a crowd-sourced chat leans on
-    well-known films), EASE is fit on every MovieLens rating (co-watched, not co-liked: people mention
-    films they know), the MovieLens rating counts are not added to the mention counts, and evidence
-    decays with a half-life of 5 messages (signal ts = message index in seconds).
-    """
-    return RecSettings(
-        cf=CFConfig(ease_lambda=800.0, min_positive=-2.0, use_knn=False, use_als=False, w_ease=0.7, w_knn=0.0,
-                    w_als=0.0, w_seq=0.2),
-        prefs=PreferenceConfig(half_life_days=5 / 86400, neighbour_penalty=0.3),
-        w_cf=1.0, w_profile=1.0, w_query=0.2, w_seed=0.0, w_critique=0.0, w_critique_tag=0.3, w_genre=1.0, w_title=1.0,
-        genre_asked_weight=1.5, w_pop=2.0, w_pop_cold=1.0, w_pop_interactions=0.0, w_recency=0.0, workers=1,
-    )
+    """The engine settings used on ReDial: the product's chat preset (core/recommend/settings.py)."""
+    return chat_settings()
 
 
 def ranked_ids(turn: Turn, result_ids: list[str], cp: ContextParams, n: int) -> list[str]:

@@ -79,8 +79,11 @@ def current_weights(st) -> dict[str, float]:  # type: ignore[no-untyped-def]
     return w
 
 
-def compute_terms(rec, reqs, settings):  # type: ignore[no-untyped-def]
-    """Per-turn term vectors (turns x items, float16) and the seen mask, with the real engine code."""
+def compute_terms(rec, reqs, settings, variants=None):  # type: ignore[no-untyped-def]
+    """Per-turn term vectors (turns x items, float16) and the seen mask, with the real engine code.
+
+    variants: name -> another fitted CFModel whose EASE component is one more candidate term."""
+    variants = variants or {}
     n, t = len(rec.catalog), len(reqs)
     texts = sorted({x for r in reqs for x in [r.query.strip(), *(c.term for c in parse_critiques(r.critiques))] if x})
     vec = dict(zip(texts, rec.embedder.encode(texts), strict=True)) if rec.embedder is not None and texts else {}
@@ -108,6 +111,9 @@ def compute_terms(rec, reqs, settings):  # type: ignore[no-untyped-def]
         if rec.cf is not None and not hist.empty:
             for name, v in rec.cf.components(hist.idx, hist.w, hist.recent, cand).items():
                 out[name][i, cand] = scale_top(v)
+            for name, model in variants.items():
+                out.setdefault(name, np.zeros((t, n), dtype=np.float16))[i, cand] = scale_top(
+                    model.ease_scores(hist.idx, hist.w)[cand])
     rec.settings = settings
     return out, seen
 
@@ -140,6 +146,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--passes", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--ease-variant", action="append", default=[], metavar="LAMBDA:MIN_POSITIVE",
+                    help="fit one more EASE on the MovieLens prior and offer it as a term, e.g. 200:0.25")
+    ap.add_argument("--save", type=Path, default=None, help="save the term matrices here (.npz) for analysis")
     ap.add_argument("--ctx", action="append", default=[], metavar="KEY=VALUE")
     args = ap.parse_args(argv)
     t0 = time.time()
@@ -159,13 +168,26 @@ def main(argv: list[str] | None = None) -> dict:
     reader = NluReader(build_parser(rc.catalog, None, now_year=2018), rc.names, cp, term_counts(rc.catalog))
     reader.prepare(turn_list)
     reqs = [reader.request(t, set(rc.catalog.index_of), k=100) for t in turn_list]
-    terms, seen = compute_terms(rec, reqs, settings)
+    variants = {}
+    if args.ease_variant:
+        from core.recommend.cf import CFModel, InteractionLog
+
+        ilog = InteractionLog.from_rows(rc.prior_rows, rec.catalog.index_of)
+        for spec in args.ease_variant:
+            lam, _, minpos = spec.partition(":")
+            cfg = replace(settings.cf, ease_lambda=float(lam), min_positive=float(minpos or -2.0), use_knn=False,
+                          use_als=False, use_seq=False)
+            variants[f"ease_{spec}"] = CFModel.fit_log(ilog, cfg)
+    terms, seen = compute_terms(rec, reqs, settings, variants)
+    if args.save:
+        np.savez(args.save, seen=seen, **terms)
     rec.close()
     print(f"terms for {len(turn_list)} turns ({time.time() - t0:.0f}s)", flush=True)
     ids = [it.item_id for it in rec.catalog]
     rows = {h: np.array([i for i, t in enumerate(turn_list) if t.conv_id in hs]) for h, hs in halves.items()}
     tune = rows[args.tune_half]
     w = current_weights(settings)
+    w.update(dict.fromkeys(variants, 0.0))
     start = {h: evaluate(terms, seen, w, r, turn_list, cp, ids) for h, r in rows.items()}
     best = objective(evaluate(terms, seen, w, tune, turn_list, cp, ids))
     for _ in range(args.passes):

@@ -80,6 +80,25 @@ class RecSettings:
         return cls(**kw)
 
 
+def chat_settings() -> RecSettings:
+    """Weights for a movie chat where people name films they know (ReDial-like), not rating logs.
+
+    Tuned on ReDial's dev.jsonl (benchmarks/redial.py, docs/bench_recommend.md; figures there are marked
+    dev-tuned). Compared with the defaults: popularity weighs much more (a crowd-sourced chat leans on
+    well-known films), EASE is fit on every MovieLens rating (co-watched, not co-liked: people mention
+    films they know), the MovieLens rating counts are not added to the catalog's mention counts, and
+    evidence decays with a half-life of 5 messages (signal ts = message index in seconds).
+    """
+    return RecSettings(
+        cf=CFConfig(ease_lambda=800.0, min_positive=-2.0, use_knn=False, use_als=False, w_ease=0.7, w_knn=0.0,
+                    w_als=0.0, w_seq=0.2),
+        prefs=PreferenceConfig(half_life_days=5 / 86400, neighbour_penalty=0.3),
+        w_cf=1.0, w_profile=1.0, w_query=0.2, w_seed=0.0, w_critique=0.0, w_critique_tag=0.3, w_genre=1.0,
+        w_title=1.0, genre_asked_weight=1.5, w_pop=2.0, w_pop_cold=1.0, w_pop_interactions=0.0, w_recency=0.0,
+        workers=1,
+    )
+
+
 # Keys of the app's [recommend] section that belong to the app, not the engine.
 _APP_KEYS = {"engine", "k", "retrain_minutes"}
 
