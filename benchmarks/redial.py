@@ -214,6 +214,16 @@ def main(argv: list[str] | None = None) -> dict:
         for t, ranked in zip(turn_list, preds, strict=True):
             f.write(json.dumps({"conversationId": t.conv_id, "messageId": t.message_id, "ranked": ranked}) + "\n")
     m = metrics(turn_list, preds, [r[:100] for r in results])
+    if args.half == "both" and not limit:
+        # The same figures on the two fixed halves (even / odd conversations): their spread is the noise
+        # any dev-tuned setting carries; tuning on one half and reading the other is redial_tune.py.
+        for h in ("a", "b"):
+            ids = {c["conversationId"] for c in half(convs, h)}
+            sel = [i for i, t in enumerate(turn_list) if t.conv_id in ids]
+            mh = metrics([turn_list[i] for i in sel], [preds[i] for i in sel], [results[i][:100] for i in sel])
+            m.update({f"half {h} {k}": v for k, v in mh.items()})
+            print(f"half {h}: R@10 new {mh['R@10 new']:.4f}, R@50 all {mh['R@50 all']:.4f}, "
+                  f"R@50 all-norule {mh['R@50 all-norule']:.4f}")
     m["seconds"] = time.time() - t0
     m["turns"] = float(len(turn_list))
     if isinstance(reader, NluReader):
