@@ -7,7 +7,8 @@
 For every recommender message that mentions movies, the engine sees only the earlier messages, read
 by the bot's own understanding (core.nlu; `--understanding legacy` is the old private VADER + word
 list pipeline, kept as an ablation): movies mentioned with the sentiment of each mention,
-genres/moods and "no horror", years, critiques, and the seeker's words as the content query. It
+genres/moods and "no horror", critiques (years only with --ctx use_years=true), and the seeker's
+words as the content query. It
 ranks every candidate with MovieLens CF (mapped titles), content similarity and the popularity
 prior from the *training split's* mention counts (movies_train_mentions.csv; the whole-dataset
 counts in movies_with_mentions.csv contain the test dialogues and are refused). Movies already

@@ -124,7 +124,7 @@ def test_redial_nlu_reader_turns_the_bots_understanding_into_the_request() -> No
         {"senderWorkerId": 2, "messageId": 13, "text": "Then try @4"},
     ]}
     names = {i: f"{t} ({y})" for i, t, y, _, _ in films}
-    cp = ContextParams()
+    cp = ContextParams(use_years=True)
     reader = NluReader(build_parser(cat, None, now_year=2018), names, cp, term_counts(cat))
     tl = list(turns(conv))
     reader.prepare(tl)
