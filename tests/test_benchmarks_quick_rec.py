@@ -42,7 +42,7 @@ def test_movielens_quick(tmp_path: Path) -> None:
 
 
 def test_movielens_search_widens_an_axis_until_the_optimum_is_interior() -> None:
-    from benchmarks.movielens import Axis, search
+    from benchmarks.tuning import Axis, search
 
     calls: list[float] = []
 
