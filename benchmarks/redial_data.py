@@ -114,10 +114,18 @@ class Turn:
 
 
 def read_dialogs(path: Path) -> Iterator[dict]:
+    """One conversation per line; a line that is not a JSON object stops the run with its line number."""
     with path.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                conv = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise SystemExit(f"{path}:{n}: not valid JSON ({e.msg})") from None
+            if not isinstance(conv, dict) or not isinstance(conv.get("messages", []), list):
+                raise SystemExit(f"{path}:{n}: expected a conversation object with a 'messages' list")
+            yield conv
 
 
 def turns(conv: dict) -> Iterator[Turn]:

@@ -136,3 +136,15 @@ def test_redial_nlu_reader_turns_the_bots_understanding_into_the_request() -> No
     assert not any(c.endswith("good") for c in req.critiques)  # a one-film tag is not a request
     assert (req.constraints.year_min, req.constraints.year_max) == (1980, 1989)
     assert reader.found == reader.mentions == 2
+
+
+def test_redial_dialog_reader_names_the_bad_line(tmp_path: Path) -> None:
+    from benchmarks.redial_data import read_dialogs
+
+    f = tmp_path / "d.jsonl"
+    f.write_text('{"conversationId": "1", "messages": []}\n\n{"conversationId": "2", "messages": [\n', encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"d.jsonl:3: not valid JSON"):
+        list(read_dialogs(f))
+    f.write_text('["not", "a", "conversation"]\n', encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"d.jsonl:1: expected a conversation object"):
+        list(read_dialogs(f))
