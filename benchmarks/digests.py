@@ -6,6 +6,7 @@ recording Outbound + mark sent), and (2) a steady-state sweep where nothing is d
 so it measures the digest machinery, not a model.
 
     python benchmarks/digests.py --subs 500
+    python benchmarks/digests.py --quick          # 20 subscriptions, 3 idle sweeps (CI)
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class CountingOutbound:
         return f"m{self.sent}"
 
 
-async def main(n: int) -> None:
+async def run(n: int, sweeps: int = 20) -> dict[str, float]:
     catalog = bundled_catalog()
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store.open_sqlite(Path(tmp) / "bench.db")
@@ -54,18 +55,26 @@ async def main(n: int) -> None:
         report = await svc.run_due(due)
         deliver_s = time.perf_counter() - t0
         assert len(report.sent) == n == out.sent, (len(report.sent), out.sent)
-        sweeps, t0 = 20, time.perf_counter()
+        t0 = time.perf_counter()
         for k in range(sweeps):
             await svc.run_due(due + timedelta(minutes=k + 1))
         idle_ms = (time.perf_counter() - t0) / sweeps * 1000
         assert out.sent == n  # nothing sent twice
         await store.close()
+    out = {"subscriptions": float(n), "delivered": float(out.sent), "deliver_s": deliver_s, "idle_sweep_ms": idle_ms}
     print(f"subscriptions: {n}")
     print(f"deliver all:   {deliver_s:.2f} s  ({n / deliver_s:.0f} digests/s, {deliver_s / n * 1000:.1f} ms each)")
     print(f"idle sweep:    {idle_ms:.1f} ms  (nothing due; mean of {sweeps} sweeps)")
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--subs", type=int, default=500)
+    ap.add_argument("--quick", action="store_true", help="20 subscriptions, 3 idle sweeps (CI)")
+    args = ap.parse_args(argv)
+    return asyncio.run(run(20, 3) if args.quick else run(args.subs))
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--subs", type=int, default=500)
-    asyncio.run(main(ap.parse_args().subs))
+    main()

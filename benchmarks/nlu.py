@@ -135,17 +135,19 @@ def stance_main() -> None:
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """Prints the Markdown report; returns {"<set>/<parser>": {intent_accuracy, slot_f1, n}, "cost/<parser>": ...}."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="labelled set only; 60 timing messages, 1 repeat")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2 cores)")
     ap.add_argument("--no-embed", action="store_true", help="lexical parser only (no model load)")
     ap.add_argument("--stance", action="store_true", help="stance sets, classifier ablations, one-core p95")
     ap.add_argument("--languages", default="zh,es,de", help="non-English labelled sets to score (comma list)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    results: dict[str, dict[str, float]] = {}
     if args.stance:
         stance_main()
-        return
+        return results
 
     import torch
 
@@ -178,6 +180,8 @@ def main() -> None:
         for name, p in parsers.items():
             us = p.parse_batch([str(r["text"]) for r in rows], [context_of(r) for r in rows])
             rep = score(rows, us)
+            results[f"{set_name}/{name}"] = {"n": float(rep.n), "intent_accuracy": rep.intent_accuracy,
+                                             "slot_f1": rep.slot.f1}
             print(report_md(f"{name}", rep) + "\n")
             if name.startswith("full") or args.no_embed:
                 print(f"Confusion matrix ({name}, {set_name}):\n\n{confusion_md(rep)}\n")
@@ -191,11 +195,13 @@ def main() -> None:
     print("| parser | build ms | batched ms/msg | unbatched ms/msg |\n|---|---|---|---|")
     for name, p in parsers.items():
         b, s = timing(p, rows, repeats)
+        results[f"cost/{name}"] = {"batched_ms": b, "unbatched_ms": s}
         print(f"| {name} | {build_ms[name]:.0f} | {b:.2f} | {s:.2f} |")
     if "full (all-MiniLM-L6-v2)" in parsers:
         warm = build_parser(catalog, parsers["full (all-MiniLM-L6-v2)"].embedder, now_year=NOW)
         b, s = timing(warm, rows, repeats, prewarm=True)
         print(f"| full, phrase cache on and warm (repeated phrasing) | - | {b:.2f} | {s:.2f} |")
+    return results
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ processes on the machine hits them alike; per round each variant's time is summe
 async layer.
 
     python benchmarks/pg_driver_overhead.py --pg-url postgresql://postgres@127.0.0.1:55432/postgres
+    ... --quick    # 100 statements each way, 1 round (CI)
 """
 
 from __future__ import annotations
@@ -184,15 +185,18 @@ async def main_async(url: str, n: int, rounds: int, chunk: int) -> dict[str, dic
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pg-url", default=os.environ.get("RECBOT_BENCH_PG_URL") or os.environ.get("RECBOT_TEST_PG_URL"))
     ap.add_argument("-n", type=int, default=2000, help="inserts, then as many selects")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--chunk", type=int, default=100, help="statements per turn before the next variant runs")
-    args = ap.parse_args()
+    ap.add_argument("--quick", action="store_true", help="100 inserts + 100 selects, 1 round, chunks of 20 (CI)")
+    args = ap.parse_args(argv)
     if not args.pg_url:
         ap.error("needs --pg-url (or RECBOT_BENCH_PG_URL / RECBOT_TEST_PG_URL)")
+    if args.quick:
+        args.n, args.rounds, args.chunk = 100, 1, 20
     res = asyncio.run(main_async(args.pg_url, args.n, args.rounds, args.chunk))
     print(json.dumps(res, indent=1))
     print(f"\n{args.n} inserts + {args.n} selects, one statement per pool checkout, median of {args.rounds} "
@@ -202,6 +206,7 @@ def main() -> None:
     for k, v in res.items():
         print(f"| {k} | {v['wall_s']} | {v['ops_per_s']} | {v['wall_vs_asyncpg']}x | "
               f"{v['client_cpu_us_per_op']} | {v['cpu_vs_asyncpg']}x |")
+    return res
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
-"""ReDial data for the benchmark: the candidate catalog (mapped onto MovieLens) and dialogue context.
+"""ReDial data for the benchmark: the candidate catalog (mapped onto MovieLens) and dialogue turns.
 
 Nothing here learns from ReDial dialogues: the catalog is the 6,924 ReDial movie names with
-MovieLens genres/tags where a title maps, popularity = nbMentions (the prior the protocol allows),
-and the collaborative prior is MovieLens ratings. The context of a recommender turn is read from
-the earlier messages only, with rules and VADER sentiment, the way the bot reads a chat.
+MovieLens genres/tags where a title maps, popularity = the training split's mention counts
+(movies_train_mentions.csv, the prior the protocol allows), and the collaborative prior is
+MovieLens ratings. How a turn's earlier messages are read is in benchmarks/redial_context.py.
 """
 
 from __future__ import annotations
@@ -114,10 +114,18 @@ class Turn:
 
 
 def read_dialogs(path: Path) -> Iterator[dict]:
+    """One conversation per line; a line that is not a JSON object stops the run with its line number."""
     with path.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                conv = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise SystemExit(f"{path}:{n}: not valid JSON ({e.msg})") from None
+            if not isinstance(conv, dict) or not isinstance(conv.get("messages", []), list):
+                raise SystemExit(f"{path}:{n}: expected a conversation object with a 'messages' list")
+            yield conv
 
 
 def turns(conv: dict) -> Iterator[Turn]:

@@ -14,6 +14,7 @@ Two modes, both reported:
   spans   -- the same sentiment code given the exact mention spans (isolates sentiment from matching).
 
     python benchmarks/redial_sentiment.py [--data ../shared/data/redial] [--limit N]
+    python benchmarks/redial_sentiment.py --quick     # first 60 conversations (CI)
 """
 
 from __future__ import annotations
@@ -137,21 +138,31 @@ def metrics(gold: list[int], pred: list[int]) -> dict[str, float]:
     return {"accuracy": acc, "macro_f1": sum(f1s) / 2, **per}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """Prints the Markdown table; returns {"majority" | "parser" | "spans": metrics (+ "covered")}."""
+    from benchmarks.common import DATA
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "redial")
+    ap.add_argument("--data", type=Path, default=DATA / "redial")
     ap.add_argument("--limit", type=int, default=0, help="first N conversations only (0: all)")
-    args = ap.parse_args()
+    ap.add_argument("--quick", action="store_true", help="first 60 conversations (CI)")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.limit = 60
+    if not (args.data / "dev.jsonl").is_file():
+        raise SystemExit(f"not found: {args.data / 'dev.jsonl'}")
     convs = [json.loads(line) for line in (args.data / "dev.jsonl").read_text(encoding="utf-8").splitlines()
              if line.strip()]
     if args.limit:
         convs = convs[: args.limit]
-    movies = load_movies(args.data / "movies_with_mentions.csv")
+    # Names only (the counts are not used here); the train-split file has the same 6,924 movies.
+    movies = load_movies(args.data / "movies_train_mentions.csv")
     targets = [(ci, mid, int(q["liked"])) for ci, d in enumerate(convs)
                if isinstance(d.get("initiatorQuestions"), dict)
                for mid, q in d["initiatorQuestions"].items() if int(q.get("liked", 2)) in (0, 1)]
     gold = [g for _, _, g in targets]
     base = metrics(gold, [1] * len(gold))
+    results: dict[str, dict[str, float]] = {"majority": base}
     print(f"{len(convs)} conversations, {len(targets)} (movie, seeker) labels: "
           f"{gold.count(1)} liked, {gold.count(0)} not liked\n")
     print("| method | accuracy | macro-F1 | P(not liked) | R(not liked) | F1(not liked) | F1(liked) | with evidence |")
@@ -169,8 +180,10 @@ def main() -> None:
             covered += bool(vals)
             pred.append(0 if vals and sum(vals) / len(vals) < 0 else 1)
         m = metrics(gold, pred)
+        results[mode] = {**m, "covered": covered / len(targets), "seconds": secs}
         print(f"| {mode} ({secs:.1f} s) | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {m['P0']:.3f} | {m['R0']:.3f} | "
               f"{m['F1_0']:.3f} | {m['F1_1']:.3f} | {covered}/{len(targets)} |")
+    return results
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ score(item) = w_cf * CF(history)                         EASE/ItemKNN/ALS/sequen
             + w_title * shared distinctive title words with liked items (sequels, franchises)
             + (w_pop + w_pop_cold / (1 + evidence)) * log-popularity    (cold start leans on it)
             + w_recency * closeness of the item's year to now
+            + w_year * closeness of the item's year to the liked items' years (year_affinity.py)
             - neighbour penalty for items close to something disliked
 Every term is centred and scaled to its own top-10 first (`scale_centered`), so weights are
 comparable. Hard filters are masks; when they leave nothing, they are relaxed step by step.
@@ -56,6 +57,7 @@ from core.recommend.settings import RecSettings
 from core.recommend.tenancy import CFScorer, TenantCF
 from core.recommend.text_index import QueryBatcher, TextIndex
 from core.recommend.types import RecRequest, RecResult, Scored
+from core.recommend.year_affinity import year_affinity
 
 log = logging.getLogger(__name__)
 
@@ -302,6 +304,11 @@ class HybridRecommender:
             tw = self._title_words.overlap(liked) if liked.size else None
             if tw is not None:
                 total += s.w_title * tw[cand]
+        if s.w_year:
+            liked_idx, liked_w = hist.liked()
+            ya = year_affinity(self.arrays.years, liked_idx, liked_w, s.year_scale, cand)
+            if ya is not None:
+                total += s.w_year * scale_centered(ya)
         evidence = hist.idx.size + seed_idx.size + (2 if qvec is not None else 0) + len(crits)
         total += (s.w_pop + s.w_pop_cold / (1.0 + evidence)) * self._popularity(cf)[cand]
         if s.w_recency:

@@ -40,6 +40,8 @@ class RecSettings:
     w_pop_interactions: float = 1.0  # how much interaction counts (CF rows) add to item.popularity
     w_recency: float = 0.0
     recency_scale_years: float = 3.0
+    w_year: float = 0.0  # year affinity to the liked items (off by default; the ReDial setting uses it)
+    year_scale: float = 8.0  # years at which that affinity falls to 1/e
     critique_tag_sim: float = 0.6  # a critique word maps to the nearest catalog tag above this cosine
     mmr_lambda: float = 0.7  # 1 = pure relevance, 0 = pure novelty
     mmr_pool: int = 50
@@ -99,6 +101,26 @@ class RecSettings:
         if prefs:
             kw["prefs"] = PreferenceConfig(**prefs)
         return cls(**kw)
+
+
+def chat_settings() -> RecSettings:
+    """Weights for a movie chat where people name films they know (ReDial-like), not rating logs.
+
+    Tuned on ReDial's dev.jsonl (benchmarks/redial.py, docs/bench_recommend.md; figures there are marked
+    dev-tuned). Compared with the defaults: popularity weighs much more (a crowd-sourced chat leans on
+    well-known films), EASE is fit on every MovieLens rating (co-watched, not co-liked: people mention
+    films they know), the MovieLens rating counts add only a little to the catalog's mention counts
+    (0.15: chosen on half a of dev.jsonl among 0 / 0.15 / 0.3, and half b agreed), and evidence decays
+    with a half-life of 5 messages (signal ts = message index in seconds).
+    """
+    return RecSettings(
+        cf=CFConfig(ease_lambda=800.0, min_positive=-2.0, use_knn=False, use_als=False, w_ease=0.7, w_knn=0.0,
+                    w_als=0.0, w_seq=0.2),
+        prefs=PreferenceConfig(half_life_days=5 / 86400, neighbour_penalty=0.3),
+        w_cf=1.0, w_profile=1.0, w_query=0.2, w_seed=0.0, w_critique=0.0, w_critique_tag=0.3, w_genre=1.0,
+        w_title=1.0, genre_asked_weight=1.5, w_pop=2.0, w_pop_cold=1.0, w_pop_interactions=0.15, w_recency=0.0,
+        workers=1,
+    )
 
 
 def _checked(cls: Any, section: str, m: Mapping[str, Any]) -> dict[str, Any]:
