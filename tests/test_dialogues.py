@@ -53,7 +53,13 @@ async def run_dialogue(app: Any, n: int, dialogue: dict[str, Any]) -> list[str]:
     return errors
 
 
-@pytest.mark.parametrize("n", range(len(DIALOGUES)), ids=[d["name"] for d in DIALOGUES])
+# A dialogue marked "known_failure" (a bot defect, diagnosed in one line) keeps its full expectation and runs
+# as a non-strict xfail: it shows up as XPASS the day the defect is fixed, and the marker can go.
+CASES = [pytest.param(n, id=d["name"], marks=[pytest.mark.xfail(reason=d["known_failure"], strict=False)]
+                      if d.get("known_failure") else []) for n, d in enumerate(DIALOGUES)]
+
+
+@pytest.mark.parametrize("n", CASES)
 def test_dialogue(harness: tuple[asyncio.AbstractEventLoop, Any], n: int) -> None:
     loop, app = harness
     errors = loop.run_until_complete(run_dialogue(app, n, DIALOGUES[n]))
@@ -61,5 +67,6 @@ def test_dialogue(harness: tuple[asyncio.AbstractEventLoop, Any], n: int) -> Non
 
 
 def test_the_suite_is_big_enough_to_mean_something() -> None:
-    assert len(DIALOGUES) >= 30
+    assert len(DIALOGUES) >= 150
+    assert all(isinstance(d.get("known_failure", ""), str) for d in DIALOGUES)
     assert len({d["name"] for d in DIALOGUES}) == len(DIALOGUES)
