@@ -105,7 +105,8 @@ def explanation_errors(catalog: Catalog, item: Item, reason: str, liked_labels: 
         for term in sorted(vocab, key=len, reverse=True):  # "historical fiction" before "fiction"
             pat = rf"(?<![\w-]){re.escape(term)}(?![\w-])"
             if re.search(pat, rest):
-                if term not in facts:
+                # A multi-word genre backs its leading adjective ("historical fiction" -> "historical").
+                if term not in facts and not any(f.startswith(term + " ") for f in facts):
                     errors.append(f"'{term}' is not a genre/tag of the item")
                 rest = re.sub(pat, " ", rest)
     return errors

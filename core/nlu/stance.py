@@ -158,6 +158,10 @@ def _pointing_back(text: str, end: int, hi: int) -> int:
     return 0
 
 
+# The words between two items that only join them ("Heat and Collateral", "Heat, Ronin & Collateral").
+_ONLY_JOIN = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or|&|as well as|plus)\s*", re.I)
+
+
 def mention_stance(text: str, start: int, end: int, tone: float, question_intent: bool = False,
                    negated: bool = False, bounds: tuple[int, int] = (0, 10**9)) -> Stance:
     """The stance of the speaker toward the mention at text[start:end].
@@ -175,6 +179,8 @@ def mention_stance(text: str, start: int, end: int, tone: float, question_intent
     gap = text[bounds[0] : start]
     joins = [m.end() for m in re.finditer(r",|\b(?:and|or|&)\b", gap)]
     lo = bounds[0] + joins[-1] if bounds[0] and joins else bounds[0]
+    if bounds[0] and _ONLY_JOIN.fullmatch(gap):
+        lo = s0  # "I loved Heat and Collateral": the verb before the first item covers the whole list
     opinion = _opinion(_clause(text, start, end, lo, bounds[1]))
     first_person = bool(_FIRST_PERSON.search(sentence))
     if _QUESTION_LEAD.search(sentence) and not _REQUEST_CUE.search(sentence):
