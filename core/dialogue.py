@@ -32,7 +32,7 @@ from core.item_talk import ItemTalk
 from core.nlu.stance import STORED, Stance
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
-from core.ratelimit import Limiter, RateLimiter
+from core.ratelimit import Limiter
 from core.recommend.catalog import Catalog
 from core.recommend.explain import domain_noun
 from core.recommend.types import Recommender, RecRequest
@@ -72,8 +72,6 @@ class CoreSettings:
     k: int = 5
     generation_deadline_s: float = 20.0
     model_prose: bool = False  # show gated model sentences above the deterministic intro
-    messages_per_minute: float = 20.0  # per user; 0 disables the limit
-    burst: int = 8
     unlimited_platforms: tuple[str, ...] = ("console",)  # the local terminal has one trusted user
 
 
@@ -102,7 +100,7 @@ class DialogueCore(ItemTalk):
         self.feedback = feedback or FeedbackService(store, catalog)
         self.digests = digests
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._limiter = limiter or RateLimiter(self.settings.messages_per_minute, self.settings.burst)
+        self._limiter = limiter  # the app passes the configured one ([limits]); None: no per-person limit
         self.assist = assist  # a capable model reading requests / reranking ([generation] understand, rerank)
         self._terms = CatalogTerms(catalog) if assist is not None and assist.understand else None
 
@@ -126,7 +124,7 @@ class DialogueCore(ItemTalk):
             if await self.store.events.seen(*ids):
                 return []  # a retry or a duplicate delivery: already handled
             if (isinstance(event, Message | Command) and event.platform not in self.settings.unlimited_platforms
-                    and not await self._limiter.check(event.tenant, event.user)):
+                    and self._limiter is not None and not await self._limiter.check(event.tenant, event.user)):
                 return [Reply(texts.SLOW_DOWN, key=event.key, ephemeral=True)]
             key = event.key.as_str()
             lock = self._locks.get(key)

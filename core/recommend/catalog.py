@@ -145,8 +145,6 @@ class Catalog:
     def domains(self) -> list[str]:
         return sorted({it.domain for it in self.items})
 
-    def genre_vocabulary(self) -> list[str]:
-        return sorted({g for it in self.items for g in it.genres})
 
     def tag_vocabulary(self) -> list[str]:
         return sorted({t for it in self.items for t in (*it.genres, *it.tags)})

@@ -135,23 +135,6 @@ class HybridRecommender:
             return []
         return list(conversation_rows(conversations, self.settings.conversations))
 
-    def add_interactions(self, rows: Iterable[Sequence[object]]) -> int:
-        """Append untenanted rows (every tenant learns from them, like the prior) without refitting;
-        `retrain_if_needed` folds them in. Never pass store rows here: fit_tenant_interactions."""
-        new = list(rows)
-        self._rows.extend(new)
-        self._new_rows += len(new)
-        return self._new_rows
-
-    def retrain_if_needed(self, force: bool = False) -> bool:
-        if not force and self._new_rows < self.settings.retrain_min_new_rows:
-            return False
-        self._refit()
-        return True
-
-    async def retrain_async(self, force: bool = False) -> bool:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self.retrain_if_needed, force)
-
     def _refit(self) -> None:
         with self._fit_lock:
             self._new_rows = 0

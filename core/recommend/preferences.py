@@ -28,7 +28,7 @@ def _default_kind_weights() -> dict[str, float]:
         "rating": 1.0,  # imported ratings, value = (stars - 3) / 2
         "click": 0.5,  # opened / asked about an item: interest, not approval
         "seed": 1.0,  # "something like X" in this request
-        "shown": 0.15,  # shown and ignored: a weak negative (value is usually -1)
+        "shown": 0.15,  # shown and ignored: a weak negative (stored as -0.1, or -0.3 after frustration)
     }
 
 

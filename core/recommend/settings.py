@@ -47,7 +47,6 @@ class RecSettings:
     mmr_pool: int = 50
     penalty_pool: int = 2000  # dislike-neighbour penalties are computed for this many top candidates
     max_penalised_dislikes: int = 16  # the strongest dislikes spread to neighbours (bounded work)
-    retrain_min_new_rows: int = 50  # retrain_if_needed() refits after this many new interactions
     workers: int = 2
     movielens_dir: str | None = None  # MovieLens folder (ratings.csv, movies.csv) used as CF prior
     # 0: every tenant learns only from its own signals (plus the priors). k >= 2: tenants also share
