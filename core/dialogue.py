@@ -273,7 +273,7 @@ class DialogueCore(ItemTalk):
             return [reply]
         if intent in (Intent.RECOMMEND, Intent.REFINE, Intent.MORE):
             # What this message stored leads the reply (and, in the terminal, the streamed intro).
-            token = _note.set(noted(u, stated, self._label))
+            token = _note.set(noted(u, stated, lambda i: self._label(i, lang), lang))
             try:
                 return await self._request(ev, state, u, refs, intent, text)
             finally:
@@ -364,8 +364,8 @@ class DialogueCore(ItemTalk):
         view = RequestView(req.constraints, tuple(self._label(i) for i in state.seeds[:2]), tuple(state.critiques), kind)
         intro, views = deterministic_text(lang, view, items, views, result.relaxed, seed_for(key, len(state.shown), text),
                                           " ".join(state.query))
-        if _note.get():
-            intro = _note.get() + " " + intro
+        if _note.get():  # English leads with the note; elsewhere the translated intro comes first
+            intro = _note.get() + " " + intro if normalize(lang) == "en" else intro + " " + _note.get()
         prose = await write_prose(self.generator, self.settings.model_prose and normalize(lang) == "en", self.settings.generation_deadline_s,
                                   _prose_sink.get(), "recommend", text, list(zip(views, items, strict=True)), intro, key)
         return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]
