@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from core.i18n import t
+from core.i18n import t, tag
 from core.localize import describe as describe_constraints
 from core.localize import relaxed as relaxed_note
 from core.portrait import portrait as describe
@@ -320,10 +320,19 @@ def _met_constraints(req: RequestView, items: Sequence[Item]) -> tuple[Constrain
     return Constraints(**keep), Constraints(**miss)  # type: ignore[arg-type]
 
 
+def _localized_critique(lang: str, critique: str) -> str:
+    sign, word = critique[:1], critique[1:].strip()
+    if not word or sign not in "+-":
+        return ""
+    return t(lang, "less {quality}" if sign == "-" else "more {quality}", quality=tag(lang, word))
+
+
 def localized_prose(lang: str, req: RequestView, items: Sequence[Item], relaxed: str | None) -> str:
     """The intro (and an honest note) for a language other than English, as whole translated sentences."""
     met, missed = _met_constraints(req, items)
-    what = describe_constraints(met, lang) if req.kind in ("recommend", "refine") else ""
+    # The critiques ("-gory": "不那么血腥") hold for the whole list: the recommender filters on them.
+    said = [describe_constraints(met, lang), *(_localized_critique(lang, x) for x in req.critiques[:3])]
+    what = t(lang, ", ").join(p for p in said if p) if req.kind in ("recommend", "refine") else ""
     intro = t(lang, LOCALIZED_INTROS.get(req.kind, LOCALIZED_PLAIN_INTRO), constraints=what) if what or \
         req.kind not in ("recommend", "refine") else t(lang, LOCALIZED_PLAIN_INTRO)
     notes: list[str] = []
