@@ -64,7 +64,7 @@ class ItemTalk:
                 (f" — {t(lang, ', ').join(tag(lang, g) for g in item.genres)}" if item.genres else "")
             about = (t(lang, texts.DESCRIPTION_EN, text=item.description) if item.description
                      else t(lang, texts.NO_DESCRIPTION))
-            return Reply(compose(f"{facts}.\n{about}"))
+            return Reply(compose(t(lang, "{facts}.", facts=facts) + f"\n{about}"))
         kind = "film" if item.domain == "movie" else item.domain
         facts = f"{item.label()}, a {kind}" + (f" by {item.creator}" if item.creator else "") + \
             (f" — {', '.join(item.genres)}" if item.genres else "") + \
