@@ -287,7 +287,7 @@ class DialogueCore(ItemTalk):
             # Change direction instead of more of the same, and ask. An outburst is no verdict on each
             # item, so nothing is stored as disliked: the list is only kept out of this conversation.
             if not state.last_items:
-                return [Reply(t("en", texts.CLARIFY))]
+                return [Reply(t(u.language, texts.CLARIFY))]
             state.rejected = (state.rejected + state.last_items)[-200:]
             state.critiques, state.seeds, state.genres, state.genre_groups, state.query = [], [], [], [], []
             state.absorb(u, new_topic=False)  # "none of these, something funnier": the new wish stays
@@ -397,7 +397,7 @@ class DialogueCore(ItemTalk):
         if s.subscriptions:
             parts.append(t(lang, texts.DIGESTS, items="; ".join(s.subscriptions)))
         if stated:
-            parts.append(evidence_text(stated, self._label))
+            parts.append(evidence_text(stated, lambda i: self._label(i, lang), lang))
         return "\n".join(parts)
 
     async def _history_text(self, ev: AnyEvent, lang: str = "en") -> str:

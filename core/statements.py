@@ -73,15 +73,15 @@ def noted(u: Understanding, stated: list[Stated], label: Label, lang: str = "en"
     return line
 
 
-def evidence_text(rows: list[tuple[str, float, str, str | None]], label: Label) -> str:
+def evidence_text(rows: list[tuple[str, float, str, str | None]], label: Label, lang: str = "en") -> str:
     """The message behind each stated preference, so a wrong one can be spotted and corrected."""
     lines = []
     for item_id, value, kind, evidence in rows:
         if not evidence:
             continue
-        mark = " (seen)" if kind == "seen" else (" (+)" if value > 0 else " (−)")
-        lines.append(t("en", "• {item}{mark}: you said \"{evidence}\"", item=label(item_id), mark=mark,
+        mark = t(lang, " (seen)") if kind == "seen" else (" (+)" if value > 0 else " (−)")
+        lines.append(t(lang, "• {item}{mark}: you said \"{evidence}\"", item=label(item_id), mark=mark,
                        evidence=defuse(evidence[:120])))
     if not lines:
         return ""
-    return t("en", "What you told me (say \"forget that I liked X\" to correct it):") + "\n" + "\n".join(lines)
+    return t(lang, "What you told me (say \"forget that I liked X\" to correct it):") + "\n" + "\n".join(lines)
