@@ -361,7 +361,8 @@ class DialogueCore(ItemTalk):
         state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: english.get(v.item_id) or "" for v in views})
         await self._save(ev, state)
         items = [it for v in views if (it := self.catalog.get(v.item_id)) is not None]
-        view = RequestView(req.constraints, tuple(self._label(i) for i in state.seeds[:2]), tuple(state.critiques), kind)
+        view = RequestView(req.constraints, tuple(self._label(i, lang) for i in state.seeds[:2]), tuple(state.critiques),
+                           kind)
         intro, views = deterministic_text(lang, view, items, views, result.relaxed, seed_for(key, len(state.shown), text),
                                           " ".join(state.query))
         if _note.get():  # English leads with the note; elsewhere the translated intro comes first

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from core.i18n import t, tag
+from core.i18n import join, t, tag
 from core.localize import describe as describe_constraints
 from core.localize import relaxed as relaxed_note
 from core.portrait import portrait as describe
@@ -332,6 +332,8 @@ def localized_prose(lang: str, req: RequestView, items: Sequence[Item], relaxed:
     met, missed = _met_constraints(req, items)
     # The critiques ("-gory": "不那么血腥") hold for the whole list: the recommender filters on them.
     said = [describe_constraints(met, lang), *(_localized_critique(lang, x) for x in req.critiques[:3])]
+    if req.seed_labels:  # the titles they asked for things like, already in their language
+        said.append(t(lang, "like {titles}", titles=join(lang, list(req.seed_labels[:2]))))
     what = t(lang, ", ").join(p for p in said if p) if req.kind in ("recommend", "refine") else ""
     intro = t(lang, LOCALIZED_INTROS.get(req.kind, LOCALIZED_PLAIN_INTRO), constraints=what) if what or \
         req.kind not in ("recommend", "refine") else t(lang, LOCALIZED_PLAIN_INTRO)
