@@ -37,7 +37,7 @@ from core.recommend.catalog import Catalog
 from core.recommend.explain import domain_noun
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, clean_name, compose, defuse
-from core.reply_text import RequestView, seed_for
+from core.reply_text import NOTHING_FITS, RequestView, localized_request, seed_for
 from core.reply_writer import deterministic_text, rerank, write_prose
 from core.state import ConvState, load_conversation, save_conversation
 from core.statements import evidence_text, noted, store_stances
@@ -352,6 +352,9 @@ class DialogueCore(ItemTalk):
             await self._save(ev, state)
             lead = _note.get() + " " if _note.get() else ""
             if result.relaxed:  # e.g. nothing "less gory" fits: say so rather than show what doesn't
+                if normalize(lang) != "en":
+                    asked = localized_request(lang, req.constraints, tuple(state.critiques)) or "—"
+                    return [Reply(lead + defuse(t(lang, NOTHING_FITS, constraints=asked)))]
                 return [Reply(lead + defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ".")]
             return [Reply(lead + t(lang, texts.NOTHING_LEFT))]
         rec_id = f"{_ids.getrandbits(64):016x}"

@@ -302,6 +302,7 @@ LOCALIZED_INTROS = {
     "diversify": "Let me try a different direction:",
 }
 LOCALIZED_PLAIN_INTRO = "Here are some picks for you:"
+NOTHING_FITS = "Nothing I have fits that ({constraints})."
 LOCALIZED_UNMET = "Not all of these fit {constraints}; they are the closest I have."
 
 
@@ -327,14 +328,20 @@ def _localized_critique(lang: str, critique: str) -> str:
     return t(lang, "less {quality}" if sign == "-" else "more {quality}", quality=tag(lang, word))
 
 
+def localized_request(lang: str, c: Constraints, critiques: Sequence[str] = (), seed_labels: Sequence[str] = ()) -> str:
+    """"电影、科幻、不那么血腥、类似星际穿越 Interstellar (2014)": the request in ``lang``."""
+    # The critiques ("-gory") hold for the whole list: the recommender filters on them.
+    said = [describe_constraints(c, lang), *(_localized_critique(lang, x) for x in critiques[:3])]
+    if seed_labels:  # the titles they asked for things like, already in their language
+        said.append(t(lang, "like {titles}", titles=join(lang, list(seed_labels[:2]))))
+    return t(lang, ", ").join(p for p in said if p)
+
+
 def localized_prose(lang: str, req: RequestView, items: Sequence[Item], relaxed: str | None) -> str:
     """The intro (and an honest note) for a language other than English, as whole translated sentences."""
     met, missed = _met_constraints(req, items)
     # The critiques ("-gory": "不那么血腥") hold for the whole list: the recommender filters on them.
-    said = [describe_constraints(met, lang), *(_localized_critique(lang, x) for x in req.critiques[:3])]
-    if req.seed_labels:  # the titles they asked for things like, already in their language
-        said.append(t(lang, "like {titles}", titles=join(lang, list(req.seed_labels[:2]))))
-    what = t(lang, ", ").join(p for p in said if p) if req.kind in ("recommend", "refine") else ""
+    what = localized_request(lang, met, req.critiques, req.seed_labels) if req.kind in ("recommend", "refine") else ""
     intro = t(lang, LOCALIZED_INTROS.get(req.kind, LOCALIZED_PLAIN_INTRO), constraints=what) if what or \
         req.kind not in ("recommend", "refine") else t(lang, LOCALIZED_PLAIN_INTRO)
     notes: list[str] = []

@@ -84,6 +84,14 @@ def _assigned(scope: ast.AST) -> dict[str, list[ast.AST]]:
 def _msgids_in(path: str, skip: set[str]) -> set[str]:
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
     module = {k: v for k, v in _assigned(tree).items()}
+    for imp in (n for n in tree.body if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("core.")):
+        source = ROOT / (imp.module or "").replace(".", "/")
+        source = source.with_suffix(".py") if source.with_suffix(".py").exists() else source / "__init__.py"
+        if source.exists():  # a template constant imported from another module (reply_text.NOTHING_FITS)
+            theirs = _assigned(ast.parse(source.read_text(encoding="utf-8")))
+            for alias in imp.names:
+                module.setdefault(alias.asname or alias.name, []).extend(
+                    v for v in theirs.get(alias.name, []) if isinstance(v, ast.Constant))
     ids: set[str] = set()
     scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     for fn in scopes:
@@ -117,7 +125,7 @@ def test_the_msgid_scan_sees_templates_picked_from_collections() -> None:
     ids = _code_msgids()
     from core import reply_text, statements
 
-    assert set(reply_text.LOCALIZED_INTROS.values()) | {reply_text.LOCALIZED_UNMET} <= ids
+    assert set(reply_text.LOCALIZED_INTROS.values()) | {reply_text.LOCALIZED_UNMET, reply_text.NOTHING_FITS} <= ids
     assert set(statements.STANCE_NOTES.values()) <= ids and "you liked {title}" in ids  # localize's dict
     assert "Description (in English): {text}" in ids and "Noted: {what}." in ids
     assert "Try these {n} {what}:" not in ids  # English grammar only (see ENGLISH_GRAMMAR)
