@@ -37,7 +37,7 @@ from core.recommend.catalog import Catalog
 from core.recommend.explain import domain_noun
 from core.recommend.types import Recommender, RecRequest
 from core.render import clean_input, clean_name, compose, defuse
-from core.reply_text import RequestView, seed_for
+from core.reply_text import NOTHING_FITS, RequestView, localized_request, seed_for
 from core.reply_writer import deterministic_text, rerank, write_prose
 from core.state import ConvState, load_conversation, save_conversation
 from core.statements import evidence_text, noted, store_stances
@@ -271,7 +271,7 @@ class DialogueCore(ItemTalk):
             return [reply]
         if intent in (Intent.RECOMMEND, Intent.REFINE, Intent.MORE):
             # What this message stored leads the reply (and, in the terminal, the streamed intro).
-            token = _note.set(noted(u, stated, self._label))
+            token = _note.set(noted(u, stated, lambda i: self._label(i, lang), lang))
             try:
                 return await self._request(ev, state, u, refs, intent, text)
             finally:
@@ -285,7 +285,7 @@ class DialogueCore(ItemTalk):
             # Change direction instead of more of the same, and ask. An outburst is no verdict on each
             # item, so nothing is stored as disliked: the list is only kept out of this conversation.
             if not state.last_items:
-                return [Reply(t("en", texts.CLARIFY))]
+                return [Reply(t(u.language, texts.CLARIFY))]
             state.rejected = (state.rejected + state.last_items)[-200:]
             state.critiques, state.seeds, state.genres, state.genre_groups, state.query = [], [], [], [], []
             state.absorb(u, new_topic=False)  # "none of these, something funnier": the new wish stays
@@ -350,6 +350,9 @@ class DialogueCore(ItemTalk):
             await self._save(ev, state)
             lead = _note.get() + " " if _note.get() else ""
             if result.relaxed:  # e.g. nothing "less gory" fits: say so rather than show what doesn't
+                if normalize(lang) != "en":
+                    asked = localized_request(lang, req.constraints, tuple(state.critiques)) or "—"
+                    return [Reply(lead + defuse(t(lang, NOTHING_FITS, constraints=asked)))]
                 return [Reply(lead + defuse(result.relaxed[0].upper() + result.relaxed[1:]) + ".")]
             return [Reply(lead + t(lang, texts.NOTHING_LEFT))]
         rec_id = f"{_ids.getrandbits(64):016x}"
@@ -359,11 +362,12 @@ class DialogueCore(ItemTalk):
         state.record_shown(rec_id, [v.item_id for v in views], {v.item_id: english.get(v.item_id) or "" for v in views})
         await self._save(ev, state)
         items = [it for v in views if (it := self.catalog.get(v.item_id)) is not None]
-        view = RequestView(req.constraints, tuple(self._label(i) for i in state.seeds[:2]), tuple(state.critiques), kind)
+        view = RequestView(req.constraints, tuple(self._label(i, lang) for i in state.seeds[:2]), tuple(state.critiques),
+                           kind)
         intro, views = deterministic_text(lang, view, items, views, result.relaxed, seed_for(key, len(state.shown), text),
                                           " ".join(state.query))
-        if _note.get():
-            intro = _note.get() + " " + intro
+        if _note.get():  # English leads with the note; elsewhere the translated intro comes first
+            intro = _note.get() + " " + intro if normalize(lang) == "en" else intro + " " + _note.get()
         prose = await write_prose(self.generator, self.settings.model_prose and normalize(lang) == "en", self.settings.generation_deadline_s,
                                   _prose_sink.get(), "recommend", text, list(zip(views, items, strict=True)), intro, key)
         return [Reply(compose(prose, views), items=tuple(views), rec_id=rec_id)]
@@ -395,7 +399,7 @@ class DialogueCore(ItemTalk):
         if s.subscriptions:
             parts.append(t(lang, texts.DIGESTS, items="; ".join(s.subscriptions)))
         if stated:
-            parts.append(evidence_text(stated, self._label))
+            parts.append(evidence_text(stated, lambda i: self._label(i, lang), lang))
         return "\n".join(parts)
 
     async def _history_text(self, ev: AnyEvent, lang: str = "en") -> str:

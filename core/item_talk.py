@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core import localize, texts
 from core.events import Message, Reply
-from core.i18n import t
+from core.i18n import normalize, t, tag
 from core.nlu.stance import Stance
 from core.nlu.types import Intent, Understanding
 from core.render import compose
@@ -24,7 +25,10 @@ class ItemTalk:
     store: Store
     catalog: Catalog
 
-    def _label(self, item_id: str) -> str:
+    def _label(self, item_id: str, lang: str = "en") -> str:
+        raise NotImplementedError
+
+    def _reason(self, item_id: str, reason: str | None, lang: str = "en") -> str:
         raise NotImplementedError
 
     def _known_reason(self, item_id: str) -> str:
@@ -36,18 +40,31 @@ class ItemTalk:
     async def _explain(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
                        intent: Intent) -> Reply:
         targets = [m.item_id for m in u.items] or refs or list(state.last_items)
+        lang = u.language
         if not targets:
-            return Reply("Which one? Ask me for recommendations first, or name a title.")
+            return Reply(t(lang, texts.WHICH_ONE))
         if len(targets) == 1 or intent == Intent.ABOUT:
             state.focus = targets[0]  # "I already saw that one" next means this item
             await self._save(ev, state)
         if intent == Intent.WHY:
-            lines = [f"{self._label(i)}: {state.last_reasons.get(i) or self._known_reason(i)}" for i in targets[:5]]
+            if normalize(lang) == "en":
+                lines = [f"{self._label(i)}: {state.last_reasons.get(i) or self._known_reason(i)}" for i in targets[:5]]
+            else:  # the stored English reasons, said again in the person's language
+                lines = [f"{self._label(i, lang)}: {self._reason(i, state.last_reasons.get(i), lang)}"
+                         for i in targets[:5]]
             # Facts only: the evidence the ranker recorded, never model prose that could invent a reason.
             return Reply(compose("\n".join(lines)))
         item = self.catalog.get(targets[0])
         if item is None:
-            return Reply("I don't have that one in my catalog.")
+            return Reply(t(lang, texts.NOT_IN_CATALOG))
+        if normalize(lang) != "en":
+            # Descriptions exist in English only: the facts in the person's language, the text labelled.
+            facts = localize.label(item, lang) + (t(lang, ", by {person}", person=item.creator) if item.creator
+                                                  else "") + \
+                (f" — {t(lang, ', ').join(tag(lang, g) for g in item.genres)}" if item.genres else "")
+            about = (t(lang, texts.DESCRIPTION_EN, text=item.description) if item.description
+                     else t(lang, texts.NO_DESCRIPTION))
+            return Reply(compose(t(lang, "{facts}.", facts=facts) + f"\n{about}"))
         kind = "film" if item.domain == "movie" else item.domain
         facts = f"{item.label()}, a {kind}" + (f" by {item.creator}" if item.creator else "") + \
             (f" — {', '.join(item.genres)}" if item.genres else "") + \
@@ -58,22 +75,24 @@ class ItemTalk:
 
     async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
                               stated: list[Stated], text: str) -> Reply:
+        lang = u.language
+        label = lambda i: self._label(i, lang)  # noqa: E731 - titles in the person's language
         if u.ref_stance == Stance.RETRACTED.value:
             targets = [m.item_id for m in u.items] or refs
             n = await forget_stated(self.store, ev.tenant, ev.user, targets)
-            labels = ", ".join(self._label(i) for i in targets[:3])
-            return Reply(t("en", "Done — I forgot what you told me about {items}.", items=labels) if n
-                         else t("en", "I had nothing stored from you about {items}.", items=labels))
+            labels = t(lang, ", ").join(label(i) for i in targets[:3])
+            return Reply(t(lang, "Done — I forgot what you told me about {items}.", items=labels) if n
+                         else t(lang, "I had nothing stored from you about {items}.", items=labels))
         if u.items and not stated and any(m.stance == Stance.OTHERS.value for m in u.items):
-            return Reply(t("en", "Got it — I only store your own opinions, so I haven't saved that one as yours. "
+            return Reply(t(lang, "Got it — I only store your own opinions, so I haven't saved that one as yours. "
                                  "Want picks for them? Tell me what they're in the mood for."))
         if u.items:
-            note = noted(u, stated, self._label)
-            return Reply(note or t("en", "Thanks — tell me what you thought of it and I'll take it into account."))
+            note = noted(u, stated, label, lang)
+            return Reply(note or t(lang, "Thanks — tell me what you thought of it and I'll take it into account."))
         if not refs and u.ref_pronoun and len(state.last_items) > 1:
-            return Reply(t("en", "Which one do you mean? Say its number, e.g. \"the second one\"."))
+            return Reply(t(lang, "Which one do you mean? Say its number, e.g. \"the second one\"."))
         if not refs:
-            return Reply(t("en", "Thanks! Tell me a title you loved (or hated) and I'll take it into account."))
+            return Reply(t(lang, "Thanks! Tell me a title you loved (or hated) and I'll take it into account."))
         stance = Stance(u.ref_stance)
         if stance in (Stance.LIKED, Stance.DISLIKED, Stance.SEEN):
             done = await store_stances(self.store, ev.tenant, ev.user, ev.key.as_str(), text,
@@ -81,9 +100,9 @@ class ItemTalk:
             if stance != Stance.LIKED:
                 state.rejected = (state.rejected + refs)[-200:]  # seen or disliked: don't show it again
             await self._save(ev, state)
-            return Reply(stated_text(done, self._label))
-        return Reply(t("en", "Thanks — tell me whether you liked {items} and I'll take it into account.",
-                       items=", ".join(self._label(i) for i in refs[:3])))
+            return Reply(stated_text(done, label, lang))
+        return Reply(t(lang, "Thanks — tell me whether you liked {items} and I'll take it into account.",
+                       items=t(lang, ", ").join(label(i) for i in refs[:3])))
 
     async def _record_mentions(self, ev: Message, state: ConvState, u: Understanding, text: str) -> list[Stated]:
         """Store the speaker's own stance toward each named item, with the message as evidence."""

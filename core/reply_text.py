@@ -14,7 +14,9 @@ import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from core.i18n import t
+from core.i18n import join, t, tag
+from core.localize import describe as describe_constraints
+from core.localize import relaxed as relaxed_note
 from core.portrait import portrait as describe
 from core.recommend.catalog import Item
 from core.recommend.filters import norm_tag
@@ -286,3 +288,65 @@ def shared_reason(reasons: Sequence[str]) -> str:
     """The "because ..." every item shares (said once), else ""."""
     whys = {split_reason(r)[1] for r in reasons}
     return next(iter(whys)) if len(reasons) > 1 and len(whys) == 1 else ""
+
+
+# ---- other languages: whole sentences ----------------------------------------------------------------
+# The English intro above is assembled from pieces ("a"/"an", "80s comedies", "{n} of these are not ...");
+# those pieces do not translate one by one (Chinese needs measure words and another word order), so any
+# other language gets whole-sentence messages with the request restated as localize.describe does it.
+LOCALIZED_INTROS = {
+    "recommend": "Here are some picks ({constraints}):",
+    "refine": "Here are some picks ({constraints}):",
+    "more": "Here are a few more:",
+    "more-like": "More in that vein:",
+    "diversify": "Let me try a different direction:",
+}
+LOCALIZED_PLAIN_INTRO = "Here are some picks for you:"
+NOTHING_FITS = "Nothing I have fits that ({constraints})."
+LOCALIZED_UNMET = "Not all of these fit {constraints}; they are the closest I have."
+
+
+def _met_constraints(req: RequestView, items: Sequence[Item]) -> tuple[Constraints, Constraints]:
+    """(the constraints every item meets, those some item misses): only the first may be claimed."""
+    c, met = req.constraints, _met(req, items)
+    keep = {"genres": c.genres if met["genres"] else (), "not_genres": c.not_genres if met["not_genres"] else (),
+            "creators": c.creators if met["creators"] else (),
+            "not_creators": c.not_creators if met["not_creators"] else (),
+            "year_min": c.year_min if met["years"] else None, "year_max": c.year_max if met["years"] else None,
+            "domain": c.domain if met["domain"] else None}
+    miss = {"genres": () if met["genres"] else c.genres, "not_genres": () if met["not_genres"] else c.not_genres,
+            "creators": () if met["creators"] else c.creators,
+            "year_min": None if met["years"] else c.year_min, "year_max": None if met["years"] else c.year_max,
+            "domain": None if met["domain"] else c.domain}
+    return Constraints(**keep), Constraints(**miss)  # type: ignore[arg-type]
+
+
+def _localized_critique(lang: str, critique: str) -> str:
+    sign, word = critique[:1], critique[1:].strip()
+    if not word or sign not in "+-":
+        return ""
+    return t(lang, "less {quality}" if sign == "-" else "more {quality}", quality=tag(lang, word))
+
+
+def localized_request(lang: str, c: Constraints, critiques: Sequence[str] = (), seed_labels: Sequence[str] = ()) -> str:
+    """"电影、科幻、不那么血腥、类似星际穿越 Interstellar (2014)": the request in ``lang``."""
+    # The critiques ("-gory") hold for the whole list: the recommender filters on them.
+    said = [describe_constraints(c, lang), *(_localized_critique(lang, x) for x in critiques[:3])]
+    if seed_labels:  # the titles they asked for things like, already in their language
+        said.append(t(lang, "like {titles}", titles=join(lang, list(seed_labels[:2]))))
+    return t(lang, ", ").join(p for p in said if p)
+
+
+def localized_prose(lang: str, req: RequestView, items: Sequence[Item], relaxed: str | None) -> str:
+    """The intro (and an honest note) for a language other than English, as whole translated sentences."""
+    met, missed = _met_constraints(req, items)
+    # The critiques ("-gory": "不那么血腥") hold for the whole list: the recommender filters on them.
+    what = localized_request(lang, met, req.critiques, req.seed_labels) if req.kind in ("recommend", "refine") else ""
+    intro = t(lang, LOCALIZED_INTROS.get(req.kind, LOCALIZED_PLAIN_INTRO), constraints=what) if what or \
+        req.kind not in ("recommend", "refine") else t(lang, LOCALIZED_PLAIN_INTRO)
+    notes: list[str] = []
+    if missed != Constraints():
+        notes.append(t(lang, LOCALIZED_UNMET, constraints=describe_constraints(missed, lang)))
+    elif relaxed:
+        notes.append(relaxed_note(relaxed, describe_constraints(req.constraints, lang), lang))
+    return " ".join([intro, *notes])

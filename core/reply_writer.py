@@ -11,10 +11,11 @@ from dataclasses import replace
 from core.events import ItemView
 from core.generation.assist import Candidate, ModelAssist, merge_order
 from core.generation.base import GenerationError, GenerationRequest, Generator, GroundedItem
+from core.i18n import normalize
 from core.recommend.catalog import Catalog, Item
 from core.recommend.types import RecResult
 from core.render import defuse
-from core.reply_text import RequestView, blurbs, intro_line, unmet_note
+from core.reply_text import RequestView, blurbs, intro_line, localized_prose, unmet_note
 
 ProseSink = Callable[[str], Awaitable[None]]
 
@@ -22,7 +23,10 @@ ProseSink = Callable[[str], Awaitable[None]]
 def deterministic_text(lang: str, view: RequestView, items: list[Item], views: list[ItemView],
                        relaxed: str | None, seed: int, words: str = "") -> tuple[str, list[ItemView]]:
     """(prose above the list, the views with their blurbs): an honest note first if something was not
-    met, then the intro; each item's text after the dash becomes its blurb."""
+    met, then the intro; each item's text after the dash becomes its blurb. Another language gets whole
+    translated sentences and keeps the views' localized reasons (English grammar pieces do not translate)."""
+    if normalize(lang) != "en":
+        return defuse(localized_prose(lang, view, items, relaxed)), views
     lines = [line for line in (unmet_note(lang, view, items, relaxed), intro_line(lang, view, items, seed)) if line]
     reasons = [v.reason for v in views]
     # The person's own words first in each portrait: asked for "funny", an item reads "a funny ..." .

@@ -51,34 +51,37 @@ async def forget_stated(store: Store, tenant: str, user: str, item_ids: list[str
     return n
 
 
-def stated_text(stated: list[Stated], label: Label) -> str:
+# What was stored, per stance (msgids; module level so tests/test_i18n.py checks their translations).
+STANCE_NOTES = {Stance.LIKED: "you liked {item}", Stance.DISLIKED: "{item} wasn't for you",
+                Stance.SEEN: "you've seen {item} (I won't suggest it again)"}
+
+
+def stated_text(stated: list[Stated], label: Label, lang: str = "en") -> str:
     """ "Noted: you liked X; Y wasn't for you." for what this message stored."""
-    verbs = {Stance.LIKED: "you liked {item}", Stance.DISLIKED: "{item} wasn't for you",
-             Stance.SEEN: "you've seen {item} (I won't suggest it again)"}
-    parts = [t("en", verbs[s.stance], item=label(s.item_id)) for s in stated if s.stance in verbs]
-    return t("en", "Noted: {what}.", what="; ".join(parts)) if parts else ""
+    parts = [t(lang, STANCE_NOTES[s.stance], item=label(s.item_id)) for s in stated if s.stance in STANCE_NOTES]
+    return t(lang, "Noted: {what}.", what=t(lang, "; ").join(parts)) if parts else ""
 
 
-def noted(u: Understanding, stated: list[Stated], label: Label) -> str:
+def noted(u: Understanding, stated: list[Stated], label: Label, lang: str = "en") -> str:
     """One line saying what was stored from this message, and what deliberately was not."""
-    line = stated_text(stated, label)
+    line = stated_text(stated, label, lang)
     others = [m.item_id for m in u.items if m.stance == Stance.OTHERS.value]
     if others:
-        extra = t("en", "(I'll use {items} for this request, but not as your own taste.)",
-                  items=", ".join(label(i) for i in others[:2]))
+        extra = t(lang, "(I'll use {items} for this request, but not as your own taste.)",
+                  items=t(lang, ", ").join(label(i) for i in others[:2]))
         line = f"{line} {extra}".strip()
     return line
 
 
-def evidence_text(rows: list[tuple[str, float, str, str | None]], label: Label) -> str:
+def evidence_text(rows: list[tuple[str, float, str, str | None]], label: Label, lang: str = "en") -> str:
     """The message behind each stated preference, so a wrong one can be spotted and corrected."""
     lines = []
     for item_id, value, kind, evidence in rows:
         if not evidence:
             continue
-        mark = " (seen)" if kind == "seen" else (" (+)" if value > 0 else " (−)")
-        lines.append(t("en", "• {item}{mark}: you said \"{evidence}\"", item=label(item_id), mark=mark,
+        mark = t(lang, " (seen)") if kind == "seen" else (" (+)" if value > 0 else " (−)")
+        lines.append(t(lang, "• {item}{mark}: you said \"{evidence}\"", item=label(item_id), mark=mark,
                        evidence=defuse(evidence[:120])))
     if not lines:
         return ""
-    return t("en", "What you told me (say \"forget that I liked X\" to correct it):") + "\n" + "\n".join(lines)
+    return t(lang, "What you told me (say \"forget that I liked X\" to correct it):") + "\n" + "\n".join(lines)

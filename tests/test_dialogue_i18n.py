@@ -102,3 +102,19 @@ async def test_chinese_questions_about_the_list_are_answered_in_chinese(app) -> 
     hello = await core.handle(msg("你好", channel="about", user="wang"))
     assert hello[0].text == t("zh", "Hi! I recommend movies and books. Try \"a funny movie from the 80s\", "
                                     "\"something like Alien but less gory\" or \"a good sci-fi novel\".")
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_what_was_stored_is_said_in_chinese_after_the_intro(app) -> None:
+    """The note on what a message stored ("Noted: you liked X") is translated, and in another language
+    it follows the translated intro (English keeps it first); the preferences list is Chinese too."""
+    core = app.core
+    liked = await core.handle(msg("我喜欢星际穿越", channel="noted", user="zhao"))
+    assert liked[0].text.startswith(t("zh", "Noted: {what}.", what="\x00").split("\x00")[0]), liked[0].text
+    assert "星际穿越 Interstellar (2014)" in liked[0].text and "liked" not in liked[0].text
+    rec = await core.handle(msg("我喜欢《教父》，推荐几部犯罪电影", channel="noted", user="zhao"))
+    first = rec[0].text.splitlines()[0]
+    assert any(first.startswith(p) for p in _intro_prefixes("zh")), first
+    assert "教父" in first and "Noted" not in first and "记下了" in first, first
+    prefs = await core.handle(msg("看看我的偏好", channel="noted", user="zhao"))
+    assert "What you told me" not in prefs[0].text and "you said" not in prefs[0].text, prefs[0].text

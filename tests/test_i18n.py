@@ -36,17 +36,124 @@ def parser():
 
 # ----- gettext catalogs -----
 
+# Every module whose text reaches a person. In core/reply_text.py and core/portrait.py the functions that
+# assemble English from pieces ("a"/"an", "80s comedies", "{n} of these are not ...") run for English only:
+# another language takes reply_text.localized_prose (whole sentences), which
+# test_other_languages_never_take_the_english_grammar_path guards.
+REPLY_MODULES = ("core/dialogue.py", "core/texts.py", "core/localize.py", "core/i18n.py", "core/reply_text.py",
+                 "core/portrait.py", "core/reply_writer.py", "core/item_talk.py", "core/statements.py")
+ENGLISH_GRAMMAR = {"core/reply_text.py": {"era_phrase", "_noun", "_not_phrase", "_critique_phrase", "_count",
+                                          "what_phrase", "intro_line", "unmet_note", "blurbs"},
+                   "core/portrait.py": {"portrait"}}
+
+
+def _strings(node: ast.AST | None) -> set[str]:
+    """The string constants an expression can yield as a msgid: dict values (not keys), both sides of a
+    conditional, the dict of ``d.get(k, default)`` and its default, a tuple/list of options."""
+    if node is None:
+        return set()
+    if isinstance(node, ast.Constant):
+        return {node.value} if isinstance(node.value, str) and node.value else set()
+    if isinstance(node, ast.Dict):
+        return set().union(*(_strings(v) for v in node.values))
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return set().union(*(_strings(e) for e in node.elts))
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body) | _strings(node.orelse)
+    if isinstance(node, ast.Subscript):
+        return _strings(node.value)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+        return _strings(node.func.value) | set().union(*(_strings(a) for a in node.args[1:]))
+    if isinstance(node, ast.Call):  # _pick(options, seed): the options
+        return set().union(*(_strings(a) for a in node.args))
+    if isinstance(node, ast.BoolOp):
+        return set().union(*(_strings(v) for v in node.values))
+    return set()
+
+
+def _assigned(scope: ast.AST) -> dict[str, list[ast.AST]]:
+    out: dict[str, list[ast.AST]] = {}
+    for n in ast.walk(scope):
+        targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, ast.AnnAssign) else []
+        for tg in targets:
+            if isinstance(tg, ast.Name) and getattr(n, "value", None) is not None:
+                out.setdefault(tg.id, []).append(n.value)  # type: ignore[arg-type]
+    return out
+
+
+def _msgids_in(path: str, skip: set[str]) -> set[str]:
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    module = {k: v for k, v in _assigned(tree).items()}
+    for imp in (n for n in tree.body if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("core.")):
+        source = ROOT / (imp.module or "").replace(".", "/")
+        source = source.with_suffix(".py") if source.with_suffix(".py").exists() else source / "__init__.py"
+        if source.exists():  # a template constant imported from another module (reply_text.NOTHING_FITS)
+            theirs = _assigned(ast.parse(source.read_text(encoding="utf-8")))
+            for alias in imp.names:
+                module.setdefault(alias.asname or alias.name, []).extend(
+                    v for v in theirs.get(alias.name, []) if isinstance(v, ast.Constant))
+    ids: set[str] = set()
+    scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for fn in scopes:
+        if fn.name in skip:
+            continue
+        local = _assigned(fn)
+        for n in ast.walk(fn):
+            if not (isinstance(n, ast.Call) and getattr(n.func, "id", None) == "t" and len(n.args) >= 2):
+                continue
+            arg = n.args[1]
+            ids |= _strings(arg)
+            for name in (x.id for x in ast.walk(arg) if isinstance(x, ast.Name)):
+                for value in local.get(name, []) + module.get(name, []):
+                    ids |= _strings(value)
+    return ids
+
+
 def _code_msgids() -> set[str]:
-    """Every msgid the code passes to t(): the texts constants and literal t(lang, "...") calls."""
+    """Every msgid the code can pass to t() for a language other than English: the texts constants,
+    literal t(lang, "...") calls, and the module-level tuples/dicts and local variables of templates
+    (picked by seed or by kind) that reach t()."""
     from core import texts
 
     ids = {v for k, v in vars(texts).items() if k.isupper() and isinstance(v, str)}
-    for f in ("core/dialogue.py", "core/texts.py", "core/localize.py", "core/i18n.py"):
-        for n in ast.walk(ast.parse((ROOT / f).read_text(encoding="utf-8"))):
-            if (isinstance(n, ast.Call) and getattr(n.func, "id", None) == "t" and len(n.args) >= 2
-                    and isinstance(n.args[1], ast.Constant)):
-                ids.add(n.args[1].value)
+    for f in REPLY_MODULES:
+        ids |= _msgids_in(f, ENGLISH_GRAMMAR.get(f, set()))
     return ids
+
+
+def test_the_msgid_scan_sees_templates_picked_from_collections() -> None:
+    ids = _code_msgids()
+    from core import reply_text, statements
+
+    assert set(reply_text.LOCALIZED_INTROS.values()) | {reply_text.LOCALIZED_UNMET, reply_text.NOTHING_FITS} <= ids
+    assert set(statements.STANCE_NOTES.values()) <= ids and "you liked {title}" in ids  # localize's dict
+    assert "Description (in English): {text}" in ids and "Noted: {what}." in ids
+    assert "Try these {n} {what}:" not in ids  # English grammar only (see ENGLISH_GRAMMAR)
+
+
+def test_other_languages_never_take_the_english_grammar_path(monkeypatch) -> None:
+    """The pieces of English grammar are not translated one by one: a Chinese/Spanish/... reply must be
+    written by localized_prose and keep the localized reasons."""
+    from core import reply_text, reply_writer
+    from core.events import ItemView
+
+    def boom(*_a, **_k):
+        raise AssertionError("English grammar path taken for another language")
+
+    for name in ("intro_line", "unmet_note", "blurbs"):
+        monkeypatch.setattr(reply_writer, name, boom)
+    items = [CATALOG.get(i) for i in ("m-alien-1979", "m-aliens-1986")]
+    views = [ItemView(i.item_id, i.display_title("zh"), i.year, "一部科幻片", i.creator, i.domain) for i in items]
+    req = reply_text.RequestView(Constraints(genres=("sci-fi",), domain="movie", not_genres=("comedy",)))
+    for lang in ("zh", "es", "de", "fr", "ja"):
+        text, out = reply_writer.deterministic_text(lang, req, items, views, None, 7)
+        assert text.startswith(t(lang, "Here are some picks ({constraints}):", constraints="\x00").split("\x00")[0])
+        assert [v.reason for v in out] == ["一部科幻片"] * 2
+    zh, _ = reply_writer.deterministic_text("zh", req, items, views, None, 7)
+    assert zh == "给你推荐这些（电影、科幻、不要喜剧）：", zh
+    eighties = reply_text.RequestView(Constraints(genres=("sci-fi",), year_min=1980, year_max=1989))
+    zh, _ = reply_writer.deterministic_text("zh", eighties, items, views, None, 7)  # Alien is from 1979
+    assert "1980–1989" in zh.split("：", 1)[1] and "1980" not in zh.split("：", 1)[0], zh
 
 
 @pytest.mark.parametrize("lang", ["zh", "es", "de", "fr", "ja"])
