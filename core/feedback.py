@@ -58,7 +58,6 @@ class EmojiMap:
 
     def value(self, emoji: str) -> float:
         e = emoji.strip().strip(":").removesuffix("\ufe0f")
-        e = e.split("::")[0]  # Slack skin tones: "+1::skin-tone-2"
         if e in self.positive or e + "\ufe0f" in self.positive:
             return 1.0
         if e in self.negative:

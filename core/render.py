@@ -9,11 +9,11 @@ from core.events import ItemView
 
 MAX_INPUT_CHARS = 2000
 MAX_NAME_CHARS = 80
-MAX_REPLY_CHARS = 1900  # fits Discord's 2,000-character content limit with room for a footer
+MAX_REPLY_CHARS = 1900  # a reply people still read; each adapter splits or cuts to its own limit too
 
 # Case-insensitive: clients differ on "@Everyone", and a defused word costs nothing.
-_PING = re.compile(r"@(everyone|here|channel)\b|<[@#!][^>\s]{1,40}>|<!(everyone|here|channel)[^<>]*>",
-                   re.IGNORECASE)
+# A mention in any chat's syntax: "@" before a name, or an angle-bracket token opened by a sigil.
+_PING = re.compile(r"[@＠﹫](?=\w)|<(?=[@#!])")
 
 
 def clean_input(text: str) -> tuple[str, bool]:
@@ -55,8 +55,10 @@ def clean_name(name: str | None) -> str | None:
 
 
 def defuse(text: str) -> str:
-    """Neutralize anything that would ping people or channels on Discord/Slack."""
-    return _PING.sub(lambda m: m.group(0).replace("@", "@\u200b").replace("<", "‹").replace(">", "›"), text)
+    """Neutralize anything that could notify people or rooms, whatever the platform: "@name" gets a
+    zero-width space after the "@", and "<" before a sigil becomes "‹" (adapters escape their own
+    syntax as well)."""
+    return _PING.sub(lambda m: "‹" if m.group(0) == "<" else m.group(0) + "\u200b", text)
 
 
 def item_lines(items: tuple[ItemView, ...] | list[ItemView]) -> str:

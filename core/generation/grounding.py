@@ -35,9 +35,8 @@ _WORD = re.compile(r"[^\W_][\w'’\-]*")
 # Explicit pings drop their sentence (a model that writes them was steered by someone); any other
 # "@word" just loses its "@" so nothing in the reply can notify people.
 _PINGS = re.compile(
-    r"<[@#][!&]?[A-Za-z0-9^|:_\-]{1,64}>"  # Discord users/roles/channels, Slack <@U123>, <#C123|name>
-    r"|<![A-Za-z0-9^|:_\-]{1,64}>"  # Slack <!here>, <!channel>, <!subteam^ID>
-    r"|[@＠﹫]\s*(?:everyone|here|channel)\b",
+    r"<[@#!][^<>\s]{1,64}>"  # a mention token: a sigil inside angle brackets, whatever the platform
+    r"|[@＠﹫]\s*(?:everyone|here|all|channel)\b",  # a broadcast to a whole room
     re.IGNORECASE,
 )
 _AT = re.compile(r"[@＠﹫]\s*(?=\w)")

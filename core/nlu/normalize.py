@@ -13,19 +13,17 @@ from dataclasses import dataclass
 # Messages are cut before any regex runs, so a pasted novel costs the same as a paragraph.
 MAX_CHARS = 2000
 
-_PINGS = re.compile(
-    r"<@[!&]?[\w-]+(?:\|[^>]*)?>"  # Discord <@123>, <@!123>, <@&role>; Slack <@U123|name>
-    r"|<#[\w-]+(?:\|[^>]*)?>"  # channel links
-    r"|<!(?:everyone|here|channel)[^>]*>"  # Slack broadcast
-    r"|<!subteam\^[\w-]+(?:\|[^>]*)?>"
-    r"|(?<![\w@])@(?:everyone|here|channel)\b"  # plain broadcast pings
-    r"|(?<![\w@])@[\w.-]{2,32}",  # @username (ReDial-style @12345 too)
+# Adapters turn their platform's markup (mentions, channel links, <url|label>, custom emoji) into plain
+# text before the core sees a message. What is left here is generic and defensive: any angle-bracket
+# markup token that still got through, and "@name" handles, never reach matching or an echo.
+_MARKUP = re.compile(
+    r"<[^<>\s][^<>\n]{0,80}>"  # an unresolved markup token of any platform
+    r"|(?<![\w@])@[\w.-]{2,32}",  # @handles (ReDial-style @12345 too)
     re.IGNORECASE,
 )
-_SLACK_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")  # <url|label> -> label
 _MD_LINK = re.compile(r"\[([^\]]{1,200})\]\((?:https?://|www\.)[^)]{0,500}\)")
 _URL = re.compile(r"<?(?:https?://|www\.)[^\s>]+>?", re.IGNORECASE)
-_EMOJI_CODE = re.compile(r"<a?:\w{1,64}:\d{1,30}>|:[a-z0-9_+-]{1,40}:")  # custom emoji, :shortcodes:
+_EMOJI_CODE = re.compile(r":[a-z0-9_+-]{1,40}:")  # :shortcodes:
 _CODE_BLOCK = re.compile(r"```.*?```", re.DOTALL)
 # Emphasis marks a title as often as it marks tone, so *Heat* / _Heat_ become "Heat".
 _EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})([^*_\n]{1,80}?)\1")
@@ -44,9 +42,8 @@ def clean(text: str) -> str:
     text = (text or "")[:MAX_CHARS]
     text = _CTRL.sub("", text)
     text = _CODE_BLOCK.sub(" ", text)
-    text = _SLACK_LINK.sub(r"\2", text)
     text = _MD_LINK.sub(r"\1", text)
-    text = _PINGS.sub(" ", text)
+    text = _MARKUP.sub(" ", text)
     text = _URL.sub(" ", text)
     text = _EMOJI_CODE.sub(" ", text)
     text = _SPOILER.sub(r"\1", text)
