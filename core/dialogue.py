@@ -190,18 +190,19 @@ class DialogueCore(ItemTalk):
             data = await self.store.export_user(ev.tenant, ev.user)
             return [Reply(t(lang, texts.EXPORT), ephemeral=True,
                           file=("recbot-export.json", json.dumps(data, indent=2, ensure_ascii=False)))]
-        text = {"recommend": args or "recommend something", "more": "more", "prefs": "show my preferences",
-                "why": f"why {args}".strip(), "about": f"tell me about {args}", "reset": "start over",
-                "help": "help"}.get(name)
-        if text is None:
+        intent = COMMAND_INTENTS.get(name)
+        if intent is None:
             return [Reply(t(lang, "I don't know the command `{name}`.", name=defuse(name[:40])) + " "
                           + t(lang, texts.HELP), ephemeral=True)]
+        # The command names the intent; the parser reads only its arguments ("/why 2": which item).
+        arg = f"#{args}" if args.isdigit() and intent in (Intent.WHY, Intent.ABOUT) else args
         msg = Message(platform=ev.platform, tenant=ev.tenant, channel=ev.channel, user=ev.user,
                       event_id=ev.event_id, thread=ev.thread, ts=ev.ts, user_name=ev.user_name,
-                      is_dm=ev.is_dm, text=text)
-        return await self._on_message(msg)
+                      is_dm=ev.is_dm, text=arg or f"/{name}")
+        return await self._on_message(msg, intent)
 
-    async def _on_message(self, ev: Message) -> list[Reply]:
+    async def _on_message(self, ev: Message, intent: Intent | None = None) -> list[Reply]:
+        """A message; ``intent`` is given by a typed command, otherwise understood from the text."""
         text, truncated = clean_input(ev.text)
         if not text:
             return [Reply(texts.EMPTY)]
@@ -218,6 +219,8 @@ class DialogueCore(ItemTalk):
         if self.assist is not None and self._terms is not None:
             reading = await self.assist.read_request(text)  # None: invalid, late or failed; rules stand
             u = apply_reading(u, reading, self._terms) if reading is not None else u
+        if intent is not None:
+            u = replace(u, intent=intent)
         replies = await self._policy(ev, state, u, text)
         if changed and state.version == version and u.intent != Intent.FORGET:
             await self._save(ev, state)  # (after "forget me" the language is gone with the rest)
@@ -439,6 +442,12 @@ class DialogueCore(ItemTalk):
 
     async def _save(self, ev: AnyEvent, state: ConvState) -> None:
         await save_conversation(self.store.conversations, ev.tenant, ev.key.as_str(), state)
+
+
+# Slash and terminal commands that map straight onto an intent (digest, forget and prefs export are
+# handled before: they need no understanding at all).
+COMMAND_INTENTS = {"recommend": Intent.RECOMMEND, "more": Intent.MORE, "prefs": Intent.PREFS, "why": Intent.WHY,
+                   "about": Intent.ABOUT, "reset": Intent.RESET, "help": Intent.HELP}
 
 
 def _lang(state: ConvState, user: str) -> str:

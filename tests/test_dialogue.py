@@ -171,3 +171,24 @@ async def test_console_streams_prose_then_items_once(simple_app) -> None:
     assert text.count("Three picks") == 1 and "1. " in text and "5. " in text
     await console.handle_line("/like 1")
     assert "Noted" in out.getvalue()
+
+
+async def test_commands_dispatch_on_their_name_not_on_reparsed_text(simple_app) -> None:
+    """/recommend, /why and /about take their intent from the command; only the arguments are read.
+    (They used to be turned into text and parsed again, so an argument could change the intent.)"""
+    from core.events import Command
+
+    core = simple_app.core
+
+    def command(n: int, name: str, args: str = "") -> Command:
+        return Command(platform="test", tenant="t1", channel="c1", user="u1", event_id=f"cmd{n}", name=name, args=args)
+
+    # Arguments that read as another intent on their own: history, help, start over.
+    (rec,) = await core.handle(command(1, "recommend", "what did you recommend before"))
+    assert rec.items, rec.text
+    (rec2,) = await core.handle(command(2, "recommend", "help"))
+    assert rec2.items, rec2.text
+    (why,) = await core.handle(command(3, "why", "2"))
+    assert rec2.items[1].title in why.text and not why.items
+    (about,) = await core.handle(command(4, "about", "start over"))
+    assert not about.items and "Starting over" not in about.text
