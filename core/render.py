@@ -12,8 +12,8 @@ MAX_NAME_CHARS = 80
 MAX_REPLY_CHARS = 1900  # a reply people still read; each adapter splits or cuts to its own limit too
 
 # Case-insensitive: clients differ on "@Everyone", and a defused word costs nothing.
-# A mention in any chat's syntax: "@" before a name, or an angle-bracket token opened by a sigil.
-_PING = re.compile(r"[@＠﹫](?=\w)|<(?=[@#!])")
+# A mention in any chat's syntax: "@" before a name, or "<" opening a markup token.
+_PING = re.compile(r"[@＠﹫](?=\w)|<(?=\S)")
 
 
 def clean_input(text: str) -> tuple[str, bool]:
@@ -56,7 +56,7 @@ def clean_name(name: str | None) -> str | None:
 
 def defuse(text: str) -> str:
     """Neutralize anything that could notify people or rooms, whatever the platform: "@name" gets a
-    zero-width space after the "@", and "<" before a sigil becomes "‹" (adapters escape their own
+    zero-width space after the "@", and a "<" that could open markup becomes "‹" (adapters escape their own
     syntax as well)."""
     return _PING.sub(lambda m: "‹" if m.group(0) == "<" else m.group(0) + "\u200b", text)
 

@@ -35,8 +35,8 @@ _WORD = re.compile(r"[^\W_][\w'’\-]*")
 # Explicit pings drop their sentence (a model that writes them was steered by someone); any other
 # "@word" just loses its "@" so nothing in the reply can notify people.
 _PINGS = re.compile(
-    r"<[@#!][^<>\s]{1,64}>"  # a mention token: a sigil inside angle brackets, whatever the platform
-    r"|[@＠﹫]\s*(?:everyone|here|all|channel)\b",  # a broadcast to a whole room
+    r"<[^<>\s]{1,64}>"  # a markup token of any platform (a mention, a channel, a broadcast)
+    r"|[@＠﹫]\s*(?:everyone|here|all|channel|room)\b",  # a broadcast to a whole room
     re.IGNORECASE,
 )
 _AT = re.compile(r"[@＠﹫]\s*(?=\w)")
