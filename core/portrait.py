@@ -26,21 +26,23 @@ MODIFIERS = {
     "music": "music", "politics": "political", "magic": "magical", "true-story": "true-story", "noir": "noir",
 }
 MOVIE_NOUNS = {
-    "comedy": "comedy", "drama": "drama", "thriller": "thriller", "western": "western", "musical": "musical",
-    "documentary": "documentary", "mystery": "mystery", "romance": "romance", "horror": "horror film",
+    # Every noun says it is a film (a list may mix books and films; "a thriller" alone would not say which).
+    "comedy": "comedy film", "drama": "drama film", "thriller": "thriller film", "western": "western",
+    "musical": "musical film", "documentary": "documentary", "mystery": "mystery film", "romance": "romance film",
+    "horror": "horror film",
     "sci-fi": "sci-fi film", "action": "action film", "adventure": "adventure film", "animation": "animated film",
     "fantasy": "fantasy film", "crime": "crime film", "war": "war film", "family": "family film",
     "biography": "biopic", "history": "history film",
 }
 BOOK_NOUNS = {
     "sci-fi": "sci-fi novel", "fantasy": "fantasy novel", "horror": "horror novel", "romance": "romance novel",
-    "mystery": "mystery", "thriller": "thriller", "classic": "classic", "humor": "comic novel",
+    "mystery": "mystery novel", "thriller": "thriller novel", "classic": "classic novel", "humor": "comic novel",
     "literary fiction": "literary novel", "historical fiction": "historical novel", "young adult": "young-adult novel",
     "children": "children's book", "graphic novel": "graphic novel", "nonfiction": "nonfiction book",
     "history": "history book", "science": "science book", "biography": "biography", "memoir": "memoir",
     "philosophy": "philosophy book", "psychology": "psychology book", "self-help": "self-help book",
     "business": "business book", "poetry": "poetry collection", "fiction": "novel", "war": "war novel",
-    "drama": "drama", "adventure": "adventure novel", "crime": "crime novel", "comedy": "comic novel",
+    "drama": "drama book", "adventure": "adventure novel", "crime": "crime novel", "comedy": "comic novel",
 }
 
 
