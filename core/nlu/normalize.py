@@ -90,7 +90,7 @@ def tokenize(text: str) -> list[Token]:
 # ----- language -----
 
 _SCRIPTS: list[tuple[str, tuple[tuple[int, int], ...]]] = [
-    ("ja", ((0x3040, 0x30FF), (0x31F0, 0x31FF))),  # kana: checked before Han
+    ("ja", ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))),  # kana: checked before Han
     ("ko", ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F))),
     ("zh", ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF))),
     ("ru", ((0x0400, 0x04FF),)),
@@ -118,9 +118,9 @@ _LATIN_STOP: dict[str, frozenset[str]] = {
 }
 
 
-def detect_language(text: str) -> str:
-    """ISO 639-1 guess. Scripts decide first (by letter majority, so mixed text goes to the majority);
-    Latin text is English unless another language's function words clearly outnumber English ones."""
+def script_language(text: str) -> str | None:
+    """The language a non-Latin script shows (by letter majority, so mixed text goes to the majority),
+    or None when the message is (mostly) Latin letters."""
     counts: dict[str, int] = {}
     latin = 0
     for ch in text:
@@ -134,13 +134,20 @@ def detect_language(text: str) -> str:
                 break
         else:
             latin += ch.isalpha()
-    if counts:
-        lang, n = max(counts.items(), key=lambda kv: kv[1])
-        if "ja" in counts and lang == "zh":
-            lang = "ja"  # Japanese mixes kanji with kana; any kana means Japanese
-        # One CJK character carries about a word; weigh it against Latin letters per word (~5).
-        if n * 4 >= latin:
-            return lang
+    if not counts:
+        return None
+    lang, n = max(counts.items(), key=lambda kv: kv[1])
+    if "ja" in counts and lang == "zh":
+        lang = "ja"  # Japanese mixes kanji with kana; any kana means Japanese
+    # One CJK character carries about a word; weigh it against Latin letters per word (~5).
+    return lang if n * 4 >= latin else None
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 guess. Scripts decide first; Latin text is English unless another language's
+    function words clearly outnumber English ones."""
+    if lang := script_language(text):
+        return lang
     words = [w.lower() for w in re.findall(r"[^\W\d_]+", text)]
     if len(words) < 2:
         return "en"

@@ -17,18 +17,8 @@ from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from core.nlu.common_words import WordRanks
 from core.nlu.multilingual.pivot import LEXICONS, fold_latin
+from core.nlu.normalize import script_language
 
-_SCRIPTS: list[tuple[str, tuple[tuple[int, int], ...]]] = [
-    ("ja", ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))),  # kana: checked before Han
-    ("ko", ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F))),
-    ("zh", ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF))),
-    ("ru", ((0x0400, 0x04FF),)),
-    ("ar", ((0x0600, 0x06FF), (0x0750, 0x077F))),
-    ("he", ((0x0590, 0x05FF),)),
-    ("hi", ((0x0900, 0x097F),)),
-    ("th", ((0x0E00, 0x0E7F),)),
-    ("el", ((0x0370, 0x03FF),)),
-]
 _LATIN = {Language.ENGLISH: "en", Language.SPANISH: "es", Language.GERMAN: "de", Language.FRENCH: "fr",
           Language.ITALIAN: "it", Language.PORTUGUESE: "pt", Language.DUTCH: "nl"}
 ENGLISH_TOP = 10_000  # words this common in English never count as foreign evidence
@@ -80,26 +70,8 @@ class LanguageGuesser:
 
     def detect(self, text: str) -> str | None:
         """ISO 639-1 code, or None when the message does not show its language."""
-        counts: dict[str, int] = {}
-        latin = 0
-        for ch in text:
-            cp = ord(ch)
-            if ch.isascii():
-                latin += ch.isalpha()
-                continue
-            for lang, ranges in _SCRIPTS:
-                if any(lo <= cp <= hi for lo, hi in ranges):
-                    counts[lang] = counts.get(lang, 0) + 1
-                    break
-            else:
-                latin += ch.isalpha()
-        if counts:
-            lang, n = max(counts.items(), key=lambda kv: kv[1])
-            if lang == "zh" and "ja" in counts:
-                lang = "ja"  # Japanese writes kanji with kana; any kana means Japanese
-            # One CJK character carries about a word; weigh it against Latin letters per word (~5).
-            if n * 4 >= latin:
-                return lang
+        if lang := script_language(text):
+            return lang
         return self._latin(text)
 
     def _latin(self, text: str) -> str | None:
