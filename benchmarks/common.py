@@ -30,8 +30,6 @@ def setup(threads: int = 1) -> None:
     """Make the project importable and pin BLAS threads (call before numpy is imported)."""
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(threads))
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
 

@@ -19,8 +19,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from core.nlu.evaluation import Report, StanceReport, context_of, evaluate_stance, load_labelled, score  # noqa: E402
 from core.nlu.parser import RuleParser, build_parser  # noqa: E402

@@ -38,7 +38,16 @@ from benchmarks.common import DATA, ROOT, setup, table, write_json
 
 setup(threads=2)
 
-from benchmarks.redial import build_engine, context_params, engine_settings, override, rank_all, ranked_ids  # noqa: E402
+from benchmarks.redial import (  # noqa: E402
+    SUBSETS,
+    build_engine,
+    context_params,
+    engine_settings,
+    metrics,
+    override,
+    rank_all,
+    ranked_ids,
+)
 from benchmarks.redial_data import MENTION_RE, Turn, load_catalog, read_dialogs, turns  # noqa: E402
 from core.recommend.conversation_learning import ConversationEvidence  # noqa: E402
 from core.recommend.engine import HybridRecommender  # noqa: E402
@@ -46,7 +55,6 @@ from core.recommend.types import RecRequest  # noqa: E402
 
 TENANT = "redial"  # benchmarks/redial.py's requests are all in this tenant
 LEAKY_PRIOR = "movies_with_mentions.csv"
-SUBSETS = ("all", "all-norule", "dedup", "new")
 # initiatorQuestions[movie]["liked"]: 0 no, 1 yes, 2 did not say (a film named, so mildly positive)
 LIKED_VALUE = {0: -1.0, 1: 1.0, 2: 0.5}
 # The tenant part's CF (fitted on the past conversations), chosen by 5-fold cross-validation inside
@@ -74,36 +82,6 @@ def conversation_evidence(conv: dict, tenant: str = TENANT) -> list[Conversation
             liked = (answers.get(mid) or {}).get("liked", 2)
             value = LIKED_VALUE.get(liked, 0.5)
             out.append(ConversationEvidence(tenant, key, mid, value, "mention" if by_seeker else "reaction", float(k)))
-    return out
-
-
-def subset_targets(turn: Turn, subset: str) -> list[str]:
-    """'all'/'all-norule': every target; 'dedup': minus films named earlier in the conversation; 'new'."""
-    if subset == "new":
-        return turn.new_targets
-    if subset == "dedup":
-        earlier = {mid for mid, _, _ in turn.mentioned}
-        return [g for g in turn.targets if g not in earlier]
-    return turn.targets
-
-
-def metrics(turn_list: list[Turn], preds: list[list[str]], plain: list[list[str]]) -> dict[str, float]:
-    """Recall@1/10/50 per subset (the ReDial protocol); 'all-norule' scores the engine's own list,
-    without re-inserting already-mentioned films at rank 10 (benchmarks/redial.py's ranked_ids)."""
-    out: dict[str, float] = {}
-    for subset in SUBSETS:
-        lists = plain if subset == "all-norule" else preds
-        hits = {1: 0, 10: 0, 50: 0}
-        total = 0
-        for t, ranked in zip(turn_list, lists, strict=True):
-            pos = {mid: r for r, mid in enumerate(ranked)}
-            for g in subset_targets(t, subset):
-                total += 1
-                for k in hits:
-                    hits[k] += int(pos.get(g, 10**9) < k)
-        for k, h in hits.items():
-            out[f"R@{k} {subset}"] = h / total if total else 0.0
-        out[f"targets {subset}"] = float(total)
     return out
 
 
