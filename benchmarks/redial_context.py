@@ -45,7 +45,10 @@ class ContextParams:
 
 
 def _critiques(crit: dict[str, int]) -> tuple[str, ...]:
-    return tuple(("+" if s > 0 else "-") + g for g, s in crit.items())
+    """Genres and tags read anywhere in the conversation are leanings ("~+horror", core/recommend/
+    critiques.py): they weigh the blend but do not filter or reorder the list the way a firm "more
+    horror" said about a list does (ReDial recommenders do not keep to every genre named)."""
+    return tuple(("~+" if s > 0 else "~-") + g for g, s in crit.items())
 
 
 def term_counts(catalog: Iterable[object]) -> dict[str, int]:
@@ -134,7 +137,7 @@ class NluReader:
                     # The seeker's own words win over what the recommender offered.
                     crit[g] = sign if seeker or g not in crit else crit[g]
             if seeker:
-                soft.extend(c for c in u.critiques if self.term_counts is None
+                soft.extend("~" + c for c in u.critiques if self.term_counts is None
                             or self.term_counts.get(c[1:], cp.min_tag_items) >= cp.min_tag_items)
                 if cp.use_years and (u.year_min is not None or u.year_max is not None):
                     lo, hi = u.year_min, u.year_max  # the latest request for years wins, as in the bot

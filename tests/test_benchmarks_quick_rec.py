@@ -132,7 +132,7 @@ def test_redial_nlu_reader_turns_the_bots_understanding_into_the_request() -> No
     value = {s.item_id: s.value for s in req.signals}
     assert value["1"] == cp.seeker_dislike and value["2"] == cp.seeker_like  # per-mention sentiment
     assert value["3"] > cp.rec_prior  # the recommender's suggestion, moved up by the seeker's happy reply
-    assert "+horror" in req.critiques
+    assert "~+horror" in req.critiques  # a leaning: weighs the blend, never filters or reorders the list
     assert not any(c.endswith("good") for c in req.critiques)  # a one-film tag is not a request
     assert (req.constraints.year_min, req.constraints.year_max) == (1980, 1989)
     assert reader.found == reader.mentions == 2

@@ -3,6 +3,10 @@
 A critique becomes (sign, term). The term is matched to the catalog's genre/tag vocabulary (items
 carrying the tag move) and embedded (items whose text is close to the term move), so words outside
 the vocabulary ("bleak", "cozy") still work through the embedding.
+
+A critique is firm (said about the list: "less gory", "darker") or a leaning, written with a leading
+"~" ("~+horror", "~-romance"): a taste said in passing ("I usually like horror") or read from a
+whole conversation. Both weigh the blend; only a firm one removes ("less X") or leads ("more X").
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class Critique:
     sign: int  # +1 more of it, -1 less of it
     term: str  # base word or phrase ("gory", "dark")
     text: str  # how to say it back ("less gory", "darker")
+    firm: bool = True  # False: a leaning ("~+horror"), which never filters or reorders the list
 
 
 def _base_of_comparative(word: str) -> str | None:
@@ -53,6 +58,9 @@ def parse_critique(raw: str) -> Critique | None:
     s = re.sub(r"\s+", " ", raw.strip().lower()).strip(" .,!?")
     if not re.search(r"\w", s):
         return None
+    if s.startswith("~"):
+        lean = parse_critique(s.lstrip("~"))
+        return Critique(lean.sign, lean.term, lean.text, firm=False) if lean is not None else None
     if s[0] in "+-" and len(s) > 1:
         term = s[1:].strip()
         return Critique(1 if s[0] == "+" else -1, term, ("more " if s[0] == "+" else "less ") + term)
@@ -88,7 +96,7 @@ TagEvidence = list[tuple[Critique, np.ndarray, tuple[str, ...]]]
 def remove_less(mask: np.ndarray, has_of: TagEvidence, k: int) -> tuple[np.ndarray, str | None]:
     """"less X": drop every item tagged X. Returns the new mask and, when fewer than k remain, a
     sentence that says so (the list must not pretend)."""
-    less = [(c, h) for c, h, _ in has_of if c.sign < 0]
+    less = [(c, h) for c, h, _ in has_of if c.sign < 0 and c.firm]
     for _c, h in less:
         mask = mask & ~h
     if not less or int(mask.sum()) >= k:
@@ -104,7 +112,7 @@ def put_more_first(scores: np.ndarray, cand: np.ndarray, has_of: TagEvidence, k:
     """"more X": every candidate tagged X outranks every other; says so when fewer than k have it."""
     note = None
     for c, h, _ in has_of:
-        if c.sign > 0:
+        if c.sign > 0 and c.firm:
             scores = scores + CRITIQUE_FIRST * h[cand]
             n_fit = int(h[cand].sum())
             if n_fit < k:

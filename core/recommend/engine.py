@@ -7,6 +7,7 @@ score(item) = w_cf * CF(history)                         EASE/ItemKNN/ALS/sequen
             + sum_c sign_c * (w_critique * sim(item, term_c) + w_critique_tag * has_tag(item, term_c))
             + w_genre * cos(item genres, liked genres + asked genres)
             + w_title * shared distinctive title words with liked items (sequels, franchises)
+            + w_request * what answered the same request terms in this tenant's past conversations
             + (w_pop + w_pop_cold / (1 + evidence)) * log-popularity    (cold start leans on it)
             + w_recency * closeness of the item's year to now
             + w_year * closeness of the item's year to the liked items' years (year_affinity.py)
@@ -35,13 +36,14 @@ from core.embedding import Embedder
 from core.recommend.catalog import Catalog
 from core.recommend.cf import CFModel, InteractionLog
 from core.recommend.conversation_learning import ConversationEvidence, conversation_rows
+from core.recommend.critique_tags import CritiqueTags
 from core.recommend.critiques import Critique, parse_critiques, put_more_first, remove_less
+from core.recommend.diversity import mmr
 from core.recommend.explain import Evidence, explain
 from core.recommend.filters import (
     CatalogArrays,
     closeness_penalty,
     constraint_mask,
-    critique_tags,
     norm_tag,
     relaxations,
 )
@@ -53,6 +55,7 @@ from core.recommend.preferences import (
     genre_profile,
     neighbour_penalty,
 )
+from core.recommend.request_learning import ConversationRequest, RequestAssociations, fit_request_associations
 from core.recommend.settings import RecSettings
 from core.recommend.tenancy import CFScorer, TenantCF
 from core.recommend.text_index import QueryBatcher, TextIndex
@@ -85,13 +88,15 @@ class HybridRecommender:
         self.batcher = QueryBatcher(embedder) if self.embedder is not None else None
         self.cf: CFModel | None = None  # the global part: the operator's prior and untenanted rows
         self.tenants = TenantCF()  # learning per tenant: each tenant's own part blended with self.cf
+        self._requests: dict[str, RequestAssociations] = {}  # per tenant (request_learning.py)
         self._prior_rows: list[Sequence[object]] = []
         self._rows: list[Sequence[object]] = []
         self._new_rows = 0
         self._fit_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max(1, self.settings.workers), thread_name_prefix="recbot-rank")
         self._catalog_pop = np.log1p(np.array([max(0.0, it.popularity) for it in catalog], dtype=np.float32))
-        self._tag_names, self._tag_vecs = self._embed_tags()
+        self.critique_tags = CritiqueTags(self.arrays, catalog, embedder if self.vectors is not None else None,
+                                          self.settings.critique_tag_sim)
         self._pop_cache: dict[tuple[int, float], tuple[CFScorer | None, np.ndarray]] = {}
         self._title_words = TitleWords(catalog)
 
@@ -109,26 +114,40 @@ class HybridRecommender:
         self._refit()
 
     def fit_tenant_interactions(self, rows: Iterable[Sequence[object]],
-                                conversations: Iterable[ConversationEvidence] = ()) -> None:
+                                conversations: Iterable[ConversationEvidence] = (),
+                                requests: Iterable[ConversationRequest] = ()) -> None:
         """Replace the store's rows (tenant, user, item id, value[, ts]) and refit: each tenant's CF and
         popularity learn from its own rows only (plus pooled associations when configured). With
         learn_from_conversations, each stored conversation is one more row of its tenant's CF
-        (core/recommend/conversation_learning.py)."""
-        self.tenants.set_rows(chain(rows, self._conversation_rows(conversations)))
+        (core/recommend/conversation_learning.py), and its request terms learn which items answered
+        them there (core/recommend/request_learning.py)."""
+        convs = list(conversations)
+        self.tenants.set_rows(chain(rows, self._conversation_rows(convs)))
+        self._requests = self._request_associations(convs, requests)
         self._refit()
 
     def refit_tenant(self, tenant: str, rows: Iterable[Sequence[object]],
-                     conversations: Iterable[ConversationEvidence] = ()) -> None:
-        """Replace one tenant's rows (user, item id, value[, ts]) and its conversations' evidence, and
-        refit only what depends on them (that tenant's part, and the pooled part if any): "forget me"
-        reaches the model at once."""
+                     conversations: Iterable[ConversationEvidence] = (),
+                     requests: Iterable[ConversationRequest] = ()) -> None:
+        """Replace one tenant's rows (user, item id, value[, ts]), its conversations' evidence and
+        requests, and refit only what depends on them (that tenant's part, and the pooled part if
+        any): "forget me" reaches the model at once."""
         own = [c for c in conversations if c.tenant == tenant]  # never another tenant's conversations
         conv_rows = [r[1:] for r in self._conversation_rows(own)]
+        learned = self._request_associations(own, [r for r in requests if r.tenant == tenant]).get(tenant)
         with self._fit_lock:
             self.tenants.set_tenant_rows(tenant, chain(rows, conv_rows))
             self.tenants.refit(self.cf, self.catalog.index_of, self.settings.tenant_cf or self.settings.cf,
                               self.settings.pool_min_tenants)
+            others = {t: a for t, a in self._requests.items() if t != tenant}
+            self._requests = {**others, tenant: learned} if learned is not None else others
             self._pop_cache = {}
+
+    def _request_associations(self, convs: list[ConversationEvidence],
+                              requests: Iterable[ConversationRequest]) -> dict[str, RequestAssociations]:
+        if not (self.settings.learn_from_conversations and self.settings.w_request):
+            return {}
+        return fit_request_associations(convs, requests, self.catalog.index_of)
 
     def _conversation_rows(self, conversations: Iterable[ConversationEvidence]) -> list[tuple[object, ...]]:
         if not self.settings.learn_from_conversations:
@@ -206,14 +225,14 @@ class HybridRecommender:
         if not mask.any():
             mask, relaxed, penalty = self._relax(req, fresh, hist)
         # Critiques act on the list, not just the wording (critiques.py): "less X" removes, "more X" leads.
-        has_of = self._critique_masks(crits, cvecs)
+        has_of = self.critique_tags.masks(crits, cvecs)
         mask, note = remove_less(mask, has_of, req.k)
         if not mask.any():
             return RecResult((), relaxed=note)
         relaxed = note or relaxed
         cand = np.flatnonzero(mask)
         scores, ev, qsim = self.score(req, hist, crits, qvec, cvecs, now, cand)
-        ev.critique_has = has_of
+        ev.critique_has = [x for x in has_of if x[0].firm]  # "as you asked" only for what was asked
         if penalty is not None:
             scores = scores - penalty[cand]
         scores, note = put_more_first(scores, cand, has_of, req.k)
@@ -222,16 +241,6 @@ class HybridRecommender:
         score_of = dict(zip(cand[chosen].tolist(), scores[chosen].tolist(), strict=True))
         return RecResult(self._explain(cand[chosen].tolist(), score_of, ev, hist, self.cf_for(req.tenant)),
                          relaxed)
-
-    def _critique_masks(self, crits: list[Critique], cvecs: np.ndarray | None
-                        ) -> list[tuple[Critique, np.ndarray, tuple[str, ...]]]:
-        """Each critique whose term the catalog's tags can evidence, the items that have it, the tags."""
-        out = []
-        for j, c in enumerate(crits):
-            has, names = self._critique_tag_names(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
-            if has is not None:
-                out.append((c, has > 0, names))
-        return out
 
     def score(self, req: RecRequest, hist: History, crits: list[Critique], qvec: np.ndarray | None,
               cvecs: np.ndarray | None, now: float,
@@ -274,7 +283,7 @@ class HybridRecommender:
                         qsim[cand] = sims[:, j]
             self._penalise_neighbours(total, cand, hist)
         for j, c in enumerate(crits):
-            has, _ = self._critique_tag_names(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
+            has, _ = self.critique_tags.evidence(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
             if has is not None:
                 total += c.sign * s.w_critique_tag * has[cand]
         if s.w_genre:
@@ -287,6 +296,11 @@ class HybridRecommender:
             tw = self._title_words.overlap(liked) if liked.size else None
             if tw is not None:
                 total += s.w_title * tw[cand]
+        learned = self._requests.get(req.tenant) if s.w_request else None
+        if learned is not None:
+            rv = learned.scores([*req.constraints.genres, *(c.term for c in crits if c.sign > 0)])
+            if rv is not None:
+                total += s.w_request * rv[cand]
         if s.w_year:
             liked_idx, liked_w = hist.liked()
             ya = year_affinity(self.arrays.years, liked_idx, liked_w, s.year_scale, cand)
@@ -334,29 +348,6 @@ class HybridRecommender:
                 pop = pop + self.settings.w_pop_interactions * np.log1p(cf.pop)
             cached = self._pop_cache[key] = (cf, scale_centered(pop).astype(np.float32))
         return cached[1]
-
-    def _critique_tag_names(self, term: str, tvec: np.ndarray | None) -> tuple[np.ndarray | None, tuple[str, ...]]:
-        """Items tagged with the critique word's evidence, or with the closest catalog tag ("adventurous"
-        -> adventure), and the tag names used (explanations name those, never the raw word)."""
-        names = critique_tags(self.arrays, term)
-        has = self.arrays.has_any_tag(names) if names else None
-        if has is None and self._tag_vecs is not None and tvec is not None:
-            sims = self._tag_vecs @ tvec
-            j = int(np.argmax(sims))
-            if float(sims[j]) >= self.settings.critique_tag_sim:
-                names = (self._tag_names[j],)
-                has = self.arrays.has_any_tag(names)
-        return (has.astype(np.float32), names) if has is not None else (None, ())
-
-    def _embed_tags(self) -> tuple[list[str], np.ndarray | None]:
-        if self.embedder is None:
-            return [], None
-        names = sorted(self.arrays.tag_index, key=lambda t: -self.arrays.tags[:, self.arrays.tag_index[t]].nnz)
-        names = names[:2000]  # the long tail of one-off tags is noise for critique mapping
-        if not names:
-            return [], None
-        raw = {norm_tag(t): t for t in self.catalog.tag_vocabulary()}
-        return names, self.embedder.encode([raw.get(t, t) for t in names])
 
     def _relax(self, req: RecRequest, fresh: np.ndarray,
                hist: History) -> tuple[np.ndarray, str, np.ndarray | None]:
@@ -406,24 +397,6 @@ class HybridRecommender:
             sc = score_of.get(i, 0.0)
             out.append(Scored(self.catalog.items[i].item_id, sc if math.isfinite(sc) else 0.0, reason))
         return tuple(out)
-
-
-def mmr(vectors: np.ndarray, cand: np.ndarray, rel: np.ndarray, k: int, lam: float) -> list[int]:
-    """Maximal marginal relevance: trade relevance against similarity to what is already picked."""
-    r = rel.astype(np.float64)
-    span = float(r.max() - r.min())
-    r = (r - r.min()) / span if span > 1e-12 else np.ones_like(r)
-    v = vectors[cand]
-    sim = v @ v.T
-    picked = [0]
-    best_sim = sim[0].copy()
-    while len(picked) < min(k, cand.size):
-        gain = lam * r - (1 - lam) * best_sim
-        gain[picked] = -np.inf
-        j = int(np.argmax(gain))
-        picked.append(j)
-        best_sim = np.maximum(best_sim, sim[j])
-    return [int(cand[j]) for j in picked]
 
 
 def build_recommender(catalog: Catalog, embedder: Embedder | None, cache_dir: Path | str | None,
