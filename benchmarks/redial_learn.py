@@ -48,9 +48,10 @@ from benchmarks.redial import (  # noqa: E402
     rank_all,
     ranked_ids,
 )
-from benchmarks.redial_data import MENTION_RE, Turn, load_catalog, read_dialogs, turns  # noqa: E402
+from benchmarks.redial_data import MENTION_RE, Turn, genre_requests, load_catalog, read_dialogs, turns  # noqa: E402
 from core.recommend.conversation_learning import ConversationEvidence  # noqa: E402
 from core.recommend.engine import HybridRecommender  # noqa: E402
+from core.recommend.request_learning import ConversationRequest, request_terms  # noqa: E402
 from core.recommend.types import RecRequest  # noqa: E402
 
 TENANT = "redial"  # benchmarks/redial.py's requests are all in this tenant
@@ -85,6 +86,16 @@ def conversation_evidence(conv: dict, tenant: str = TENANT) -> list[Conversation
     return out
 
 
+def conversation_request(conv: dict, tenant: str = TENANT) -> ConversationRequest:
+    """What the bot's state would hold as that conversation's request: the genres the seeker asked for
+    (read by the same rules as the current requests), the counterpart of ConvState.genres/critiques."""
+    seeker = conv.get("initiatorWorkerId")
+    asked = [g for m in conv.get("messages", []) if m.get("senderWorkerId") == seeker
+             for sign, g in genre_requests(str(m.get("text", ""))) if sign > 0]
+    return ConversationRequest(tenant, f"{tenant}:{conv.get('conversationId')}",
+                               request_terms({"genres": list(dict.fromkeys(asked))}))
+
+
 def request_builder(cp: object) -> Callable[[list[Turn], set[str]], list[RecRequest]]:
     """benchmarks/redial.py's conversation reader (rules + VADER, the same for both tracks), whichever
     module it lives in: the benchmark's own reader, so the learning is the only difference."""
@@ -114,7 +125,8 @@ def predict(rec: HybridRecommender, build: Callable[[list[Turn], set[str]], list
             past: list[dict], convs: list[dict], learn: bool) -> tuple[list[Turn], list[list[str]], list[list[str]]]:
     """Refit the tenant on `past` (the product's refit_tenant), then rank every turn of `convs`."""
     evidence = [e for c in past for e in conversation_evidence(c)] if learn else []
-    rec.refit_tenant(TENANT, [], evidence)
+    asked = [conversation_request(c) for c in past] if learn else []
+    rec.refit_tenant(TENANT, [], evidence, asked)
     turn_list = [t for c in convs for t in turns(c)]
     results = asyncio.run(rank_all(rec, build(turn_list, set(rec.catalog.index_of))))
     preds = [ranked_ids(t, r, cp, 100) for t, r in zip(turn_list, results, strict=True)]  # type: ignore[arg-type]

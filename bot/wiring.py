@@ -33,6 +33,7 @@ from core.ports import Outbound
 from core.ratelimit import Limiter, RateLimiter, StoreRateLimiter
 from core.recommend.catalog import Catalog, load_catalog
 from core.recommend.conversation_learning import ConversationEvidence
+from core.recommend.request_learning import ConversationRequest, request_terms
 from core.recommend.types import Recommender
 from core.store.privacy import Forgotten
 from core.store.store import Store
@@ -83,7 +84,8 @@ class App:
             return None
         rows = await self.store.prefs.all_interactions(gone.tenant)
         convs = await conversation_evidence(self.store, gone.tenant)
-        await asyncio.to_thread(refit, gone.tenant, [(u, i, v) for _, u, i, v in rows], convs)
+        asked = await conversation_requests(self.store, gone.tenant)
+        await asyncio.to_thread(refit, gone.tenant, [(u, i, v) for _, u, i, v in rows], convs, asked)
         return ("recommender_refits", 1)
 
     async def _retrain_loop(self, every_s: float) -> None:
@@ -115,13 +117,20 @@ async def retrain(store: Store, recommender: Recommender) -> int:
     if fit is None:
         return 0
     rows = await store.prefs.all_interactions()
-    await asyncio.to_thread(fit, rows, await conversation_evidence(store))
+    await asyncio.to_thread(fit, rows, await conversation_evidence(store), await conversation_requests(store))
     return len(rows)
 
 
 async def conversation_evidence(store: Store, tenant: str | None = None) -> list[ConversationEvidence]:
     """The stored conversations' evidence (read fresh at every refit: nothing forgotten lingers)."""
     return [ConversationEvidence(*r) for r in await store.prefs.conversation_evidence(tenant)]
+
+
+async def conversation_requests(store: Store, tenant: str | None = None) -> list[ConversationRequest]:
+    """What each stored conversation asked for (its state's genres and "+" critiques), read fresh at
+    every refit like the evidence: a conversation forgotten or reset no longer teaches anything."""
+    return [ConversationRequest(t, key, request_terms(state))
+            for t, key, state in await store.conversations.requests(tenant)]
 
 
 def catalog_files(config: Config) -> list[Path]:

@@ -34,6 +34,8 @@ class RecSettings:
     w_critique_tag: float = 1.0  # an explicit "less gory" should visibly change the list
     w_genre: float = 0.5  # genre affinity: liked genres and asked-for genres (preferences.genre_profile)
     w_title: float = 0.5  # sequels/franchises: shared distinctive title words with liked items and seeds
+    # What answered the same request terms in this tenant's past conversations (request_learning.py).
+    w_request: float = 1.0
     genre_asked_weight: float = 1.5
     w_pop: float = 0.1
     w_pop_cold: float = 0.5

@@ -157,6 +157,21 @@ class ConversationRepo:
         )
         return [TurnRow(*r) for r in reversed(rows)]
 
+    async def requests(self, tenant: str | None = None) -> list[tuple[str, str, dict[str, object]]]:
+        """(tenant, conv_key, state) of every stored conversation (one tenant, or all when None), for
+        learning which items answered which requests (core/recommend/request_learning.py)."""
+        sql = "SELECT tenant, conv_key, state FROM conversations"
+        rows = await (self.db.fetchall(sql) if tenant is None else self.db.fetchall(sql + " WHERE tenant = ?", (tenant,)))
+        out = []
+        for t, key, raw in rows:
+            try:
+                state = json.loads(raw)
+            except (TypeError, ValueError):
+                continue  # a damaged state teaches nothing; the integrity check reports it
+            if isinstance(state, dict):
+                out.append((str(t), str(key), state))
+        return out
+
     async def prune_turns(self, tenant: str | None, older_than: float) -> int:
         """Retention: delete turns older than a timestamp (one tenant, or every tenant when None)."""
         if tenant is None:
