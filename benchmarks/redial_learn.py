@@ -28,7 +28,6 @@ import json
 import random
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,7 +47,19 @@ from benchmarks.redial import (  # noqa: E402
     rank_all,
     ranked_ids,
 )
-from benchmarks.redial_data import MENTION_RE, Turn, genre_requests, load_catalog, read_dialogs, turns  # noqa: E402
+from benchmarks.redial_context import ContextParams, LegacyReader, NluReader, term_counts  # noqa: E402
+from benchmarks.redial_data import (  # noqa: E402
+    MENTION_RE,
+    RedialCatalog,
+    Turn,
+    genre_requests,
+    load_catalog,
+    read_dialogs,
+    render,
+    turns,
+)
+from core.nlu.parser import build_parser  # noqa: E402
+from core.nlu.types import NluContext  # noqa: E402
 from core.recommend.conversation_learning import ConversationEvidence  # noqa: E402
 from core.recommend.engine import HybridRecommender  # noqa: E402
 from core.recommend.request_learning import ConversationRequest, request_terms  # noqa: E402
@@ -86,33 +97,41 @@ def conversation_evidence(conv: dict, tenant: str = TENANT) -> list[Conversation
     return out
 
 
-def conversation_request(conv: dict, tenant: str = TENANT) -> ConversationRequest:
-    """What the bot's state would hold as that conversation's request: the genres the seeker asked for
-    (read by the same rules as the current requests), the counterpart of ConvState.genres/critiques."""
-    seeker = conv.get("initiatorWorkerId")
-    asked = [g for m in conv.get("messages", []) if m.get("senderWorkerId") == seeker
-             for sign, g in genre_requests(str(m.get("text", ""))) if sign > 0]
-    return ConversationRequest(tenant, f"{tenant}:{conv.get('conversationId')}",
-                               request_terms({"genres": list(dict.fromkeys(asked))}))
+class Reader:
+    """benchmarks/redial.py's conversation reader (the bot's parser, core.nlu), so that learning is the
+    only difference between the two tracks; `--understanding legacy` is the old rules + VADER reader."""
 
+    def __init__(self, rc: RedialCatalog, cp: ContextParams, legacy: bool = False) -> None:
+        self.names = rc.names
+        self.parser = None if legacy else build_parser(rc.catalog, None, now_year=2018)
+        self.reader: NluReader | LegacyReader = (
+            LegacyReader(cp) if self.parser is None else NluReader(self.parser, rc.names, cp, term_counts(rc.catalog)))
+        self._asked: dict[str, tuple[str, ...]] = {}
 
-def request_builder(cp: object) -> Callable[[list[Turn], set[str]], list[RecRequest]]:
-    """benchmarks/redial.py's conversation reader (rules + VADER, the same for both tracks), whichever
-    module it lives in: the benchmark's own reader, so the learning is the only difference."""
-    try:
-        from benchmarks.redial_context import LegacyReader  # type: ignore[import-not-found]
-    except ImportError:
-        from benchmarks.redial import Sentiment, build_request  # type: ignore[attr-defined]
+    def requests(self, ts: list[Turn], known: set[str]) -> list[RecRequest]:
+        self.reader.prepare(ts)
+        return [self.reader.request(t, known, k=100) for t in ts]
 
-        sent = Sentiment()
-        return lambda ts, known: [build_request(t, cp, sent, known, k=100) for t in ts]
-    reader = LegacyReader(cp)
-
-    def build(ts: list[Turn], known: set[str]) -> list[RecRequest]:
-        reader.prepare(ts)
-        return [reader.request(t, known, k=100) for t in ts]
-
-    return build
+    def past_requests(self, convs: list[dict], tenant: str = TENANT) -> list[ConversationRequest]:
+        """What the bot's state would hold as each past conversation's request: the genres and "+"
+        critiques the seeker asked for (ConvState.genres / critiques), read by the same reader."""
+        todo = [c for c in convs if str(c.get("conversationId")) not in self._asked]
+        seeker_texts = [(str(c.get("conversationId")), str(m.get("text", ""))) for c in todo
+                        for m in c.get("messages", []) if m.get("senderWorkerId") == c.get("initiatorWorkerId")]
+        state: dict[str, dict[str, list[str]]] = {str(c.get("conversationId")): {"genres": [], "critiques": []}
+                                                  for c in todo}
+        if self.parser is not None and seeker_texts:
+            texts = [render(t, self.names) for _, t in seeker_texts]
+            for (cid, _), u in zip(seeker_texts, self.parser.parse_batch(texts, [NluContext()] * len(texts)),
+                                   strict=True):
+                state[cid]["genres"] += list(u.genres)
+                state[cid]["critiques"] += list(u.critiques)
+        else:
+            for cid, text in seeker_texts:
+                state[cid]["genres"] += [g for sign, g in genre_requests(text) if sign > 0]
+        self._asked.update({cid: request_terms(st) for cid, st in state.items()})  # type: ignore[arg-type]
+        return [ConversationRequest(tenant, f"{tenant}:{c.get('conversationId')}",
+                                    self._asked[str(c.get("conversationId"))]) for c in convs]
 
 
 def folds_of(convs: list[dict], k: int, seed: int) -> list[list[dict]]:
@@ -121,14 +140,14 @@ def folds_of(convs: list[dict], k: int, seed: int) -> list[list[dict]]:
     return [[convs[i] for i in sorted(order[f::k])] for f in range(k)]
 
 
-def predict(rec: HybridRecommender, build: Callable[[list[Turn], set[str]], list[RecRequest]], cp: object,
-            past: list[dict], convs: list[dict], learn: bool) -> tuple[list[Turn], list[list[str]], list[list[str]]]:
+def predict(rec: HybridRecommender, reader: Reader, cp: ContextParams, past: list[dict], convs: list[dict],
+            learn: bool) -> tuple[list[Turn], list[list[str]], list[list[str]]]:
     """Refit the tenant on `past` (the product's refit_tenant), then rank every turn of `convs`."""
     evidence = [e for c in past for e in conversation_evidence(c)] if learn else []
-    asked = [conversation_request(c) for c in past] if learn else []
+    asked = reader.past_requests(past) if learn else []
     rec.refit_tenant(TENANT, [], evidence, asked)
     turn_list = [t for c in convs for t in turns(c)]
-    results = asyncio.run(rank_all(rec, build(turn_list, set(rec.catalog.index_of))))
+    results = asyncio.run(rank_all(rec, reader.requests(turn_list, set(rec.catalog.index_of))))
     preds = [ranked_ids(t, r, cp, 100) for t, r in zip(turn_list, results, strict=True)]  # type: ignore[arg-type]
     return turn_list, preds, [r[:100] for r in results]
 
@@ -154,6 +173,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--tenant-set", action="append", default=[], metavar="KEY=VALUE",
                     help="CFConfig of the tenant's own part (what the conversations train), e.g. ease_lambda=50")
     ap.add_argument("--ctx", action="append", default=[], metavar="KEY=VALUE", help="context override (redial.py)")
+    ap.add_argument("--understanding", choices=("nlu", "legacy"), default="nlu",
+                    help="nlu: the bot's parser, as benchmarks/redial.py; legacy: the old rules + VADER reader")
     args = ap.parse_args(argv)
     if args.movies.name == LEAKY_PRIOR:
         ap.error(f"{LEAKY_PRIOR} counts mentions in the test split too; use movies_train_mentions.csv")
@@ -172,7 +193,7 @@ def main(argv: list[str] | None = None) -> dict:
     settings = replace(settings, tenant_cf=replace(settings.cf, **kw))
     rec = build_engine(rc, args.cache_dir, settings, progress=not args.quick,
                        content=not (args.quick or args.no_content), cp=cp)
-    build = request_builder(cp)
+    reader = Reader(rc, cp, legacy=args.understanding == "legacy")
     convs = list(read_dialogs(args.dialogs))
     limit = 60 if args.quick else args.limit
     convs = convs[:limit] if limit else convs
@@ -187,13 +208,13 @@ def main(argv: list[str] | None = None) -> dict:
             if shared:  # a conversation that learned from itself would score its own targets
                 ap.error(f"{len(shared)} conversations are in both --train-dialogs and --dialogs "
                          f"(e.g. {sorted(shared)[0]}); use --folds to cross-validate one file")
-            turn_list, preds, plain = predict(rec, build, cp, past, convs, learn)
+            turn_list, preds, plain = predict(rec, reader, cp, past, convs, learn)
             how = f"learned from {len(past)} conversations of {args.train_dialogs.name}" if learn else "no learning"
         else:
             k = 3 if args.quick else args.folds
             for f, fold in enumerate(folds_of(convs, k, args.seed)):
                 past = [c for g, other in enumerate(folds_of(convs, k, args.seed)) if g != f for c in other]
-                tl, pr, pl = predict(rec, build, cp, past, fold, learn)
+                tl, pr, pl = predict(rec, reader, cp, past, fold, learn)
                 turn_list += tl
                 preds += pr
                 plain += pl

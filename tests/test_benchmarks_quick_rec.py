@@ -100,6 +100,19 @@ def test_redial_legacy_understanding_is_an_ablation_that_still_runs(tmp_path: Pa
     assert "parser_found_mentions" not in m and m["targets new"] > 0
 
 
+@needs_redial
+def test_redial_probe_quick_reports_contexts_and_the_reranker_check(tmp_path: Path) -> None:
+    from benchmarks import redial_probe
+
+    out = redial_probe.main(["--quick", "--json", str(tmp_path / "probe.json")])
+    ctx = out["by_context"]
+    assert {"a liked film named", "target maps to MovieLens"} <= set(ctx)
+    assert sum(v["targets"] for k, v in ctx.items() if k.startswith("target")) == sum(
+        v["targets"] for k, v in ctx.items() if not k.startswith("target"))  # every target counted once per view
+    assert len(out["reranker"]) == 6 and all(0.0 <= r["reranked"] <= 1.0 for r in out["reranker"])
+    assert json.loads((tmp_path / "probe.json").read_text())["reranker"] == out["reranker"]
+
+
 def test_speed_quick(tmp_path: Path) -> None:
     from benchmarks import speed
 
