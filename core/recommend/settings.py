@@ -111,8 +111,10 @@ def chat_settings() -> RecSettings:
     dev-tuned). Compared with the defaults: popularity weighs much more (a crowd-sourced chat leans on
     well-known films), EASE is fit on every MovieLens rating (co-watched, not co-liked: people mention
     films they know), the MovieLens rating counts add only a little to the catalog's mention counts
-    (0.15: chosen on half a of dev.jsonl among 0 / 0.15 / 0.3, and half b agreed), and evidence decays
-    with a half-life of 5 messages (signal ts = message index in seconds).
+    (0.15: chosen on half a of dev.jsonl among 0 / 0.15 / 0.3, and half b agreed), evidence decays
+    with a half-life of 5 messages (signal ts = message index in seconds), and what answered the same
+    request terms in the tenant's past conversations weighs 2 (request_learning.py; chosen among
+    0 / 1 / 2 by 5-fold cross-validation inside dev.jsonl, benchmarks/redial_learn.py).
     """
     return RecSettings(
         cf=CFConfig(ease_lambda=800.0, min_positive=-2.0, use_knn=False, use_als=False, w_ease=0.7, w_knn=0.0,
@@ -120,7 +122,7 @@ def chat_settings() -> RecSettings:
         prefs=PreferenceConfig(half_life_days=5 / 86400, neighbour_penalty=0.3),
         w_cf=1.0, w_profile=1.0, w_query=0.2, w_seed=0.0, w_critique=0.0, w_critique_tag=0.3, w_genre=1.0,
         w_title=1.0, genre_asked_weight=1.5, w_pop=2.0, w_pop_cold=1.0, w_pop_interactions=0.15, w_recency=0.0,
-        workers=1,
+        w_request=2.0, workers=1,
     )
 
 
