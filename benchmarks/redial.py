@@ -198,9 +198,11 @@ def main(argv: list[str] | None = None) -> dict:
     if args.understanding == "nlu":
         from core.nlu.parser import build_parser
 
-        # No embedder for the parser: its lexicons cover ReDial's wording and the run stays fast.
-        reader: NluReader | LegacyReader = NluReader(build_parser(rc.catalog, None, now_year=2018), rc.names, cp,
-                                                       term_counts(rc.catalog))
+        # The parser gets the engine's embedder, as in the bot (`[nlu] parser = "full"`); with --quick or
+        # --no-content there is none and it reads with its lexicons alone (on dev.jsonl R@10 new 0.1609
+        # without the embedder, 0.1623 with it: docs/bench_recommend.md).
+        reader: NluReader | LegacyReader = NluReader(build_parser(rc.catalog, rec.embedder, now_year=2018), rc.names,
+                                                       cp, term_counts(rc.catalog))
     else:
         reader = LegacyReader(cp)
     reader.prepare(turn_list)

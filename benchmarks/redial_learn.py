@@ -58,6 +58,7 @@ from benchmarks.redial_data import (  # noqa: E402
     render,
     turns,
 )
+from core.embedding import Embedder  # noqa: E402
 from core.nlu.parser import build_parser  # noqa: E402
 from core.nlu.types import NluContext  # noqa: E402
 from core.recommend.conversation_learning import ConversationEvidence  # noqa: E402
@@ -101,9 +102,9 @@ class Reader:
     """benchmarks/redial.py's conversation reader (the bot's parser, core.nlu), so that learning is the
     only difference between the two tracks; `--understanding legacy` is the old rules + VADER reader."""
 
-    def __init__(self, rc: RedialCatalog, cp: ContextParams, legacy: bool = False) -> None:
+    def __init__(self, rc: RedialCatalog, cp: ContextParams, embedder: Embedder | None, legacy: bool = False) -> None:
         self.names = rc.names
-        self.parser = None if legacy else build_parser(rc.catalog, None, now_year=2018)
+        self.parser = None if legacy else build_parser(rc.catalog, embedder, now_year=2018)
         self.reader: NluReader | LegacyReader = (
             LegacyReader(cp) if self.parser is None else NluReader(self.parser, rc.names, cp, term_counts(rc.catalog)))
         self._asked: dict[str, tuple[str, ...]] = {}
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> dict:
     settings = replace(settings, tenant_cf=replace(settings.cf, **kw))
     rec = build_engine(rc, args.cache_dir, settings, progress=not args.quick,
                        content=not (args.quick or args.no_content), cp=cp)
-    reader = Reader(rc, cp, legacy=args.understanding == "legacy")
+    reader = Reader(rc, cp, rec.embedder, legacy=args.understanding == "legacy")  # the parser as in redial.py
     convs = list(read_dialogs(args.dialogs))
     limit = 60 if args.quick else args.limit
     convs = convs[:limit] if limit else convs
