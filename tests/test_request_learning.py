@@ -8,6 +8,7 @@ request association tells them apart. Runs on SQLite and, with RECBOT_TEST_PG_UR
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,25 @@ async def test_a_leaning_weighs_the_list_but_never_filters_or_leads_it() -> None
     finally:
         rec.close()
         unweighted.close()
+
+
+async def test_more_x_leads_with_what_fits_the_rest_of_the_request() -> None:
+    """"funnier" after "like Alien": the funny films among those that fit "like Alien" come first; a
+    funny film from elsewhere in the catalog never jumps ahead of them (before, every funny item did)."""
+    from core.recommend.critiques import CRITIQUE_FIRST, more_pool
+
+    rec = HybridRecommender(CATALOG, RecSettings(workers=1))
+    try:
+        alien = next(it.item_id for it in CATALOG if it.title == "Alien")
+        base = RecRequest(tenant="t", user="u", seeds=(alien,), k=5, now=NOW, constraints=Constraints(domain="movie"))
+        fits = [s.item_id for s in (await rec.recommend(replace(base, k=more_pool(5)))).items]
+        res = await rec.recommend(replace(base, critiques=("+funny",)))
+        picked = [s.item_id for s in res.items]
+        funny_fits = [i for i in fits if "funny" in CATALOG.get(i).tags]
+        assert 0 < len(funny_fits) < 5  # the case that matters: a few fit, the catalog has many more
+        assert set(picked[: len(funny_fits)]) == set(funny_fits)
+        led = {s.item_id for s in res.items if s.score >= CRITIQUE_FIRST}
+        assert led == set(funny_fits)  # only those were put first; other funny films keep their blend score
+        assert len([i for i in picked if "funny" in CATALOG.get(i).tags]) > len(led)  # (and there are others)
+    finally:
+        rec.close()

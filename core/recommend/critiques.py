@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CRITIQUE_FIRST = 100.0  # "darker": items tagged dark outrank every item that is not, whatever the blend
+CRITIQUE_FIRST = 100.0  # "darker": of the best-fitting items, those tagged dark outrank the others
 
 _NEG_PREFIX = re.compile(r"^(?:less|fewer|not so|not too|not as|not|no|without|non|un-)\s+(.+)$")
 _POS_PREFIX = re.compile(r"^(?:more|extra|very|really|even more)\s+(.+)$")
@@ -107,15 +107,33 @@ def remove_less(mask: np.ndarray, has_of: TagEvidence, k: int) -> tuple[np.ndarr
     return mask, f"only {int(mask.sum())} of my picks are {words} and fit the rest of your request"
 
 
-def put_more_first(scores: np.ndarray, cand: np.ndarray, has_of: TagEvidence, k: int
-                   ) -> tuple[np.ndarray, str | None]:
-    """"more X": every candidate tagged X outranks every other; says so when fewer than k have it."""
+def put_more_first(scores: np.ndarray, cand: np.ndarray, has_of: TagEvidence, k: int,
+                   relevance: np.ndarray | None = None) -> tuple[np.ndarray, str | None]:
+    """"more X": among the candidates that fit the rest of the request best, every one tagged X
+    outranks every other; says so when fewer than k of them have it.
+
+    "Fit the rest" is the top `more_pool(k)` by `relevance` (the score of the request without its
+    "more X" critiques; default the score): "lighter" after a list like Alien means lighter films like
+    Alien, not every light film in the catalog ahead of them (which would make "like Alien" false).
+    """
+    firm = [(c, h) for c, h, _ in has_of if c.sign > 0 and c.firm]
+    if not firm:
+        return scores, None
+    rel = scores if relevance is None else relevance
+    p = more_pool(k)
+    in_pool = np.zeros(scores.size, dtype=bool)
+    in_pool[np.argpartition(-rel, p - 1)[:p] if p < rel.size else slice(None)] = True
     note = None
-    for c, h, _ in has_of:
-        if c.sign > 0 and c.firm:
-            scores = scores + CRITIQUE_FIRST * h[cand]
-            n_fit = int(h[cand].sum())
-            if n_fit < k:
-                note = (f"only {n_fit} of the picks that fit are {c.text}; they come first" if n_fit
-                        else f"none of the picks that fit is {c.text}; here are the closest")
+    for c, h in firm:
+        lead = h[cand] & in_pool
+        scores = scores + CRITIQUE_FIRST * lead
+        n_fit = int(lead.sum())
+        if n_fit < k:
+            note = (f"only {n_fit} of the picks that fit are {c.text}; they come first" if n_fit
+                    else f"none of the picks that fit is {c.text}; here are the closest")
     return scores, note
+
+
+def more_pool(k: int) -> int:
+    """How many of the best-fitting candidates a "more X" critique reorders."""
+    return max(3 * k, 15)

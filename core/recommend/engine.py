@@ -235,12 +235,25 @@ class HybridRecommender:
         ev.critique_has = [x for x in has_of if x[0].firm]  # "as you asked" only for what was asked
         if penalty is not None:
             scores = scores - penalty[cand]
-        scores, note = put_more_first(scores, cand, has_of, req.k)
+        scores, note = put_more_first(scores, cand, has_of, req.k, self._rest_of_request(req, hist, crits, qvec, cvecs,
+                                                                                          now, cand, penalty))
         relaxed = note or relaxed
         chosen = self._select(cand, scores, req.k, req.diversify)
         score_of = dict(zip(cand[chosen].tolist(), scores[chosen].tolist(), strict=True))
         return RecResult(self._explain(cand[chosen].tolist(), score_of, ev, hist, self.cf_for(req.tenant)),
                          relaxed)
+
+    def _rest_of_request(self, req: RecRequest, hist: History, crits: list[Critique], qvec: np.ndarray | None,
+                         cvecs: np.ndarray | None, now: float, cand: np.ndarray,
+                         penalty: np.ndarray | None) -> np.ndarray | None:
+        """The candidates' scores without the "more X" critiques: how well each fits everything else
+        asked (put_more_first reorders only the best of these). None when there is no such critique."""
+        keep = [j for j, c in enumerate(crits) if not (c.sign > 0 and c.firm)]
+        if len(keep) == len(crits):
+            return None
+        rest_vecs = cvecs[keep] if cvecs is not None and len(cvecs) == len(crits) else None
+        rest = self.score(req, hist, [crits[j] for j in keep], qvec, rest_vecs, now, cand)[0]
+        return rest - penalty[cand] if penalty is not None else rest
 
     def score(self, req: RecRequest, hist: History, crits: list[Critique], qvec: np.ndarray | None,
               cvecs: np.ndarray | None, now: float,
