@@ -19,7 +19,7 @@ from core.localize import describe as describe_constraints
 from core.localize import relaxed as relaxed_note
 from core.portrait import portrait as describe
 from core.recommend.catalog import Item
-from core.recommend.filters import norm_tag
+from core.recommend.filters import CRITIQUE_TAGS, norm_tag
 from core.recommend.types import Constraints
 
 # Genres that are count nouns ("80s comedies"); any other genre is an adjective before "movies"/"books".
@@ -160,6 +160,25 @@ def _met(req: RequestView, items: Sequence[Item]) -> dict[str, bool]:
     }
 
 
+def critiques_met(critiques: Sequence[str], items: Sequence[Item]) -> tuple[str, ...]:
+    """The critiques a reply may restate for this list: "+X" when every item carries one of X's evidence
+    tags, "-X" when none does (the recommender removes those; "more X" only leads with what fits the
+    rest, so "lighter" may hold for none of them). A word the catalog's tags cannot show is not claimed."""
+    out = []
+    for raw in critiques:
+        sign, term = raw[:1], raw[1:].strip().lower()
+        if sign not in "+-" or not term:
+            continue
+        has = [_has_critique(i, term) for i in items]
+        if (all(has) if sign == "+" else not any(has)) and items:
+            out.append(raw)
+    return tuple(out)
+
+
+def _has_critique(item: Item, term: str) -> bool:
+    return bool({norm_tag(w) for w in CRITIQUE_TAGS.get(term, (term,))} & _tags(item))
+
+
 def what_phrase(lang: str, req: RequestView, items: Sequence[Item]) -> str:
     """"80s comedies, nothing gory": only the constraints every listed item meets (no count)."""
     c, met = req.constraints, _met(req, items)
@@ -181,7 +200,7 @@ def what_phrase(lang: str, req: RequestView, items: Sequence[Item]) -> str:
     tail = [_not_phrase(lang, g) for g in c.not_genres] if met["not_genres"] else []
     if c.not_creators and met["not_creators"]:
         tail.append(t(lang, "nothing by {names}", names=t(lang, " or ").join(c.not_creators)))
-    tail += [p for p in (_critique_phrase(lang, x) for x in req.critiques) if p]
+    tail += [p for p in (_critique_phrase(lang, x) for x in critiques_met(req.critiques, items)) if p]
     return ", ".join([head, *tail[:3]])
 
 
@@ -219,6 +238,12 @@ def unmet_note(lang: str, req: RequestView, items: Sequence[Item], relaxed: str 
         misses.append(t(lang, "not all are by {names}", names=t(lang, " or ").join(c.creators)))
     if not met["domain"] and c.domain:
         misses.append(t(lang, "not all are {things}", things=t(lang, _DOMAIN_PLURAL.get(c.domain, c.domain))))
+    for raw in req.critiques:  # "lighter": said when the list could not keep to it (critiques_met)
+        term = raw[1:].strip().lower()
+        off = sum(not _has_critique(i, term) for i in items) if raw[:1] == "+" and term else 0
+        if off:
+            misses.append(t(lang, "{n} of these {verb} not {genres}", n=off, verb=t(lang, "is" if off == 1 else "are"),
+                            genres=tag(lang, term)))
     if not met["not_genres"]:
         misses.append(t(lang, "some are {genres} after all", genres=t(lang, " or ").join(c.not_genres)))
     if misses:
@@ -340,8 +365,9 @@ def localized_request(lang: str, c: Constraints, critiques: Sequence[str] = (), 
 def localized_prose(lang: str, req: RequestView, items: Sequence[Item], relaxed: str | None) -> str:
     """The intro (and an honest note) for a language other than English, as whole translated sentences."""
     met, missed = _met_constraints(req, items)
-    # The critiques ("-gory": "不那么血腥") hold for the whole list: the recommender filters on them.
-    what = localized_request(lang, met, req.critiques, req.seed_labels) if req.kind in ("recommend", "refine") else ""
+    # Only the critiques every item meets ("-gory": "不那么血腥"): "more X" leads with what fits, not only X.
+    what = (localized_request(lang, met, critiques_met(req.critiques, items), req.seed_labels)
+            if req.kind in ("recommend", "refine") else "")
     intro = t(lang, LOCALIZED_INTROS.get(req.kind, LOCALIZED_PLAIN_INTRO), constraints=what) if what or \
         req.kind not in ("recommend", "refine") else t(lang, LOCALIZED_PLAIN_INTRO)
     notes: list[str] = []

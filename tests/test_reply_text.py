@@ -132,8 +132,21 @@ def test_portraits_are_grammatical_and_use_the_persons_words() -> None:
 
 def test_critiques_read_as_comparatives() -> None:
     view = RequestView(Constraints(genres=("comedy",)), critiques=("+dark", "-gory", "+cerebral"))
-    comedies = _items(lambda i: i.domain == "movie" and "comedy" in i.genres, 3)
+    comedies = [Item(item_id=f"c{n}", title=f"C{n}", domain="movie", genres=("comedy",), tags=("dark", "cerebral"))
+                for n in range(3)]
     assert what_phrase("en", view, comedies).endswith("comedies, darker, less gory, more cerebral")
+
+
+def test_a_critique_is_restated_only_when_every_item_meets_it() -> None:
+    """"More X" leads with what fits the rest, so it may hold for some items or none: never claimed then,
+    and said as a miss; "less gory" holds when no item is gory."""
+    view = RequestView(Constraints(genres=("comedy",)), critiques=("+dark", "-gory"))
+    mixed = [Item(item_id=f"c{n}", title=f"C{n}", domain="movie", genres=("comedy",), tags=("dark",) if n else ())
+             for n in range(3)]
+    assert what_phrase("en", view, mixed).endswith("comedies, less gory")
+    assert "1 of these is not dark" in unmet_note("en", view, mixed, None)
+    gory = [*mixed[1:], Item(item_id="g", title="G", domain="movie", genres=("comedy",), tags=("dark", "gory"))]
+    assert what_phrase("en", view, gory).endswith("comedies, darker")
 
 
 def test_hook_does_not_stop_at_initials_or_titles() -> None:
