@@ -304,8 +304,10 @@ class DialogueCore(ItemTalk):
             named = [state.focus]  # "tell me about Heat" ... "recommend something similar"
         unwanted = [m.item_id for m in u.items if m.stance not in anchors]  # disliked, seen, asked: not a pick
         state.rejected = (state.rejected + [i for i in unwanted if i not in state.rejected])[-200:]
-        if refs and not (u.reject_refs or u.refs_all or u.ref_pronoun) and u.ref_stance in STORED:
-            # "I didn't like the first one, something else": the verdict on a numbered pick is stated.
+        if refs and not (u.refs_all or u.ref_pronoun) and u.ref_stance in STORED and not (
+                u.reject_refs and u.ref_stance == Stance.LIKED.value):
+            # "I didn't like the first one, something else", "not the first one, I've seen it": the
+            # verdict on a numbered pick is stated.
             await store_stances(self.store, ev.tenant, ev.user, ev.key.as_str(), text,
                                 [(i, Stance(u.ref_stance), u.sentiment) for i in refs])
             if u.ref_stance != Stance.LIKED.value:

@@ -23,9 +23,10 @@ from core.nlu.genres import ML_FLOOR, GenreHit, GenreMatcher
 from core.nlu.normalize import Token, clean, detect_language, tokenize
 from core.nlu.sentiment import SentimentScorer
 from core.nlu.slots import Refs, critiques, domain, negated_spans, refs, soft_negation, years
-from core.nlu.stance import RETRACT, Stance, mention_stance, message_stance
+from core.nlu.stance import RETRACT, Stance, mention_stance
 from core.nlu.titles import CreatorIndex, Match, TitleIndex, genre_word_titles
 from core.nlu.types import Intent, ItemMention, NluContext, Understanding
+from core.nlu.verdicts import is_verdict, ref_stance, split_ask
 from core.recommend.catalog import Catalog
 
 _HAS_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -249,7 +250,7 @@ class RuleParser:
             refs_all=d.refs.all,
             reject_refs=d.refs.reject,
             ref_pronoun=d.refs.pronoun,
-            ref_stance=(Stance.RETRACTED if retract else message_stance(d.text, d.sentiment)).value,
+            ref_stance=(Stance.RETRACTED if retract else ref_stance(d.text, d.sentiment)).value,
             resembles=_uniq(d.resembles),
             critiques=_uniq(crit),
             sentiment=round(d.sentiment, 3),
@@ -281,10 +282,16 @@ class RuleParser:
             return Intent.ABOUT, 0.85
         if d.titles and rules.ITEM_QUESTION.search(t) and not rules.REQUEST.search(t):
             return Intent.ABOUT, 0.8  # "is Oppenheimer good for kids?", "have you seen Heat?": a question
-        if d.frustrated or r.reject:
-            return (Intent.REFINE, 0.8) if has_ctx else (None, 0.0)
         request = bool(rules.REQUEST.search(t))
         constraints = bool(d.genre_hits or d.creators or d.year_lo or d.year_hi)
+        if r.positions and has_ctx and not d.titles and is_verdict(ref_stance(t, d.sentiment)):
+            # "the first one is a favourite of mine": a verdict on that pick, not a question about it;
+            # with an ask ("seen the first two, what else?") also a refinement of the running request.
+            rest, asked = split_ask(t)
+            more = asked or bool(d.critiques or _LIKE.search(t) or rules.REQUEST.search(rest))
+            return (Intent.REFINE, 0.8) if more else (Intent.FEEDBACK, 0.8)
+        if d.frustrated or r.reject:
+            return (Intent.REFINE, 0.8) if has_ctx else (None, 0.0)
         if rules.OFF_TOPIC.search(t) and not (constraints or d.titles or d.domain or request):
             d.off_topic = True
             return None, 0.0  # "ignore your instructions...", "what's the weather": not ours to guess

@@ -238,6 +238,9 @@ _ORD_RE = re.compile(r"\b(?:the\s+)?(" + "|".join(_ORDINALS) + r"|last|final|mid
                      r"(?:\s+(?:one|ones|pick|option|choice|movie|film|book|novel|suggestion|item|title))?\b", re.I)
 _NUM_RE = re.compile(r"(?:\b(?:number|no\.?|num|option|choice|pick|item)\s*|#)(\d{1,2}|"
                      + "|".join(_NUM_WORDS) + r")\b", re.I)
+_COUNT = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+_FIRST_N = re.compile(r"\b(first|top|last) (two|three|four|[234])\b(?! (?:of|years?|days?|weeks?|months?|times?|pages?|"
+                      r"chapters?|minutes?|hours?|episodes?|seasons?|books? of|films? of|movies? of)\b)", re.I)
 _THAT_ONE = re.compile(r"\b(?:that|this|the) (?:one|movie|film|book|novel|pick|suggestion)\b(?! of)", re.I)
 _IT = re.compile(r"\b(?:it|that|this)\b", re.I)
 _ALL = re.compile(r"\b(?:those|these|them|all of (?:them|those|these)|all (?:three|four|five|of it)"
@@ -267,10 +270,18 @@ def refs(text: str, n_last: int) -> Refs:
     if n_last <= 0:  # nothing to point into; "it" may still mean the item under discussion
         return Refs(pronoun=bool(_THAT_ONE.search(text) or _IT.search(text)))
     pos: list[int] = []
+    taken: list[tuple[int, int]] = []
+    for m in _FIRST_N.finditer(text):  # "the first two", "the last 3": a run of picks
+        n = _COUNT[m.group(2).lower()]
+        run = range(n) if m.group(1).lower() in ("first", "top") else range(max(0, n_last - n), n_last)
+        pos.extend(run)
+        taken.append(m.span())
     for m in _BOTH_ORD.finditer(text):
         for g in m.groups():
             pos.append(n_last - 1 if g.lower() == "last" else _ORDINALS[g.lower()])
     for m in _ORD_RE.finditer(text):
+        if any(a <= m.start(1) < b for a, b in taken):
+            continue
         w = m.group(1).lower()
         # "first" alone is often an adverb ("first, I want..."); require a noun or article with it.
         has_noun = m.group(0).lower().split()[-1] != w or m.group(0).lower().startswith("the ")

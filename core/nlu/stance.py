@@ -69,7 +69,7 @@ _LIKE_VERB_BEFORE = re.compile(r"\b(?:i|we|really|also|totally|do|did|always|did
                                r"(?:the\s+|a\s+)?$", re.I)
 _POS = re.compile(
     r"\b(?:(?:i|we)\s+(?:really\s+|totally\s+|also\s+|do\s+)?(?:like|dig|dug)|mind[- ]?blowing|lov(?:e|ed|es|ing)|lik(?:ed|e it|e that)|enjoy(?:ed|s)?|ador(?:e|ed)|great|amazing|awesome|"
-    r"brilliant|fantastic|excellent|masterpiece|favou?rite|fav|fave|best|beautiful|wonderful|superb|"
+    r"brilliant|fantastic|excellent|masterpiece|favou?rites?|fav|fave|best|beautiful|wonderful|superb|"
     r"incredible|gripping|riveting|hilarious|fun|perfect|stunning|outstanding|phenomenal|good|gem|"
     r"classic|blew me away|blew my mind|could(?:n'?t| not) put (?:it )?down|a blast|into (?:it|that)|"
     r"a (?:big |huge )?fan of)\b", re.I)
@@ -80,7 +80,7 @@ _NEG = re.compile(
     r"annoying|forgettable|predictable|cringe|cringy|stupid|dumb|waste of|fell asleep|gave up|"
     r"walked out|turned it off|couldn'?t (?:stand|finish|get into|get through)|"
     r"could not (?:stand|finish|get into|get through)|too (?:long|slow|dark|violent|gory|scary|sad|much)|"
-    r"not (?:for me|my (?:thing|cup of tea|style|kind|type))|too \w+ for (?:me|my taste|us)|unwatchable|unreadable|snoozefest|slog)\b",
+    r"(?:not|isn'?t|wasn'?t|ain'?t) (?:really |quite |exactly )?(?:for me|my (?:thing|cup of tea|style|kind|type))|too \w+ for (?:me|my taste|us)|unwatchable|unreadable|snoozefest|slog)\b",
     re.I)
 # Negators that flip an opinion word within the same short phrase ("didn't like", "not great",
 # "never enjoyed"); "not for me" and "couldn't stand" are matched whole above.
