@@ -321,7 +321,11 @@ class DialogueCore(ItemTalk):
             # An era alone after a list ("something more modern", "from the 90s?") narrows that request.
             new_topic = bool(named or u.genres or u.creators or u.domain or (
                 (u.year_min or u.year_max) and not state.last_items))
+            # A new wish that names no domain stays in the one being talked about ("something romantic"
+            # after films); a named anchor brings its own.
+            carried = state.domain if new_topic and not (u.domain or named) else None
             state.absorb(u, new_topic=new_topic)
+            state.domain = state.domain or carried
             state.seeds = named
         else:
             state.absorb(u, new_topic=False)

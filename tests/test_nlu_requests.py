@@ -9,6 +9,7 @@ import pytest
 from core.nlu.parser import RuleParser, build_parser
 from core.nlu.types import Intent, NluContext
 from core.nlu.verdicts import split_ask
+from core.recommend.catalog import Catalog, Item
 from tests.test_nlu_parser import _catalog
 
 LAST = NluContext(last_items=("alien", "heat", "up", "matrix", "emma"))
@@ -58,3 +59,106 @@ def test_split_ask_keeps_the_statement() -> None:
     assert split_ask("seen the first two already, what else?") == ("seen the first two already,", True)
     assert split_ask("what else?") == ("what else?", False)  # nothing but the ask: the text stays
     assert split_ask("the first one is one of my favourites") == ("the first one is one of my favourites", False)
+
+
+# ----- refinements keep the request -----
+
+@pytest.mark.parametrize("text,domain", [("books only", "book"), ("films instead?", "movie"),
+                                         ("just movies", "movie"), ("novels please", "book")])
+def test_a_domain_alone_after_a_list_refines(parser: RuleParser, text: str, domain: str) -> None:
+    u = parser.parse(text, LAST)
+    assert (u.intent, u.domain) == (Intent.REFINE, domain)
+
+
+@pytest.mark.parametrize("text", ["even more", "yet more please", "ok, some more", "and more"])
+def test_more_with_a_filler_word(parser: RuleParser, text: str) -> None:
+    assert parser.parse(text, LAST).intent == Intent.MORE
+
+
+@pytest.mark.parametrize("text", ["more books like that", "any more novels like that?", "films like that one"])
+def test_more_like_that_is_a_request_not_a_verdict(parser: RuleParser, text: str) -> None:
+    assert parser.parse(text, NluContext()).intent == Intent.RECOMMEND
+
+
+@pytest.mark.parametrize("text", ["lighter", "a bit lighter", "something lighter please"])
+def test_lighter_also_means_less_dark(parser: RuleParser, text: str) -> None:
+    assert {"+light", "-dark", "-gory"} <= set(parser.parse(text, LAST).critiques)
+
+
+# ----- an explicit year beats a relative era -----
+
+@pytest.mark.parametrize("text,lo,hi", [("older ones please, before 1980", None, 1979),
+                                        ("newer stuff, nothing before 2005", 2005, None),
+                                        ("something more recent, after 2010", 2011, None)])
+def test_explicit_year_beats_older_newer(parser: RuleParser, text: str, lo: int | None, hi: int | None) -> None:
+    u = parser.parse(text, LAST)
+    assert (u.year_min, u.year_max) == (lo, hi)
+    assert not {"+old", "+recent", "-old", "-recent"} & set(u.critiques)  # no second, relative bound
+
+
+@pytest.mark.parametrize("text", ["a bedtime story for a six year old", "something for my 8-year-old",
+                                  "a book for a 10 year old"])
+def test_an_age_is_not_an_era(parser: RuleParser, text: str) -> None:
+    u = parser.parse(text, NluContext())
+    assert (u.year_min, u.year_max) == (None, None)
+
+
+# ----- domain words -----
+
+def test_a_noun_naming_a_titles_version_is_not_the_request_domain(parser: RuleParser) -> None:
+    u = parser.parse("I loved the Dune movie, anything similar I could read?", NluContext())
+    assert [m.item_id for m in u.items] == ["dune-film"] and u.domain == "book"
+    u = parser.parse("I liked the book Dune. is there a film I'd like?", NluContext())
+    assert [m.item_id for m in u.items] == ["dune-book"] and u.domain == "movie"
+    u = parser.parse("I loved the Dune movie, anything similar?", NluContext())
+    assert u.domain == "movie"  # nothing else says a domain: the one named stands
+
+
+@pytest.mark.parametrize("text,domain", [("what should i put on netflix tonight?", "movie"),
+                                         ("a page turner for the beach", "book"),
+                                         ("something for my kindle", "book")])
+def test_domain_cues(parser: RuleParser, text: str, domain: str) -> None:
+    assert parser.parse(text, NluContext()).domain == domain
+
+
+# ----- exclusions and synonyms -----
+
+@pytest.mark.parametrize("text,out", [("a sci-fi movie that isn't scary", {"scary", "horror"}),
+                                      ("sci-fi but no horror", {"scary", "horror"}),
+                                      ("no comedy please", {"comedy", "funny"})])
+def test_an_exclusion_covers_its_synonyms(parser: RuleParser, text: str, out: set[str]) -> None:
+    assert out <= set(parser.parse(text, LAST).not_genres)
+
+
+def test_a_genre_the_domain_lacks_takes_its_synonyms() -> None:
+    p = build_parser(_catalog(), None, now_year=2026)
+    book = p.parse("a comedy book", NluContext())
+    assert book.genre_groups == (("comedy", "funny"),)  # the books are tagged funny, never comedy
+    film = p.parse("a comedy film", NluContext())
+    assert film.genre_groups == (("comedy",),)  # films are tagged comedy: exactly that
+
+
+@pytest.mark.parametrize("text", ["a horror or sci-fi movie", "horror/sci-fi please", "sci-fi, or maybe horror"])
+def test_or_between_genres_is_one_choice(parser: RuleParser, text: str) -> None:
+    groups = parser.parse(text, NluContext()).genre_groups
+    assert len(groups) == 1 and {"horror", "sci-fi"} <= set(groups[0])
+
+
+# ----- questions and help -----
+
+@pytest.mark.parametrize("text", ["is Up sad? my kid cries easily", "is Alien scary? I scare easily",
+                                  "what year did Heat come out?", "which year was Alien released?"])
+def test_a_question_about_a_title_is_about_it(parser: RuleParser, text: str) -> None:
+    u = parser.parse(text, NluContext())
+    assert u.intent == Intent.ABOUT and not u.genres
+
+
+@pytest.mark.parametrize("text", ["non fiction, but not business or self-help stuff",
+                                  "nonfiction please, no self-help"])
+def test_self_help_is_a_genre_not_a_call_for_help(text: str) -> None:
+    books = [Item("habits", "Atomic Habits", "book", 2018, "James Clear", ("nonfiction", "self-help"), ()),
+             Item("sapiens", "Sapiens", "book", 2011, "Yuval Noah Harari", ("nonfiction", "history"), ())]
+    p = build_parser(Catalog([*_catalog(), *books]), None, now_year=2026)
+    u = p.parse(text, NluContext())
+    assert u.intent == Intent.RECOMMEND and "self-help" in u.not_genres and "nonfiction" in u.genres
+    assert p.parse("help", NluContext()).intent == Intent.HELP

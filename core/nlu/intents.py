@@ -56,8 +56,10 @@ ABOUT = _rx(r"\bwhat(?:'s| is| was| are) .{1,80}? about\b", r"\btell me (?:more 
             r"\b(?:more )?(?:info|information|details) (?:on|about)\b", r"\bwhat kind of (?:movie|film|book|novel) is\b",
             r"\bis (?:it|that|this|that one|this one|the \w+ one) (?:any good|good|scary|long|sad|violent|worth|for kids|"
             r"suitable|funny|gory|a true story|based on)", r"\bhow long is\b", r"\bwhat'?s (?:up )?with (?:the|that|this)\b", r"\bwhen (?:was|did) .{1,60}? "
-            r"(?:come out|released|written|published|made)", r"\bdescribe\b", r"^\W*(?:what is|what's) (?:it|that|this)\W*$")
-MORE = _rx(r"^\W*(?:(?:some|any|a few|give me|show me|got any|i want|i'd like|i need)\s+)?(?:more|another|others|"
+            r"(?:come out|released|written|published|made)", r"\b(?:what|which) year (?:did|was|is|were)\b",
+            r"\bhow old is\b", r"\b(?:release|publication) (?:date|year) of\b", r"\bdescribe\b", r"^\W*(?:what is|what's) (?:it|that|this)\W*$")
+MORE = _rx(r"^\W*(?:(?:ok(?:ay)?|and|so|now|then|please|even|yet|still|some|any|a few|give me|show me|got any|i want|"
+           r"i'd like|i need|can i (?:get|have|see)|can you show me|let'?s see|let me see),?\s+){0,3}(?:more|another|others|"
            r"other ones?|more options|more suggestions|more recs|more please|more of (?:those|these|that|them)|"
            r"something else|anything else|next|next one|keep (?:going|them coming)|go on|different ones?|"
            r"what else|other options|other suggestions|more like (?:this|that|these|those)|again|"
@@ -67,7 +69,7 @@ MORE = _rx(r"^\W*(?:(?:some|any|a few|give me|show me|got any|i want|i'd like|i 
 HELP = _rx(r"^\W*help\W*$", r"\bhelp me\W*$", r"\bwhat can you do\b", r"\bhow (?:does|do) (?:this|you|it) work",
            r"\bhow (?:do|can|should) i use\b", r"\b(?:list of )?commands\b", r"\bwhat do you do\b",
            r"\b(?:who|what) are you\b", r"\bhow to use\b", r"\bwhat are you (?:for|good at|able to)\b",
-           r"^\W*\?+\W*$", r"\bwhat (?:can|should) i (?:ask|say|type)\b", r"\bhelp\b(?! me (?:find|pick|choose|decide))",
+           r"^\W*\?+\W*$", r"\bwhat (?:can|should) i (?:ask|say|type)\b", r"(?<!self-)(?<!self )\bhelp\b(?! me (?:find|pick|choose|decide))",
            r"\binstructions\b|\busage\b", r"\bare you a (?:bot|robot|human|person)\b")
 GREET = _rx(r"^\W*(?:hi+|hello+|hey+|heya|hiya|yo|howdy|greetings|sup|wassup|good (?:morning|afternoon|evening|night)|"
             r"thanks?(?: you)?(?: so much| a lot)?|thx|ty|tysm|cheers|bye|goodbye|good ?bye|see (?:you|ya)|cya|later|"
@@ -91,7 +93,9 @@ REQUEST = _rx(r"\brecommend", r"\bsuggest", r"\brecs?\b", r"\blooking (?:for|to)
               r"\bwhat (?:movie|film|book|novel)s? (?:should|would|could)\b", r"\bwhich (?:movie|film|book|novel)\b",
               r"\b(?:top|best) (?:\d+ )?(?:movies|films|books|novels)\b", r"^\W*(?:a|an|some)\s+\w+",
               r"\bwhat else (?:would|should|could|can|do|might|to)\b", r"\bwhat(?:'s| is)? next\b", r"\bvibes?\b",
-              r"\banything similar\b", r"\bsimilar (?:movies|films|books|ones|stuff)\b", r"\bsurprise me\b",
+              r"\banything similar\b", r"\bmore (?:\w+ ){0,2}(?:like|similar to) (?:that|this|it|those|these|them)\b",
+              r"\b(?:something|anything|others?|ones?|stuff|books?|films?|movies?|novels?) (?:like|similar to) "
+              r"(?:that|this|it|those|these|them)\b", r"\bsimilar (?:movies|films|books|ones|stuff)\b", r"\bsurprise me\b",
               r"\bwhat would you (?:pick|choose|recommend|suggest)\b", r"\bdealer'?s choice\b", r"\bi'?m bored\b")
 FEEDBACK = _rx(r"\b(?:i )?(?:really |absolutely |totally )?(?:loved|liked|enjoyed|hated|disliked|adored|love|like|hate|"
                r"dislike) (?:it|that|this|that one|this one|the (?:first|second|third|fourth|fifth|last|\w+) one|them|"
@@ -114,6 +118,23 @@ FEEDBACK = _rx(r"\b(?:i )?(?:really |absolutely |totally )?(?:loved|liked|enjoye
 # reading?"): it asks, it does not judge and it does not request.
 ITEM_QUESTION = _rx(r"^\W*(?:is|was|are|were|does|did|do you|have you|has|should i|would|could|can|will)\b"
                     r"[^.!]*\?\s*$", r"^\W*(?:is|was|are|does|did|have you|should i)\b[^.!?]*$")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def asks_about_title(text: str, title_spans: list[tuple[int, int]]) -> bool:
+    """A sentence holding a title is a question about it, whatever follows: "is Coco sad? my kid cries
+    easily" asks about Coco (the second sentence explains why; it does not ask for sad films)."""
+    return any(any(m.start() <= a < m.end() for a, _ in title_spans) and ITEM_QUESTION.search(m.group().strip())
+               for m in _SENTENCE.finditer(text))
+
+
+def sentence_asks(text: str, genre_starts: list[int]) -> bool:
+    """A sentence that opens with "a/an/some/any" and holds a genre word asks for it, wherever it stands:
+    "hated the notebook movie, so cheesy. a romance that's actually good?" (REQUEST sees only the first)."""
+    return any(re.match(r"\W*(?:a|an|some|any)\s", m.group(), re.I) and any(m.start() <= g < m.end() for g in genre_starts)
+               for m in _SENTENCE.finditer(text))
+
+
 # Plainly off-topic asks: never nudged into an intent by embeddings.
 OFF_TOPIC = _rx(r"\bweather\b", r"\bbook(?:ing)? (?:me |us )?(?:a |an |the )?(?:flight|table|room|hotel|ticket|cab|taxi)", r"\bwhat time is it\b",
                 r"\b(?:system|hidden) prompt\b", r"\bignore (?:\w+ ){0,3}(?:instructions|rules|prompts?)\b",

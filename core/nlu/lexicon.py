@@ -39,7 +39,9 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "superhero": ("superhero",), "superheroes": ("superhero",), "comic book": ("superhero", "comics"),
     "animated": ("animation",), "cartoon": ("animation",), "cartoons": ("animation",), "anime": ("anime",),
     "pixar": ("animation",), "kids": ("family", "children"), "children": ("family", "children"),
-    "family friendly": ("family",), "for kids": ("family",),
+    "family friendly": ("family",), "for kids": ("family",), "bedtime": ("children",),
+    "bedtime story": ("children",), "bedtime stories": ("children",), "picture book": ("children",),
+    "toddler": ("children",), "toddlers": ("children",), "preschooler": ("children",),
     "action packed": ("action",), "explosions": ("action",), "fights": ("action", "martial arts"),
     "kung fu": ("martial arts",), "martial arts": ("martial arts",),
     "adventures": ("adventure",), "quest": ("adventure", "quest"), "epic": ("epic",),
@@ -101,6 +103,9 @@ DOMAIN_WORDS: dict[str, str] = {
     "book": "book", "books": "book", "novel": "book", "novels": "book", "read": "book",
     "reading": "book", "reads": "book", "author": "book", "authors": "book", "paperback": "book",
     "paperbacks": "book", "audiobook": "book", "audiobooks": "book", "ebook": "book", "novella": "book",
+    "netflix": "movie", "hulu": "movie", "hbo": "movie", "streaming": "movie", "theater": "movie",
+    "theatre": "movie", "cinemas": "movie", "kindle": "book", "audible": "book", "page-turner": "book",
+    "page-turners": "book", "page turners": "book", "beach read": "book", "bedtime story": "book",
     "written": "book", "wrote": "book", "published": "book", "publication": "book", "page turner": "book", "pageturner": "book",
 }
 # Domain-neutral words that look like a domain noun but are not ("read the reviews" is rare in

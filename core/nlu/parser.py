@@ -20,9 +20,11 @@ from core.embedding import Embedder
 from core.nlu import intents as rules
 from core.nlu.common_words import WordRanks
 from core.nlu.genres import ML_FLOOR, GenreHit, GenreMatcher
+from core.nlu.mention_rules import prefer_version, resolve_overlaps
 from core.nlu.normalize import Token, clean, detect_language, tokenize
+from core.nlu.request_rules import TagFamilies, drop_relative_era, or_joined, with_implied
 from core.nlu.sentiment import SentimentScorer
-from core.nlu.slots import Refs, critiques, domain, negated_spans, refs, soft_negation, years
+from core.nlu.slots import Refs, critiques, domain, negated_spans, refs, soft_negation, title_nouns, years
 from core.nlu.stance import RETRACT, Stance, mention_stance
 from core.nlu.titles import CreatorIndex, Match, TitleIndex, genre_word_titles
 from core.nlu.types import Intent, ItemMention, NluContext, Understanding
@@ -83,6 +85,7 @@ class RuleParser:
         self.genres = GenreMatcher(catalog.tag_vocabulary(), embedder)
         self.sentiment = SentimentScorer()
         self.known_domains = set(catalog.domains)
+        self.families = TagFamilies(catalog)
         self.exemplars = (rules.build_exemplars(embedder.encode)
                           if embedder is not None and use_intent_embeddings else None)
         # Chat phrases repeat ("a funny story", "a scary story"): cached vectors skip the model, whose
@@ -111,7 +114,7 @@ class RuleParser:
         tokens = tokenize(text)
         titles, resembles = genre_word_titles(text, tokens, self.titles.find(text, tokens), self.genres.single_words)
         creators = self.creators.find(text, tokens)
-        titles, creators = _resolve_overlaps(titles, creators, tokens)
+        titles, creators = resolve_overlaps(titles, creators, tokens)
         t_spans = [(tokens[m.start].start, tokens[m.end - 1].end) for m in titles]
         c_spans = [(tokens[m.start].start, tokens[m.end - 1].end) for m in creators]
         yr = years(text, self.now_year, t_spans)
@@ -121,8 +124,10 @@ class RuleParser:
         hits, used = self.genres.lexical(tokens, blocked)
         if language != "en":
             hits += self.genres.multilingual_lexical(text)
-        dom = domain(tokens, text, language, self.known_domains, negated)
-        titles = [_prefer(m, dom, {c.item_ids[0] for c in creators}, self.catalog) for m in titles]
+        named_as = title_nouns(tokens, [(m.start, m.end) for m in titles])  # "the Dune movie": that version
+        dom = domain(tokens, text, language, self.known_domains, negated, {j for j, _ in named_as.values()})
+        titles = [prefer_version(m, named_as[k][1] if k in named_as else dom, {c.item_ids[0] for c in creators}, self.catalog)
+                  for k, m in enumerate(titles)]
         spans = t_spans
         item_sent = self.sentiment.mention_scores(text, spans, negated)
         masked = _mask(text, spans)
@@ -195,6 +200,7 @@ class RuleParser:
         groups: list[tuple[str, ...]] = []
         not_genres: list[str] = []
         crit = list(d.critiques)
+        prev_end = -1  # where the last wanted group's words end ("a memoir or a biography": one group)
         for h in d.genre_hits:
             if _inside(h.start, d.negated):
                 if soft_negation(d.text, h.start):
@@ -202,9 +208,14 @@ class RuleParser:
                 else:
                     not_genres.extend(h.terms)
             else:
-                genres.extend(h.terms)
+                terms = self.families.widen_for_domain(h.terms, d.domain)  # "a comedy book": funny, humor
+                genres.extend(terms)
                 if h.source != "embedding":
-                    groups.append(tuple(h.terms))
+                    alternative = groups and prev_end >= 0 and or_joined(d.text[prev_end : h.start])
+                    groups[-1:] = [tuple(dict.fromkeys(groups[-1] + terms))] if alternative else [*groups[-1:], terms]
+                    prev_end = h.end
+        not_genres = list(self.families.exclusions(not_genres))  # "isn't scary": horror too
+        crit = with_implied(drop_relative_era(crit, d.year_lo, d.year_hi))  # "older ones, before 1980": the year
         creators = [m for m in d.creators if not _inside(d.tokens[m.start].start, d.negated)]
         not_creators = [m for m in d.creators if _inside(d.tokens[m.start].start, d.negated)]
         intent = d.intent or Intent.UNKNOWN
@@ -280,9 +291,10 @@ class RuleParser:
                 return intent, 0.9
         if rules.ABOUT.search(t) and (d.titles or r.positions or (has_ctx and _PRONOUN.search(t))):
             return Intent.ABOUT, 0.85
-        if d.titles and rules.ITEM_QUESTION.search(t) and not rules.REQUEST.search(t):
+        spans = [(d.tokens[m.start].start, d.tokens[m.end - 1].end) for m in d.titles]
+        if d.titles and rules.asks_about_title(t, spans) and not rules.REQUEST.search(t):
             return Intent.ABOUT, 0.8  # "is Oppenheimer good for kids?", "have you seen Heat?": a question
-        request = bool(rules.REQUEST.search(t))
+        request = bool(rules.REQUEST.search(t)) or rules.sentence_asks(t, [h.start for h in d.genre_hits])
         constraints = bool(d.genre_hits or d.creators or d.year_lo or d.year_hi)
         if r.positions and has_ctx and not d.titles and is_verdict(ref_stance(t, d.sentiment)):
             # "the first one is a favourite of mine": a verdict on that pick, not a question about it;
@@ -311,7 +323,7 @@ class RuleParser:
         feedback = bool(rules.FEEDBACK.search(t))
         if feedback and (d.titles or r.positions or r.all or has_ctx or not constraints):
             return Intent.FEEDBACK, 0.8
-        if rules.HELP.search(t):
+        if rules.HELP.search(t) and not (constraints or d.titles):  # "non fiction, not business": a request
             return Intent.HELP, 0.85
         if rules.GREET.search(t) and not (constraints or d.titles):
             return Intent.GREET, 0.85
@@ -328,6 +340,8 @@ class RuleParser:
             return Intent.REFINE, 0.65  # "but only books", "what about the 90s"
         if genres_found or d.creators or d.year_lo or d.year_hi:
             return (Intent.REFINE, 0.65) if has_ctx and not d.domain else (Intent.RECOMMEND, 0.65)
+        if has_ctx and d.domain and not d.titles and len(d.tokens) <= 4:
+            return Intent.REFINE, 0.6  # "books only", "films instead?": the same request in another domain
         if d.titles or d.domain:
             return Intent.RECOMMEND, 0.55
         if d.refs.positions and has_ctx:
@@ -337,43 +351,6 @@ class RuleParser:
 
 _NO_REQUEST_SLOTS = frozenset({Intent.ABOUT, Intent.WHY, Intent.FEEDBACK, Intent.FORGET, Intent.PREFS,
                                Intent.HISTORY, Intent.HELP, Intent.GREET})
-
-
-def _resolve_overlaps(titles: list[Match], creators: list[Match], tokens: list[Token]
-                      ) -> tuple[list[Match], list[Match]]:
-    """A span is a title or a name, not both: "by" before it makes it a name, else the better score."""
-    keep_t: list[Match] = []
-    keep_c = list(creators)
-    for t in titles:
-        clash = [c for c in keep_c if t.start < c.end and c.start < t.end]
-        if not clash:
-            keep_t.append(t)
-            continue
-        by = any(c.start > 0 and tokens[c.start - 1].low == "by" for c in clash)
-        longer = (t.end - t.start) > max(c.end - c.start for c in clash)  # "Jurrasic Park" over "Park"
-        if by or (not longer and max(c.score for c in clash) > t.score):
-            continue
-        keep_c = [c for c in keep_c if c not in clash]
-        keep_t.append(t)
-    return keep_t, keep_c
-
-
-def _prefer(m: Match, dom: str | None, creators: set[str], catalog: Catalog) -> Match:
-    """A title shared by a book and its film: the one whose domain or creator the message names."""
-    if len(m.item_ids) < 2 or m.year is not None:
-        return m
-
-    def fits(iid: str) -> bool:
-        it = catalog.get(iid)
-        if it is None:
-            return False
-        by = bool(it.creator) and any(c.lower() in (it.creator or "").lower() for c in creators)
-        return by or (dom is not None and it.domain == dom)
-
-    ids = [i for i in m.item_ids if fits(i)]
-    if not ids or ids[0] == m.item_ids[0]:
-        return m
-    return Match(tuple(ids + [i for i in m.item_ids if i not in ids]), m.start, m.end, m.score, m.surface, m.year)
 
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:

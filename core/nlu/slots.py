@@ -33,7 +33,9 @@ _CENTURY = re.compile(r"\b(19th|20th|21st|nineteenth|twentieth|twenty[- ]first)[
 _RECENT = re.compile(
     r"\b(recent(?:ly)?|newest|latest|new (?:releases?|movies?|films?|books?|novels?|ones?|stuff)"
     r"|(?:this|past|last) (?:few )?years?|modern|contemporary|nowadays|brand new|current)\b", re.I)
-_OLD = re.compile(r"\b(old[- ]school|old(?:ies)?|vintage|golden age|black and white|retro)\b(?! ones?\b)", re.I)
+# "old", but not an age ("a six year old", "my 8-year-old", "years old").
+_OLD = re.compile(r"\b(old[- ]school|(?<!year )(?<!years )(?<!year-)(?<!years-)(?<!yr )(?<!yrs )(?:old(?:ies)?)|vintage|"
+                  r"golden age|black and white|retro)\b(?! ones?\b)", re.I)
 _EXCLUSIVE = ("after", "post", "newer than", "later than", "released after", "made after",
               "before", "pre", "older than", "earlier than", "prior to")
 
@@ -136,14 +138,34 @@ def years(text: str, now_year: int, skip: list[tuple[int, int]]) -> YearRange:
 
 _NOT_DOMAIN = re.compile(r"\bbook(?:ing)? (?:me |us )?(?:a |an |the )?(?:flight|table|room|hotel|ticket|appointment|"
                          r"trip|cab|taxi|car|seat)", re.I)
+_PHRASE_DOMAINS = tuple((k, v) for k, v in DOMAIN_WORDS.items() if " " in k)
 _VERB_DOMAIN = frozenset({"watch", "watching", "watched", "read", "reading", "reads", "written", "wrote", "published",
                           "directed", "director", "author", "authors"})
 
 
+def title_nouns(tokens: list[Token], spans: list[tuple[int, int]]) -> dict[int, tuple[int, str]]:
+    """For each title (token span [start, end)), the domain noun right next to it ("the Dune movie",
+    "the book Little Women"): (its token index, its domain). It says which version is meant."""
+    out: dict[int, tuple[int, str]] = {}
+    for k, (a, b) in enumerate(spans):
+        for j in (b, a - 1):
+            low = tokens[j].low if 0 <= j < len(tokens) else ""
+            if low in DOMAIN_WORDS and low not in _VERB_DOMAIN:
+                out[k] = (j, DOMAIN_WORDS[low])
+                break
+    return out
+
+
 def domain(tokens: list[Token], text: str, language: str, known: set[str],
-           negated: list[tuple[int, int]] = ()) -> str | None:  # type: ignore[assignment]
+           negated: list[tuple[int, int]] = (), naming: set[int] = frozenset()) -> str | None:  # type: ignore[assignment]
     """"movie"/"book"/... when said. Nouns outweigh verbs ("a book I can watch" is rare; "read" is not);
-    a negated domain ("movies, not books") does not count."""
+    a negated domain ("movies, not books") does not count. Nouns that only name a title's version
+    (``naming``: "the Dune movie") count only when nothing else in the message says a domain: "I loved
+    the Dune movie, anything similar I could read?" asks for books."""
+    if naming:
+        rest = domain(tokens, text, language, known, negated)
+        own = domain([t for i, t in enumerate(tokens) if i not in naming], text, language, known, negated)
+        return own or rest
     if _NOT_DOMAIN.search(text):
         return None
     score: dict[str, float] = {}
@@ -156,6 +178,9 @@ def domain(tokens: list[Token], text: str, language: str, known: set[str],
         if d is not None:
             score[d] = score.get(d, 0.0) + (0.5 if t.low in _VERB_DOMAIN else 1.0)
     low = text.lower()
+    for phrase, d in _PHRASE_DOMAINS:  # "a page turner", "a beach read": several words, one domain noun
+        if re.search(rf"\b{re.escape(phrase)}\b", low):
+            score[d] = score.get(d, 0.0) + 1.0
     if language != "en":
         for d, cues in ML_DOMAIN.items():
             if any(c in low for c in cues):

@@ -1,0 +1,130 @@
+"""How one message's genre and era words become the request's hard constraints.
+
+* An explicit year beats a relative era said with it: "older ones please, before 1980" is "up to
+  1979", not "older than what was just shown" (which the dialogue turns into a bound of its own).
+* An exclusion covers the genre's near-synonyms in the catalog's vocabulary: "isn't scary" keeps out
+  horror as well as items tagged scary, "no romance" keeps out the romantic tag too. The families are
+  deliberately tight (same meaning, or a narrower kind: a zombie film is horror).
+* A wanted genre the asked domain never carries is widened to its synonyms that domain does carry:
+  books are tagged funny/humor, never "comedy", so "a comedy book" asks for those. Only then: for a
+  film, "comedy" stays exactly the genre.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from core.recommend.catalog import Catalog
+
+# Relative era critiques (core/nlu/lexicon.py COMPARATIVES: "older" -> old, "newer" -> recent).
+ERA_TERMS = frozenset({"old", "older", "recent", "new", "newer", "modern", "classic-era"})
+
+# Words that mean the same genre or mood; folded to lower case, matched against the vocabulary.
+FAMILIES: tuple[frozenset[str], ...] = tuple(frozenset(f) for f in (
+    {"comedy", "comedies", "funny", "humor", "humour", "humorous", "comedic"},
+    {"romance", "romantic", "romances"},
+    {"horror", "scary"},
+    {"animation", "animated"},
+    {"family", "family-friendly"},
+    {"mystery", "mysteries", "detective"},
+    {"sci-fi", "science fiction", "science-fiction"},
+    {"nonfiction", "non-fiction"},
+    {"tearjerker", "sad"},
+    {"true-story", "true story", "biography"},
+))
+# Kinds of a genre: excluding the genre excludes them too ("no violence" keeps out gore).
+NARROWER: dict[str, tuple[str, ...]] = {
+    "horror": ("zombies", "vampires", "slasher"), "scary": ("zombies", "vampires", "slasher"),
+    "violent": ("gory",), "violence": ("gory",), "comedy": ("satirical",), "funny": ("satirical",),
+}
+
+
+# A wish for more of a mood is also a wish for less of its opposite: "lighter" after horror means
+# nothing dark or gory, not dark films that happen to be tagged light.
+IMPLIED_LESS: dict[str, tuple[str, ...]] = {"light": ("dark", "gory"), "lighthearted": ("dark", "gory")}
+
+
+def with_implied(critiques: list[str]) -> list[str]:
+    """The critiques plus the "less" ones a "more" implies (IMPLIED_LESS), unless asked otherwise."""
+    out = list(critiques)
+    asked = {c.lstrip("+-") for c in critiques}
+    for c in critiques:
+        if c.startswith("+"):
+            out += [f"-{x}" for x in IMPLIED_LESS.get(c[1:], ()) if x not in asked]
+    return list(dict.fromkeys(out))
+
+
+_OR_GAP = re.compile(r"^\s*,?\s*(?:or|and/or|/)\s*(?:(?:a|an|some|maybe|perhaps|even|else)\s+)*$", re.I)
+
+
+def or_joined(gap: str) -> bool:
+    """The words between two genre words offer a choice ("memoir or a biography", "horror/thriller"):
+    they form one group, either will do, instead of two that must both match."""
+    return bool(_OR_GAP.match(gap))
+
+
+def drop_relative_era(critiques: list[str], year_lo: int | None, year_hi: int | None) -> list[str]:
+    """Without the era critiques when the message gives a year bound of its own."""
+    if year_lo is None and year_hi is None:
+        return critiques
+    return [c for c in critiques if c.lstrip("+-") not in ERA_TERMS]
+
+
+def _family(term: str) -> set[str]:
+    low = term.lower()
+    out = {low}
+    for fam in FAMILIES:
+        if low in fam:
+            out |= fam
+    return out
+
+
+def _covered(term: str) -> set[str]:
+    wide = _family(term)
+    for w in list(wide):
+        wide.update(NARROWER.get(w, ()))
+    return wide
+
+
+def exclusion_heads(terms: Iterable[str]) -> list[str]:
+    """The exclusions as said: each term that an earlier one does not already cover ("scary", not
+    "scary, horror, zombies"), so a reply names what the person asked to keep out."""
+    heads: list[str] = []
+    covered: set[str] = set()
+    for term in terms:
+        if term.lower() not in covered:
+            heads.append(term)
+            covered |= _covered(term)
+    return heads
+
+
+class TagFamilies:
+    """The catalog-side half: which vocabulary terms exist, and in which domain."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.vocab: dict[str, str] = {}  # lower -> as spelt in the catalog
+        self.by_domain: dict[str, set[str]] = {}
+        for it in catalog:
+            for t in (*it.genres, *it.tags):
+                self.vocab.setdefault(t.lower(), t)
+                self.by_domain.setdefault(it.domain, set()).add(t.lower())
+
+    def exclusions(self, terms: Iterable[str]) -> tuple[str, ...]:
+        """The excluded terms with their near-synonyms and narrower kinds, as the catalog spells them."""
+        out: list[str] = []
+        for term in terms:
+            out.append(term)
+            out.extend(self.vocab[w] for w in sorted(_covered(term)) if w in self.vocab)
+        return tuple(dict.fromkeys(out))
+
+    def widen_for_domain(self, group: tuple[str, ...], domain: str | None) -> tuple[str, ...]:
+        """A wanted group the domain never carries, plus its synonyms that the domain does carry."""
+        have = self.by_domain.get(domain or "", set())
+        if not have or any(t.lower() in have for t in group):
+            return group
+        extra = [self.vocab[w] for t in group for w in sorted(_family(t)) if w in have]
+        return tuple(dict.fromkeys([*group, *extra]))
+
+
+__all__ = ["ERA_TERMS", "FAMILIES", "NARROWER", "TagFamilies", "drop_relative_era", "exclusion_heads", "or_joined", "with_implied"]
