@@ -302,7 +302,7 @@ class DialogueCore(ItemTalk):
         named = [m.item_id for m in u.items if m.stance in anchors and m.item_id not in state.last_items]
         if not named and not refs and state.focus and _SIMILAR.search(text):
             named = [state.focus]  # "tell me about Heat" ... "recommend something similar"
-        unwanted = [m.item_id for m in u.items if m.stance not in anchors]  # disliked, seen, asked: not a pick
+        unwanted = [m.item_id for m in u.items if m.stance not in anchors] + self._other_versions(u)  # not a pick
         state.rejected = (state.rejected + [i for i in unwanted if i not in state.rejected])[-200:]
         if refs and not (u.refs_all or u.ref_pronoun) and u.ref_stance in STORED and not (
                 u.reject_refs and u.ref_stance == Stance.LIKED.value):

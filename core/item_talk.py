@@ -114,6 +114,15 @@ class ItemTalk:
             state.focus = u.items[-1].item_id  # the item now under discussion ("something similar", "it")
         return done
 
+    def _other_versions(self, u: Understanding) -> list[str]:
+        """The book of a film the person liked or has seen (and the film of such a book): the same story,
+        so no new pick for them ("I loved the Dune movie, anything similar I could read?")."""
+        known = {m.item_id for m in u.items if m.stance in (Stance.LIKED.value, Stance.SEEN.value)}
+        titles = {it.title.lower() for i in known if (it := self.catalog.get(i)) is not None}
+        if not titles:
+            return []
+        return [it.item_id for it in self.catalog if it.title.lower() in titles and it.item_id not in known]
+
     def _resolve_refs(self, state: ConvState, u: Understanding, intent: Intent) -> list[str]:
         if u.refs_all:
             return list(state.last_items)

@@ -162,3 +162,53 @@ def test_self_help_is_a_genre_not_a_call_for_help(text: str) -> None:
     u = p.parse(text, NluContext())
     assert u.intent == Intent.RECOMMEND and "self-help" in u.not_genres and "nonfiction" in u.genres
     assert p.parse("help", NluContext()).intent == Intent.HELP
+
+
+# ----- one opinion over a list of titles -----
+
+def _stances(parser: RuleParser, text: str) -> dict[str, str]:
+    return {m.item_id: m.stance for m in parser.parse(text, NluContext()).items}
+
+
+@pytest.mark.parametrize("text,ids", [
+    ("things I love: Heat, Alien and Up", ("heat", "alien", "up")),
+    ("big fan of Inception and The Matrix", ("inception", "matrix")),
+    ("my all-time favourites: Inception, The Matrix and Up", ("inception", "matrix", "up")),
+])
+def test_a_lead_opinion_covers_the_list(parser: RuleParser, text: str, ids: tuple[str, ...]) -> None:
+    assert _stances(parser, text) == dict.fromkeys(ids, "liked")
+
+
+@pytest.mark.parametrize("text,stance", [("watched Heat and Alien last week, both brilliant", "liked"),
+                                         ("I've read Emma and Dune, both amazing", "liked"),
+                                         ("saw Heat and Up, hated both of them", "disliked")])
+def test_a_closing_both_covers_the_list(parser: RuleParser, text: str, stance: str) -> None:
+    assert set(_stances(parser, text).values()) == {stance}
+
+
+def test_a_list_member_with_words_of_its_own_keeps_them(parser: RuleParser) -> None:
+    assert _stances(parser, "Heat was great and Alien was boring") == {"heat": "liked", "alien": "disliked"}
+    assert _stances(parser, "I've seen Heat and Alien") == {"heat": "seen", "alien": "seen"}
+
+
+# ----- requests for someone else, and for more of a kind -----
+
+@pytest.mark.parametrize("text", ["my dad loves westerns, Heat is his favourite. what would he like?",
+                                  "my mum adores romance novels, Emma is her favourite. what might she enjoy?"])
+def test_what_would_they_like_is_a_request(parser: RuleParser, text: str) -> None:
+    u = parser.parse(text, NluContext())
+    assert u.intent == Intent.RECOMMEND and {m.stance for m in u.items} == {"others"}
+
+
+@pytest.mark.parametrize("text", ["sci-fi like it", "horror like that please", "books similar to that",
+                                  "Heat was brilliant, any books in that vein?"])
+def test_a_kind_like_that_is_a_request(parser: RuleParser, text: str) -> None:
+    assert parser.parse(text, NluContext()).intent == Intent.RECOMMEND
+
+
+@pytest.mark.parametrize("text", ["I read Emma last year", "I saw Heat last year"])
+def test_when_i_read_it_is_no_era(parser: RuleParser, text: str) -> None:
+    u = parser.parse(text, NluContext())
+    assert (u.year_min, u.year_max) == (None, None)
+    assert parser.parse("a book from last year", NluContext()).year_min == 2021  # "recent": five years
+    assert parser.parse("movies from the last few years", LAST).refs == ()  # "last" is no pick here

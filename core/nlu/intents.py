@@ -94,6 +94,9 @@ REQUEST = _rx(r"\brecommend", r"\bsuggest", r"\brecs?\b", r"\blooking (?:for|to)
               r"\b(?:top|best) (?:\d+ )?(?:movies|films|books|novels)\b", r"^\W*(?:a|an|some)\s+\w+",
               r"\bwhat else (?:would|should|could|can|do|might|to)\b", r"\bwhat(?:'s| is)? next\b", r"\bvibes?\b",
               r"\banything similar\b", r"\bmore (?:\w+ ){0,2}(?:like|similar to) (?:that|this|it|those|these|them)\b",
+              r"\bwhat (?:would|might|could|will|does|do) (?:he|she|they|my \w+) (?:like|enjoy|love|want|watch|read)\b",
+              r"\bany (?:more |other |similar )?(?:books|films|movies|novels|reads)\b", r"\bin (?:that|the same) vein\b",
+              r"\balong (?:those|the same) lines\b",
               r"\b(?:something|anything|others?|ones?|stuff|books?|films?|movies?|novels?) (?:like|similar to) "
               r"(?:that|this|it|those|these|them)\b", r"\bsimilar (?:movies|films|books|ones|stuff)\b", r"\bsurprise me\b",
               r"\bwhat would you (?:pick|choose|recommend|suggest)\b", r"\bdealer'?s choice\b", r"\bi'?m bored\b")
@@ -133,6 +136,15 @@ def sentence_asks(text: str, genre_starts: list[int]) -> bool:
     "hated the notebook movie, so cheesy. a romance that's actually good?" (REQUEST sees only the first)."""
     return any(re.match(r"\W*(?:a|an|some|any)\s", m.group(), re.I) and any(m.start() <= g < m.end() for g in genre_starts)
                for m in _SENTENCE.finditer(text))
+
+
+_LIKE_THAT = re.compile(r"\s+(?:like|similar to|in the vein of) (?:that|this|it|those|these|them)\b", re.I)
+
+
+def kind_like_that(text: str, word_ends: set[int]) -> bool:
+    """A genre or domain word right before "like it/that" asks for more of the kind: "nonfiction like
+    it", "sci-fi like that" (not a verdict: "I like it" has no such word before it)."""
+    return any(_LIKE_THAT.match(text, e) for e in word_ends)
 
 
 # Plainly off-topic asks: never nudged into an intent by embeddings.

@@ -20,6 +20,8 @@ from core.embedding import Embedder
 from core.nlu import intents as rules
 from core.nlu.common_words import WordRanks
 from core.nlu.genres import ML_FLOOR, GenreHit, GenreMatcher
+from core.nlu.lexicon import DOMAIN_WORDS
+from core.nlu.list_stance import list_stances
 from core.nlu.mention_rules import prefer_version, resolve_overlaps
 from core.nlu.normalize import Token, clean, detect_language, tokenize
 from core.nlu.request_rules import TagFamilies, drop_relative_era, or_joined, with_implied
@@ -223,12 +225,13 @@ class RuleParser:
         asking = intent in (Intent.ABOUT, Intent.WHY)
         retract = bool(RETRACT.search(d.text))
         spans = [(d.tokens[m.start].start, d.tokens[m.end - 1].end) for m in d.titles]
-        for k, (m, s) in enumerate(zip(d.titles, d.item_sent, strict=True)):
-            start, end = spans[k]
-            bounds = (max([e for _, e in spans if e <= start], default=0),
-                      min([b for b, _ in spans if b >= end], default=len(d.text)))
-            stance = (Stance.RETRACTED if retract else
-                      mention_stance(d.text, start, end, s, asking, _inside(start, d.negated), bounds))
+        stances = [Stance.RETRACTED if retract else mention_stance(
+            d.text, start, end, s, asking, _inside(start, d.negated),
+            (max([e for _, e in spans if e <= start], default=0), min([b for b, _ in spans if b >= end],
+                                                                       default=len(d.text))))
+            for (start, end), s in zip(spans, d.item_sent, strict=True)]
+        stances = list_stances(d.text, spans, stances) if not (retract or asking) else stances
+        for m, s, stance in zip(d.titles, d.item_sent, stances, strict=True):
             # The tone follows the stance: an opinion VADER missed ("found it boring") gets its sign,
             # and a question or someone else's opinion carries none of the speaker's.
             if stance == Stance.LIKED and s < 0.05:
@@ -294,7 +297,8 @@ class RuleParser:
         spans = [(d.tokens[m.start].start, d.tokens[m.end - 1].end) for m in d.titles]
         if d.titles and rules.asks_about_title(t, spans) and not rules.REQUEST.search(t):
             return Intent.ABOUT, 0.8  # "is Oppenheimer good for kids?", "have you seen Heat?": a question
-        request = bool(rules.REQUEST.search(t)) or rules.sentence_asks(t, [h.start for h in d.genre_hits])
+        request = bool(rules.REQUEST.search(t)) or rules.sentence_asks(t, [h.start for h in d.genre_hits]) or (
+            rules.kind_like_that(t, {h.end for h in d.genre_hits} | {k.end for k in d.tokens if k.low in DOMAIN_WORDS}))
         constraints = bool(d.genre_hits or d.creators or d.year_lo or d.year_hi)
         if r.positions and has_ctx and not d.titles and is_verdict(ref_stance(t, d.sentiment)):
             # "the first one is a favourite of mine": a verdict on that pick, not a question about it;

@@ -32,7 +32,8 @@ _YEAR_ANY = re.compile(rf"\b{_Y}\b")
 _CENTURY = re.compile(r"\b(19th|20th|21st|nineteenth|twentieth|twenty[- ]first)[- ]century\b", re.I)
 _RECENT = re.compile(
     r"\b(recent(?:ly)?|newest|latest|new (?:releases?|movies?|films?|books?|novels?|ones?|stuff)"
-    r"|(?:this|past|last) (?:few )?years?|modern|contemporary|nowadays|brand new|current)\b", re.I)
+    r"|(?:(?:from|of|in|over|since|within|during)\s+(?:the\s+)?(?:this|past|last)|the (?:past|last)) (?:few |couple of )?"
+    r"years?|modern|contemporary|nowadays|brand new|current)\b", re.I)  # "I read it last year" is no era
 # "old", but not an age ("a six year old", "my 8-year-old", "years old").
 _OLD = re.compile(r"\b(old[- ]school|(?<!year )(?<!years )(?<!year-)(?<!years-)(?<!yr )(?<!yrs )(?:old(?:ies)?)|vintage|"
                   r"golden age|black and white|retro)\b(?! ones?\b)", re.I)
@@ -314,7 +315,8 @@ def refs(text: str, n_last: int) -> Refs:
             continue
         if not has_noun and w not in {"last"}:
             continue
-        if w == "last" and re.match(r"last (?:year|time|week|night|month|decade|century)", text[m.start(1):], re.I):
+        if w == "last" and re.match(r"last (?:few |couple (?:of )?)?(?:years?|times?|weeks?|nights?|months?|decades?|century)",
+                                   text[m.start(1):], re.I):
             continue
         p = {"last": n_last - 1, "final": n_last - 1, "bottom": n_last - 1, "top": 0,
              "middle": n_last // 2}.get(w, _ORDINALS.get(w, -1))

@@ -72,7 +72,7 @@ _POS = re.compile(
     r"brilliant|fantastic|excellent|masterpiece|favou?rites?|fav|fave|best|beautiful|wonderful|superb|"
     r"incredible|gripping|riveting|hilarious|fun|perfect|stunning|outstanding|phenomenal|good|gem|"
     r"classic|blew me away|blew my mind|could(?:n'?t| not) put (?:it )?down|a blast|into (?:it|that)|"
-    r"a (?:big |huge )?fan of)\b", re.I)
+    r"(?:a |the )?(?:big(?:gest)? |huge |massive |great |die-?hard )?fan of)\b", re.I)
 _NEG = re.compile(
     r"\b(?:(?:didn'?t|don'?t|did not|do not|never|wasn'?t)\s+(?:really\s+|much\s+|even\s+)?(?:like|love|enjoy|care for)|"
     r"did(?:n'?t| not) do (?:anything|much|it) for me|left me cold|confusing|hat(?:e|ed|es)|dislik(?:e|ed|es)|boring|bored|dull|awful|terrible|horrible|bad|worst|"
