@@ -212,3 +212,25 @@ def test_when_i_read_it_is_no_era(parser: RuleParser, text: str) -> None:
     assert (u.year_min, u.year_max) == (None, None)
     assert parser.parse("a book from last year", NluContext()).year_min == 2021  # "recent": five years
     assert parser.parse("movies from the last few years", LAST).refs == ()  # "last" is no pick here
+
+
+@pytest.mark.parametrize("text", ["what else have you got?", "what else ya got", "what else do you have?"])
+def test_what_else_have_you_got_is_more(parser: RuleParser, text: str) -> None:
+    assert parser.parse(text, LAST).intent == Intent.MORE
+
+
+@pytest.mark.parametrize("text,stance", [("seen it already, next", "seen"), ("loved that one, more please", "liked")])
+def test_a_verdict_on_it_with_an_ask_refines(parser: RuleParser, text: str, stance: str) -> None:
+    u = parser.parse(text, LAST)
+    assert (u.intent, u.ref_pronoun, u.ref_stance) == (Intent.REFINE, True, stance)
+    assert parser.parse("loved it", LAST).intent == Intent.FEEDBACK  # no ask: which one is asked back
+
+
+def test_a_request_moved_to_another_domain_takes_that_domains_words() -> None:
+    from core.nlu.request_rules import TagFamilies
+
+    fam = TagFamilies(_catalog())
+    # The small catalog's books carry "funny", its films "comedy": the group follows the domain.
+    assert fam.widen_request(["comedy"], [["comedy"]], "book") == (["comedy", "funny"], [["comedy", "funny"]])
+    assert fam.widen_request(["comedy"], [["comedy"]], "movie") == (["comedy"], [["comedy"]])
+    assert fam.widen_request(["comedy"], [["comedy"]], None) == (["comedy"], [["comedy"]])

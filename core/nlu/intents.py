@@ -65,7 +65,7 @@ MORE = _rx(r"^\W*(?:(?:ok(?:ay)?|and|so|now|then|please|even|yet|still|some|any|
            r"what else|other options|other suggestions|more like (?:this|that|these|those)|again|"
            r"(?:a )?(?:few|couple) more|one more|another one|more more|another (?:few|couple|batch|round|set|list|bunch)|"
            r"(?:a )?(?:few|couple|some) (?:others|other ones))\s*(?:please|pls|plz|thanks|!|\?|\.)*\W*$",
-           r"^\W*(?:what else (?:you got|do you have|is there)|anything else\??|others\??|more\W*$)")
+           r"^\W*(?:what else (?:(?:have |do )?(?:you|ya) (?:got|have)|is there|ya got)|anything else\??|others\??|more\W*$)")
 HELP = _rx(r"^\W*help\W*$", r"\bhelp me\W*$", r"\bwhat can you do\b", r"\bhow (?:does|do) (?:this|you|it) work",
            r"\bhow (?:do|can|should) i use\b", r"\b(?:list of )?commands\b", r"\bwhat do you do\b",
            r"\b(?:who|what) are you\b", r"\bhow to use\b", r"\bwhat are you (?:for|good at|able to)\b",

@@ -66,7 +66,8 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "bloody": ("gore", "violent"), "gore": ("gore", "gory"), "dark": ("dark",), "bleak": ("bleak", "dark"),
     "quirky": ("quirky",), "weird": ("weird", "surreal"), "surreal": ("surreal",), "trippy": ("surreal",),
     "satire": ("satire",), "satirical": ("satire",), "parody": ("parody", "comedy"),
-    "relaxing": ("relaxing", "feel-good"), "light": ("lighthearted", "feel-good"),
+    "relaxing": ("relaxing", "feel-good"), "cheerful": ("feel-good", "heartwarming"), "cheery": ("feel-good",),
+    "upbeat": ("feel-good", "uplifting"), "joyful": ("feel-good", "heartwarming"), "light": ("lighthearted", "feel-good"),
     "lighthearted": ("lighthearted", "feel-good"), "thought provoking": ("thought-provoking",),
 }
 

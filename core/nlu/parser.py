@@ -300,12 +300,14 @@ class RuleParser:
         request = bool(rules.REQUEST.search(t)) or rules.sentence_asks(t, [h.start for h in d.genre_hits]) or (
             rules.kind_like_that(t, {h.end for h in d.genre_hits} | {k.end for k in d.tokens if k.low in DOMAIN_WORDS}))
         constraints = bool(d.genre_hits or d.creators or d.year_lo or d.year_hi)
-        if r.positions and has_ctx and not d.titles and is_verdict(ref_stance(t, d.sentiment)):
+        if (r.positions or r.pronoun) and has_ctx and not d.titles and is_verdict(ref_stance(t, d.sentiment)):
             # "the first one is a favourite of mine": a verdict on that pick, not a question about it;
-            # with an ask ("seen the first two, what else?") also a refinement of the running request.
+            # with an ask ("seen the first two, what else?", "seen it, next") also a refinement of the
+            # running request. A bare "loved it" is left to the rules below (which one is asked then).
             rest, asked = split_ask(t)
             more = asked or bool(d.critiques or _LIKE.search(t) or rules.REQUEST.search(rest))
-            return (Intent.REFINE, 0.8) if more else (Intent.FEEDBACK, 0.8)
+            if more or r.positions:
+                return (Intent.REFINE, 0.8) if more else (Intent.FEEDBACK, 0.8)
         if d.frustrated or r.reject:
             return (Intent.REFINE, 0.8) if has_ctx else (None, 0.0)
         if rules.OFF_TOPIC.search(t) and not (constraints or d.titles or d.domain or request):

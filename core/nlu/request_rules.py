@@ -126,5 +126,13 @@ class TagFamilies:
         extra = [self.vocab[w] for t in group for w in sorted(_family(t)) if w in have]
         return tuple(dict.fromkeys([*group, *extra]))
 
+    def widen_request(self, genres: list[str], groups: list[list[str]], domain: str | None
+                      ) -> tuple[list[str], list[list[str]]]:
+        """The accumulated request's genres widened for its domain: "a detective novel", then "movies
+        instead" looks for mystery films (no film is tagged detective)."""
+        wide = [list(self.widen_for_domain(tuple(g), domain)) for g in groups]
+        extra = [t for g in wide for t in g if t not in genres]
+        return ([*genres, *extra] if genres else genres), wide
+
 
 __all__ = ["ERA_TERMS", "FAMILIES", "NARROWER", "TagFamilies", "drop_relative_era", "exclusion_heads", "or_joined", "with_implied"]
