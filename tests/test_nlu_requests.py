@@ -234,3 +234,21 @@ def test_a_request_moved_to_another_domain_takes_that_domains_words() -> None:
     assert fam.widen_request(["comedy"], [["comedy"]], "book") == (["comedy", "funny"], [["comedy", "funny"]])
     assert fam.widen_request(["comedy"], [["comedy"]], "movie") == (["comedy"], [["comedy"]])
     assert fam.widen_request(["comedy"], [["comedy"]], None) == (["comedy"], [["comedy"]])
+
+
+def test_more_carries_no_genre_of_its_own(parser: RuleParser) -> None:
+    u = parser.parse("a couple more", LAST)  # "couple" is no wish for romance
+    assert (u.intent, u.genres, u.genre_groups) == (Intent.MORE, (), ())
+
+
+def test_like_as_a_filler_is_no_ask(parser: RuleParser) -> None:
+    u = parser.parse("#1 I have seen like ten times", LAST)
+    assert (u.intent, u.refs, u.ref_stance) == (Intent.FEEDBACK, (0,), "seen")
+
+
+@pytest.mark.parametrize("text,stance", [("my brother hated Inception, but I thought it was great", "liked"),
+                                         ("my wife loved Heat, but I found it boring", "disliked"),
+                                         ("my brother loves Inception but I haven't seen it", "others"),
+                                         ("my dad loves Heat", "others")])
+def test_my_own_word_after_someone_elses(parser: RuleParser, text: str, stance: str) -> None:
+    assert [m.stance for m in parser.parse(text, NluContext()).items] == [stance]

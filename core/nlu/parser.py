@@ -37,6 +37,9 @@ _HAS_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _REFINE_LEAD = re.compile(r"^\W*(?:but|only|just|instead|actually|rather|make it|what about|how about|and|also|"
                           r"maybe|preferably|ok(?:ay)?,? (?:but|now)|hmm+,?|now)\b", re.I)
 _LIKE = re.compile(r"\b(?:like|similar|same|along the lines|in the vein|kind of thing)\b", re.I)
+# "more like it", "something like that": an ask for similar picks ("seen it like ten times" is not one).
+_MORE_LIKE = re.compile(r"\b(?:more|something|anything|others?|ones?|stuff) (?:\w+ )?(?:like|similar to)\b"
+                        r"|\b(?:like|similar to) (?:it|that|this|those|these|them)\b|\bsimilar\b", re.I)
 _PRONOUN = re.compile(r"\b(?:it|that|this|them|those|these)\b", re.I)
 CACHE_SIZE = 20_000  # phrase vectors kept (384 floats each: ~30 MB at most)
 MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "xlm", "distiluse")
@@ -243,6 +246,8 @@ class RuleParser:
             # One mention per item: "A New Hope ... Star Wars" are the same film; the first keeps it.
             items.setdefault(m.item_ids[0], ItemMention(m.item_ids[0], m.surface, round(m.score, 1), round(s, 3),
                                                         stance.value))
+        if intent == Intent.MORE:
+            genres, groups = [], []  # "a couple more" asks for more of the same, not for romance
         if intent in _NO_REQUEST_SLOTS or d.off_topic:
             # "is it scary?", "wipe my history", "Jaws is a classic": tags here describe, they don't ask.
             genres, not_genres, groups = [], [], []
@@ -305,7 +310,7 @@ class RuleParser:
             # with an ask ("seen the first two, what else?", "seen it, next") also a refinement of the
             # running request. A bare "loved it" is left to the rules below (which one is asked then).
             rest, asked = split_ask(t)
-            more = asked or bool(d.critiques or _LIKE.search(t) or rules.REQUEST.search(rest))
+            more = asked or bool(d.critiques or _MORE_LIKE.search(t) or rules.REQUEST.search(rest))
             if more or r.positions:
                 return (Intent.REFINE, 0.8) if more else (Intent.FEEDBACK, 0.8)
         if d.frustrated or r.reject:

@@ -92,6 +92,10 @@ _NOT_SEEN = re.compile(r"\b(?:not|never|haven'?t|have not|hasn'?t|didn'?t|did no
                        r"(?:seen|saw|watched|read|finished|heard)\b", re.I)
 
 
+# The speaker's own clause after someone else's opinion: "..., but I thought it was great".
+_MINE_AFTER = re.compile(r"\b(?:but|while|whereas|though|however|although)\s*,?\s*(?:personally\s*,?\s*)?"
+                         r"((?:i|i'?ve|i'?m|me)\b[^.!?;]{0,80})", re.I)
+
 RETRACT = re.compile(
     r"\b(?:forget|ignore|disregard|remove|delete|drop|scratch|undo|take back|unlike)\b[^.!?]{0,20}?"
     r"\b(?:i (?:said|told you|liked|loved|enjoyed|disliked|hated|saw|watched|read)|what i said|my (?:like|dislike|"
@@ -187,7 +191,10 @@ def mention_stance(text: str, start: int, end: int, tone: float, question_intent
         return Stance.ASKED  # "would my kids like Up?", "does Heat hold up?"
     other = _OTHER_SUBJECT.search(before) or (_OTHER_SUBJECT.search(sentence) and not first_person)
     if other and not _ME_TOO.search(sentence):
-        return Stance.OTHERS
+        # "my brother hated Inception, but I thought it was great": the speaker's own word follows.
+        mine = _MINE_AFTER.search(text, end)
+        said = _opinion(mine.group(1)) if mine and _POINT_BACK.search(mine.group(1)) else 0
+        return Stance.OTHERS if not said else Stance.LIKED if said > 0 else Stance.DISLIKED
     bare = not re.sub(r"\W", "", text[s0:start] + text[end:s1])  # "La La Land? Hated every minute."
     if bare and s1 < len(text):
         nxt = text[s1 : _sentence(text, s1 + 1, s1 + 1)[1]]
