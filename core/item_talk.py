@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from core import localize, texts
 from core.events import AnyEvent, Message, Reply
 from core.i18n import normalize, t, tag
+from core.item_answers import quality_answer
 from core.nlu.stance import Stance
 from core.nlu.types import Intent, Understanding
 from core.ports import UserSummary
@@ -100,7 +101,8 @@ class ItemTalk:
             (f"; tagged {', '.join(item.tags[:6])}" if item.tags else "")
         # The catalog's own description: a question about an item gets facts, not a guess dressed as fact.
         about = item.description or "I have no description of it."
-        return Reply(compose(f"{facts}.\n{about}"))
+        answer = quality_answer(item, u.query_text, lang) if intent == Intent.ABOUT and len(targets) == 1 else ""
+        return Reply(compose((answer + "\n" if answer else "") + f"{facts}.\n{about}"))
 
     async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
                               stated: list[Stated], text: str) -> Reply:

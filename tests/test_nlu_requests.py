@@ -252,3 +252,11 @@ def test_like_as_a_filler_is_no_ask(parser: RuleParser) -> None:
                                          ("my dad loves Heat", "others")])
 def test_my_own_word_after_someone_elses(parser: RuleParser, text: str, stance: str) -> None:
     assert [m.stance for m in parser.parse(text, NluContext()).items] == [stance]
+
+
+@pytest.mark.parametrize("text,intent", [("is Heat violent? asking for my dad", Intent.ABOUT),
+                                         ("is Heat good? recommend me something like it", Intent.RECOMMEND),
+                                         ("is there a film like Heat?", Intent.RECOMMEND),
+                                         ("are there any books like Dune?", Intent.RECOMMEND)])
+def test_a_question_about_a_title_or_a_request(parser: RuleParser, text: str, intent: Intent) -> None:
+    assert parser.parse(text, NluContext()).intent == intent

@@ -96,7 +96,7 @@ REQUEST = _rx(r"\brecommend", r"\bsuggest", r"\brecs?\b", r"\blooking (?:for|to)
               r"\banything similar\b", r"\bmore (?:\w+ ){0,2}(?:like|similar to) (?:that|this|it|those|these|them)\b",
               r"\bwhat (?:would|might|could|will|does|do) (?:he|she|they|my \w+) (?:like|enjoy|love|want|watch|read)\b",
               r"\bany (?:more |other |similar )?(?:books|films|movies|novels|reads)\b", r"\bin (?:that|the same) vein\b",
-              r"\balong (?:those|the same) lines\b",
+              r"\balong (?:those|the same) lines\b", r"\b(?:is|are) there (?:a|an|any|some|other)\b",
               r"\b(?:something|anything|others?|ones?|stuff|books?|films?|movies?|novels?) (?:like|similar to) "
               r"(?:that|this|it|those|these|them)\b", r"\bsimilar (?:movies|films|books|ones|stuff)\b", r"\bsurprise me\b",
               r"\bwhat would you (?:pick|choose|recommend|suggest)\b", r"\bdealer'?s choice\b", r"\bi'?m bored\b")
@@ -124,11 +124,19 @@ ITEM_QUESTION = _rx(r"^\W*(?:is|was|are|were|does|did|do you|have you|has|should
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
+_ON_BEHALF = re.compile(r"\b(?:just |i'?m )?asking for (?:a |my |our )?\w+", re.I)
+
+
 def asks_about_title(text: str, title_spans: list[tuple[int, int]]) -> bool:
-    """A sentence holding a title is a question about it, whatever follows: "is Coco sad? my kid cries
-    easily" asks about Coco (the second sentence explains why; it does not ask for sad films)."""
-    return any(any(m.start() <= a < m.end() for a, _ in title_spans) and ITEM_QUESTION.search(m.group().strip())
-               for m in _SENTENCE.finditer(text))
+    """A sentence holding a title is a question about it, whatever follows, unless another sentence
+    asks for picks: "is Coco sad? my kid cries easily" and "is Heat violent? asking for my dad" ask
+    about the item (the rest says why), "is Heat good? recommend me something like it" asks for picks."""
+    about = [m for m in _SENTENCE.finditer(text)
+             if any(m.start() <= a < m.end() for a, _ in title_spans) and ITEM_QUESTION.search(m.group().strip())]
+    if not about:
+        return False
+    rest = "".join(m.group() for m in _SENTENCE.finditer(text) if m not in about)
+    return not REQUEST.search(_ON_BEHALF.sub(" ", rest)) and not REQUEST.search(about[0].group())
 
 
 def sentence_asks(text: str, genre_starts: list[int]) -> bool:

@@ -300,7 +300,7 @@ class RuleParser:
         if rules.ABOUT.search(t) and (d.titles or r.positions or (has_ctx and _PRONOUN.search(t))):
             return Intent.ABOUT, 0.85
         spans = [(d.tokens[m.start].start, d.tokens[m.end - 1].end) for m in d.titles]
-        if d.titles and rules.asks_about_title(t, spans) and not rules.REQUEST.search(t):
+        if d.titles and rules.asks_about_title(t, spans):
             return Intent.ABOUT, 0.8  # "is Oppenheimer good for kids?", "have you seen Heat?": a question
         request = bool(rules.REQUEST.search(t)) or rules.sentence_asks(t, [h.start for h in d.genre_hits]) or (
             rules.kind_like_that(t, {h.end for h in d.genre_hits} | {k.end for k in d.tokens if k.low in DOMAIN_WORDS}))

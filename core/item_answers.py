@@ -1,0 +1,43 @@
+"""A yes/no question about one item's character ("is Coco sad?", "is Heat too violent for my kid?")
+answered from the item's own tags, before its facts and description: a claim the catalog backs, or
+the plain statement that its tags say nothing of the kind. Never a guess."""
+
+from __future__ import annotations
+
+import re
+
+from core.i18n import t, tag
+from core.nlu.lexicon import GENRE_SYNONYMS
+from core.recommend.catalog import Item
+from core.recommend.filters import CRITIQUE_TAGS
+
+_YES_NO = re.compile(r"^\W*(?:is|was|are|were|does|did|would|will|isn'?t|wasn'?t)\b", re.I)
+_WORD = re.compile(r"[a-z][a-z-]+", re.I)
+
+
+def _evidence(word: str) -> tuple[str, ...]:
+    """The tags that would show an item is <word> ("sad" -> tearjerker, "scary" -> scary, horror)."""
+    low = word.lower()
+    return tuple(dict.fromkeys((*CRITIQUE_TAGS.get(low, ()), *GENRE_SYNONYMS.get(low, ()))))
+
+
+def quality_answer(item: Item, question: str, lang: str) -> str:
+    """"Yes: it's tagged tearjerker." / "Its tags don't say scary." for the first quality word asked
+    about; "" when the message is no yes/no question or names no quality the tags can speak to."""
+    if not _YES_NO.search(question):
+        return ""
+    facts = {x.lower() for x in (*item.genres, *item.tags)}
+    for w in _WORD.findall(question):
+        evidence = _evidence(w)
+        if not evidence:
+            continue
+        have = [e for e in evidence if e.lower() in facts]
+        if have:
+            return t(lang, "Yes: {title} is tagged {tags}.", title=item.title,
+                     tags=t(lang, ", ").join(tag(lang, h) for h in have))
+        return t(lang, "Not as far as I know: nothing in {title}'s genres or tags says {word}.", title=item.title,
+                 word=w.lower())
+    return ""
+
+
+__all__ = ["quality_answer"]
