@@ -260,3 +260,21 @@ def test_my_own_word_after_someone_elses(parser: RuleParser, text: str, stance: 
                                          ("are there any books like Dune?", Intent.RECOMMEND)])
 def test_a_question_about_a_title_or_a_request(parser: RuleParser, text: str, intent: Intent) -> None:
     assert parser.parse(text, NluContext()).intent == intent
+
+
+@pytest.mark.parametrize("text,refs,stance", [("I've watched 2 and 3", (1, 2), "seen"), ("loved 1, 2 and 5", (0, 1, 4), "liked"),
+                                              ("#1 sucks", (0,), "disliked"), ("number 2 rocks", (1,), "liked")])
+def test_more_verdict_wordings(parser: RuleParser, text: str, refs: tuple[int, ...], stance: str) -> None:
+    u = parser.parse(text, LAST)
+    assert (u.intent, u.refs, u.ref_stance) == (Intent.FEEDBACK, refs, stance)
+
+
+@pytest.mark.parametrize("text", ["gimme more", "next batch", "show me 5 more", "five more please"])
+def test_more_wordings(parser: RuleParser, text: str) -> None:
+    assert parser.parse(text, LAST).intent == Intent.MORE
+
+
+@pytest.mark.parametrize("text", ["can I get books instead?", "I'd rather have a book", "a book instead of a film"])
+def test_instead_refines(parser: RuleParser, text: str) -> None:
+    u = parser.parse(text, LAST)
+    assert (u.intent, u.domain) == (Intent.REFINE, "book")

@@ -58,8 +58,9 @@ ABOUT = _rx(r"\bwhat(?:'s| is| was| are) .{1,80}? about\b", r"\btell me (?:more 
             r"suitable|funny|gory|a true story|based on)", r"\bhow long is\b", r"\bwhat'?s (?:up )?with (?:the|that|this)\b", r"\bwhen (?:was|did) .{1,60}? "
             r"(?:come out|released|written|published|made)", r"\b(?:what|which) year (?:did|was|is|were)\b",
             r"\bhow old is\b", r"\b(?:release|publication) (?:date|year) of\b", r"\bdescribe\b", r"^\W*(?:what is|what's) (?:it|that|this)\W*$")
-MORE = _rx(r"^\W*(?:(?:ok(?:ay)?|and|so|now|then|please|even|yet|still|some|any|a few|give me|show me|got any|i want|"
-           r"i'd like|i need|can i (?:get|have|see)|can you show me|let'?s see|let me see),?\s+){0,3}(?:more|another|others|"
+MORE = _rx(r"^\W*(?:(?:ok(?:ay)?|and|so|now|then|please|even|yet|still|some|any|a few|give me|gimme|show me|got any|i want|"
+           r"i'd like|i need|can i (?:get|have|see)|can you show me|let'?s see|let me see|\d+|two|three|four|five|ten),?\s+)"
+           r"{0,3}(?:more|next (?:batch|set|page|round|few|ones?|five|list)|another|others|"
            r"other ones?|more options|more suggestions|more recs|more please|more of (?:those|these|that|them)|"
            r"something else|anything else|next|next one|keep (?:going|them coming)|go on|different ones?|"
            r"what else|other options|other suggestions|more like (?:this|that|these|those)|again|"

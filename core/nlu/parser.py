@@ -36,6 +36,14 @@ from core.recommend.catalog import Catalog
 _HAS_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _REFINE_LEAD = re.compile(r"^\W*(?:but|only|just|instead|actually|rather|make it|what about|how about|and|also|"
                           r"maybe|preferably|ok(?:ay)?,? (?:but|now)|hmm+,?|now)\b", re.I)
+_REFINE_TAIL = re.compile(r"\b(?:instead|rather|as well)\b|\btoo\W*$", re.I)  # "can I get books instead?"
+
+
+def _refines(text: str) -> bool:
+    """Worded as a change to the running request: "but only books", "books instead", "films too"."""
+    return bool(_REFINE_LEAD.search(text) or _REFINE_TAIL.search(text))
+
+
 _LIKE = re.compile(r"\b(?:like|similar|same|along the lines|in the vein|kind of thing)\b", re.I)
 # "more like it", "something like that": an ask for similar picks ("seen it like ten times" is not one).
 _MORE_LIKE = re.compile(r"\b(?:more|something|anything|others?|ones?|stuff) (?:\w+ )?(?:like|similar to)\b"
@@ -328,7 +336,7 @@ class RuleParser:
         if rules.MORE.search(t):
             return Intent.MORE, 0.9
         if request:
-            if has_ctx and _REFINE_LEAD.search(t) and (constraints or d.domain):
+            if has_ctx and _refines(t) and (constraints or d.domain):
                 return Intent.REFINE, 0.75
             return Intent.RECOMMEND, 0.85
         feedback = bool(rules.FEEDBACK.search(t))
@@ -346,7 +354,7 @@ class RuleParser:
     def _slot_intent(self, d: _Draft, genres_found: bool) -> tuple[Intent | None, float]:
         """No cue word: what the slots alone suggest ("80s horror" is a request; after a list, a refinement)."""
         has_ctx = bool(d.ctx.last_items)
-        if has_ctx and _REFINE_LEAD.search(d.text) and (genres_found or d.creators or d.year_lo or d.year_hi
+        if has_ctx and _refines(d.text) and (genres_found or d.creators or d.year_lo or d.year_hi
                                                         or d.domain):
             return Intent.REFINE, 0.65  # "but only books", "what about the 90s"
         if genres_found or d.creators or d.year_lo or d.year_hi:

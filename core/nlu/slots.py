@@ -267,6 +267,8 @@ _NUM_RE = re.compile(r"(?:\b(?:number|no\.?|num|option|choice|pick|item)\s*|#)(\
 _COUNT = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 _FIRST_N = re.compile(r"\b(first|top|last) (two|three|four|[234])\b(?! (?:of|years?|days?|weeks?|months?|times?|pages?|"
                       r"chapters?|minutes?|hours?|episodes?|seasons?|books? of|films? of|movies? of)\b)", re.I)
+_VERB_NUMS = re.compile(r"\b(?:watched|seen|saw|read|liked|loved|hated|enjoyed|disliked)\s+((?:#?\d\s*(?:,|and|&)\s*)+#?\d)\b"
+                        r"(?!\s*(?:movies|films|books|novels|of|times|years|hours|pages|seasons|episodes))", re.I)
 _THAT_ONE = re.compile(r"\b(?:that|this|the) (?:one|movie|film|book|novel|pick|suggestion)\b(?! of)", re.I)
 _IT = re.compile(r"\b(?:it|that|this)\b", re.I)
 _ALL = re.compile(r"\b(?:those|these|them|all of (?:them|those|these)|all (?:three|four|five|of it)"
@@ -324,6 +326,8 @@ def refs(text: str, n_last: int) -> Refs:
     for m in _NUM_RE.finditer(text):
         g = m.group(1).lower()
         pos.append(int(g) - 1 if g.isdigit() else _NUM_WORDS[g])
+    for m in _VERB_NUMS.finditer(text):  # "I've watched 2 and 3": bare numbers after a verdict verb
+        pos.extend(int(g) - 1 for g in re.findall(r"\d", m.group(1)))
     pronoun = not pos and bool(_THAT_ONE.search(text) or _IT.search(text))
     if not pos and _THAT_ONE.search(text):
         pos.append(0)

@@ -71,13 +71,13 @@ _POS = re.compile(
     r"\b(?:(?:i|we)\s+(?:really\s+|totally\s+|also\s+|do\s+)?(?:like|dig|dug)|mind[- ]?blowing|lov(?:e|ed|es|ing)|lik(?:ed|e it|e that)|enjoy(?:ed|s)?|ador(?:e|ed)|great|amazing|awesome|"
     r"brilliant|fantastic|excellent|masterpiece|favou?rites?|fav|fave|best|beautiful|wonderful|superb|"
     r"incredible|gripping|riveting|hilarious|fun|perfect|stunning|outstanding|phenomenal|good|gem|"
-    r"classic|blew me away|blew my mind|could(?:n'?t| not) put (?:it )?down|a blast|into (?:it|that)|"
+    r"classic|blew me away|blew my mind|rocks|rocked|slaps|a banger|10/10|a must|could(?:n'?t| not) put (?:it )?down|a blast|into (?:it|that)|"
     r"(?:a |the )?(?:big(?:gest)? |huge |massive |great |die-?hard )?fan of)\b", re.I)
 _NEG = re.compile(
     r"\b(?:(?:didn'?t|don'?t|did not|do not|never|wasn'?t)\s+(?:really\s+|much\s+|even\s+)?(?:like|love|enjoy|care for)|"
     r"did(?:n'?t| not) do (?:anything|much|it) for me|left me cold|confusing|hat(?:e|ed|es)|dislik(?:e|ed|es)|boring|bored|dull|awful|terrible|horrible|bad|worst|"
     r"overrated|disappointing|disappointed|meh|mid|trash|garbage|rubbish|slow|tedious|pretentious|"
-    r"annoying|forgettable|predictable|cringe|cringy|stupid|dumb|waste of|fell asleep|gave up|"
+    r"annoying|forgettable|predictable|cringe|cringy|stupid|dumb|waste of|suck(?:s|ed)?|stinks|stank|lame|fell asleep|gave up|"
     r"walked out|turned it off|couldn'?t (?:stand|finish|get into|get through)|"
     r"could not (?:stand|finish|get into|get through)|too (?:long|slow|dark|violent|gory|scary|sad|much)|"
     r"(?:not|isn'?t|wasn'?t|ain'?t) (?:really |quite |exactly )?(?:for me|my (?:thing|cup of tea|style|kind|type))|too \w+ for (?:me|my taste|us)|unwatchable|unreadable|snoozefest|slog)\b",
