@@ -278,3 +278,12 @@ def test_more_wordings(parser: RuleParser, text: str) -> None:
 def test_instead_refines(parser: RuleParser, text: str) -> None:
     u = parser.parse(text, LAST)
     assert (u.intent, u.domain) == (Intent.REFINE, "book")
+
+
+@pytest.mark.parametrize("text,lo,hi", [("from before the 90s", None, 1989), ("pre-80s horror", None, 1979),
+                                        ("after the 80s", 1990, None), ("since the 90s", 1990, None),
+                                        ("older, before the 2000s please", None, 1999), ("from the 90s", 1990, 1999)])
+def test_a_decade_with_before_or_after_is_a_bound(parser: RuleParser, text: str, lo: int | None,
+                                                  hi: int | None) -> None:
+    u = parser.parse(text, LAST)
+    assert (u.year_min, u.year_max) == (lo, hi) and "+old" not in u.critiques

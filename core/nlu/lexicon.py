@@ -16,7 +16,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "ghosts": ("horror", "ghosts"), "zombie": ("zombies", "horror"), "zombies": ("zombies", "horror"),
     "vampire": ("vampires", "horror"), "vampires": ("vampires", "horror"),
     "funny": ("comedy", "funny"), "hilarious": ("comedy", "funny"), "laugh": ("comedy", "funny"),
-    "laughs": ("comedy", "funny"), "comedic": ("comedy",), "comedies": ("comedy",),
+    "laughs": ("comedy", "funny"), "comedic": ("comedy",), "humorous": ("funny", "humor"), "humour": ("humor", "funny"), "comedies": ("comedy",),
     "romcom": ("romantic comedy", "romance", "comedy"), "rom com": ("romantic comedy", "romance", "comedy"),
     "romantic": ("romance",), "love story": ("romance",), "love stories": ("romance",),
     "sci fi": ("science fiction", "sci-fi"), "scifi": ("science fiction", "sci-fi"),

@@ -13,6 +13,9 @@ from core.nlu.normalize import Token
 _DECADE_WORDS = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60,
                  "seventies": 70, "eighties": 80, "nineties": 90, "ninties": 90, "fourties": 40}
 _Y = r"(1[89]\d\d|20\d\d)"
+# A word before a decade that makes it a bound: "before the 90s", "post-80s", "since the 2000s".
+_DECADE_SIDE = re.compile(r"\b(before|pre|older than|earlier than|prior to|until|after|post|newer than|later than|since)"
+                          r"[\s-]*(?:the\s+)?(?:early\s+|mid\s+|late\s+)?$", re.I)
 _DECADE = re.compile(
     r"\b(?:(early|mid|late)[- ]?)?(?:the )?(?:'|’)?(?:(1[89]|20)?(\d)0\s?'?s|("
     + "|".join(_DECADE_WORDS) + r"))\b", re.I)
@@ -100,7 +103,17 @@ def years(text: str, now_year: int, skip: list[tuple[int, int]]) -> YearRange:
             widen(min(a, b), max(a, b))
     for m in _DECADE.finditer(text):
         if take(m):
-            widen(*_decade(m))
+            a, b = _decade(m)
+            side = _DECADE_SIDE.search(text[max(0, m.start() - 20) : m.start()])
+            word = side.group(1).lower() if side else ""
+            if word.startswith(("before", "pre", "older", "earlier", "prior", "until")):
+                hi = a - 1 if hi is None else min(hi, a - 1)  # "before the 90s": up to 1989
+            elif word.startswith(("after", "post", "newer", "later")):
+                lo = b + 1 if lo is None else max(lo, b + 1)  # "after the 80s": from 1990
+            elif word.startswith("since"):
+                lo = a if lo is None else max(lo, a)  # "since the 90s": from 1990
+            else:
+                widen(a, b)
     for m in _CENTURY.finditer(text):
         if take(m):
             c = _century(m.group(1))
