@@ -331,6 +331,7 @@ class DialogueCore(ItemTalk):
             state.seeds = named
         else:
             state.absorb(u, new_topic=False)
+            state.domain = state.domain or self._shown_domain(state)  # "what else?" after five films: films
             if u.reject_refs:
                 state.rejected = (state.rejected + refs)[-200:]  # "not that one": out of this conversation
             elif refs:

@@ -154,6 +154,11 @@ class ItemTalk:
             return []
         return [it.item_id for it in self.catalog if it.title.lower() in titles and it.item_id not in known]
 
+    def _shown_domain(self, state: ConvState) -> str | None:
+        """The one domain of a whole list just shown (a request that named none): "more" continues in it."""
+        kinds = {it.domain for i in state.last_items if (it := self.catalog.get(i)) is not None}
+        return kinds.pop() if len(kinds) == 1 and len(state.last_items) >= 3 else None
+
     def _resolve_refs(self, state: ConvState, u: Understanding, intent: Intent) -> list[str]:
         if u.refs_all:
             return list(state.last_items)
