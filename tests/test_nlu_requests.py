@@ -287,3 +287,8 @@ def test_a_decade_with_before_or_after_is_a_bound(parser: RuleParser, text: str,
                                                   hi: int | None) -> None:
     u = parser.parse(text, LAST)
     assert (u.year_min, u.year_max) == (lo, hi) and "+old" not in u.critiques
+
+
+def test_a_later_title_with_its_own_plain_words_takes_no_verdict(parser: RuleParser) -> None:
+    assert _stances(parser, "I loved Heat, Alien is next on my list") == {"heat": "liked", "alien": "neutral"}
+    assert _stances(parser, "I loved Heat and Inception was great too") == {"heat": "liked", "inception": "liked"}

@@ -26,6 +26,16 @@ def _joined(text: str, prev_end: int, start: int) -> bool:
     return bool(_JOIN.match(_PAREN.sub(" ", text[prev_end:start])))
 
 
+_CUT = re.compile(r"[.!?;,\n]|\b(?:but|however|though|although|while)\b", re.I)
+
+
+def _own_words(text: str, spans: list[tuple[int, int]], i: int) -> str:
+    """What a mention says of itself: from its end to the next clause cut or the next mention."""
+    stop = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+    cut = _CUT.search(text, spans[i][1], stop)
+    return text[spans[i][1] : cut.start() if cut else stop]
+
+
 def list_stances(text: str, spans: list[tuple[int, int]], stances: list[Stance]) -> list[Stance]:
     """The stances with each list's shared opinion given to its members that state none."""
     out = list(stances)
@@ -48,6 +58,8 @@ def list_stances(text: str, spans: list[tuple[int, int]], stances: list[Stance])
                     bare = _CLAUSE_END.match(_PAREN.sub(" ", text[spans[i][1]:]))
                     if i > k and lead in _VERDICT and out[i] == Stance.NEUTRAL and bare:
                         out[i] = lead
+                    elif i > k and not bare and out[i] == lead and not _opinion(_own_words(text, spans, i)):
+                        out[i] = Stance.NEUTRAL  # "I loved Heat, Alien is next on my list": not a verdict
         k = j + 1
     return out
 
