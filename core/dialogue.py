@@ -212,7 +212,7 @@ class DialogueCore(ItemTalk):
         await self.store.users.touch(ev.tenant, ev.user, ev.platform, clean_name(ev.user_name))
         await self.store.conversations.add_turn(ev.tenant, key, ev.user, "user", text)
         state = await self._load(ev)
-        ctx = NluContext(tuple(state.last_items), language=state.languages.get(ev.user, ""))
+        ctx = NluContext(tuple(state.last_items), language=state.languages.get(ev.user, ""), focus=state.focus or "")
         u = await asyncio.to_thread(self.parser.parse, text, ctx)
         # Each person's language, per conversation: "more" or a bare title later keeps it. Saved with
         # the turn's state; a turn that saves nothing (a greeting) saves it once when it changes.

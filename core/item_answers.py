@@ -12,6 +12,7 @@ from core.recommend.catalog import Item
 from core.recommend.filters import CRITIQUE_TAGS
 
 _YES_NO = re.compile(r"^\W*(?:is|was|are|were|does|did|would|will|isn'?t|wasn'?t)\b", re.I)
+_HOW = re.compile(r"^\W*how (?:\w+ )?\w+ (?:is|was|are)\b", re.I)  # "how scary is The Exorcist?"
 _WORD = re.compile(r"[a-z][a-z-]+", re.I)
 
 
@@ -22,9 +23,11 @@ def _evidence(word: str) -> tuple[str, ...]:
 
 
 def quality_answer(item: Item, question: str, lang: str) -> str:
-    """"Yes: it's tagged tearjerker." / "Its tags don't say scary." for the first quality word asked
-    about; "" when the message is no yes/no question or names no quality the tags can speak to."""
-    if not _YES_NO.search(question):
+    """"Yes: Coco is tagged tearjerker." / "... nothing in Up's genres or tags says scary." for the first
+    quality word asked about ("how scary is X?" gets the same facts without the yes/no); "" when the
+    message is no such question or names no quality the tags can speak to."""
+    how = bool(_HOW.search(question))
+    if not (how or _YES_NO.search(question)):
         return ""
     facts = {x.lower() for x in (*item.genres, *item.tags)}
     for w in _WORD.findall(question):
@@ -32,11 +35,13 @@ def quality_answer(item: Item, question: str, lang: str) -> str:
         if not evidence:
             continue
         have = [e for e in evidence if e.lower() in facts]
+        tags = t(lang, ", ").join(tag(lang, h) for h in have)
         if have:
-            return t(lang, "Yes: {title} is tagged {tags}.", title=item.title,
-                     tags=t(lang, ", ").join(tag(lang, h) for h in have))
-        return t(lang, "Not as far as I know: nothing in {title}'s genres or tags says {word}.", title=item.title,
-                 word=w.lower())
+            return (t(lang, "{title} is tagged {tags}.", title=item.title, tags=tags) if how
+                    else t(lang, "Yes: {title} is tagged {tags}.", title=item.title, tags=tags))
+        return (t(lang, "Nothing in {title}'s genres or tags says {word}.", title=item.title, word=w.lower()) if how
+                else t(lang, "Not as far as I know: nothing in {title}'s genres or tags says {word}.",
+                       title=item.title, word=w.lower()))
     return ""
 
 

@@ -19,3 +19,8 @@ COCO = Item("coco", "Coco", "movie", 2017, "Lee Unkrich", ("animation", "family"
 ])
 def test_the_answer_comes_from_the_tags(question: str, answer: str) -> None:
     assert quality_answer(COCO, question, "en") == answer
+
+
+def test_how_questions_get_the_facts_without_yes_or_no() -> None:
+    assert quality_answer(COCO, "how sad is Coco?", "en") == "Coco is tagged tearjerker."
+    assert quality_answer(COCO, "how scary is Coco?", "en") == "Nothing in Coco's genres or tags says scary."

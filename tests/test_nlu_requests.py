@@ -292,3 +292,9 @@ def test_a_decade_with_before_or_after_is_a_bound(parser: RuleParser, text: str,
 def test_a_later_title_with_its_own_plain_words_takes_no_verdict(parser: RuleParser) -> None:
     assert _stances(parser, "I loved Heat, Alien is next on my list") == {"heat": "liked", "alien": "neutral"}
     assert _stances(parser, "I loved Heat and Inception was great too") == {"heat": "liked", "inception": "liked"}
+
+
+def test_a_question_about_it_means_the_item_under_discussion(parser: RuleParser) -> None:
+    assert parser.parse("is it sad?", NluContext(focus="up")).intent == Intent.ABOUT
+    assert parser.parse("is it sad?", NluContext()).intent != Intent.ABOUT  # nothing under discussion
+    assert parser.parse("how scary is Alien?", NluContext()).intent == Intent.ABOUT

@@ -57,7 +57,8 @@ ABOUT = _rx(r"\bwhat(?:'s| is| was| are) .{1,80}? about\b", r"\btell me (?:more 
             r"\bis (?:it|that|this|that one|this one|the \w+ one) (?:any good|good|scary|long|sad|violent|worth|for kids|"
             r"suitable|funny|gory|a true story|based on)", r"\bhow long is\b", r"\bwhat'?s (?:up )?with (?:the|that|this)\b", r"\bwhen (?:was|did) .{1,60}? "
             r"(?:come out|released|written|published|made)", r"\b(?:what|which) year (?:did|was|is|were)\b",
-            r"\bhow old is\b", r"\b(?:release|publication) (?:date|year) of\b", r"\bdescribe\b", r"^\W*(?:what is|what's) (?:it|that|this)\W*$")
+            r"\bhow old is\b", r"^\W*how (?:\w+ )?(?:scary|sad|long|violent|gory|funny|dark|good|bad|intense|graphic|explicit|"
+            r"romantic|depressing|heavy|slow|hard|difficult|disturbing|bloody|creepy) (?:is|was|are)\b", r"\b(?:release|publication) (?:date|year) of\b", r"\bdescribe\b", r"^\W*(?:what is|what's) (?:it|that|this)\W*$")
 MORE = _rx(r"^\W*(?:(?:ok(?:ay)?|and|so|now|then|please|even|yet|still|some|any|a few|give me|gimme|show me|got any|i want|"
            r"i'd like|i need|can i (?:get|have|see)|can you show me|let'?s see|let me see|\d+|two|three|four|five|ten),?\s+)"
            r"{0,3}(?:more|next (?:batch|set|page|round|few|ones?|five|list)|another|others|"

@@ -305,7 +305,7 @@ class RuleParser:
                             (rules.HISTORY, Intent.HISTORY), (rules.RESET, Intent.RESET), (rules.WHY, Intent.WHY)):
             if pat.search(t):
                 return intent, 0.9
-        if rules.ABOUT.search(t) and (d.titles or r.positions or (has_ctx and _PRONOUN.search(t))):
+        if rules.ABOUT.search(t) and (d.titles or r.positions or ((has_ctx or d.ctx.focus) and _PRONOUN.search(t))):
             return Intent.ABOUT, 0.85
         spans = [(d.tokens[m.start].start, d.tokens[m.end - 1].end) for m in d.titles]
         if d.titles and rules.asks_about_title(t, spans):
