@@ -298,3 +298,10 @@ def test_a_question_about_it_means_the_item_under_discussion(parser: RuleParser)
     assert parser.parse("is it sad?", NluContext(focus="up")).intent == Intent.ABOUT
     assert parser.parse("is it sad?", NluContext()).intent != Intent.ABOUT  # nothing under discussion
     assert parser.parse("how scary is Alien?", NluContext()).intent == Intent.ABOUT
+
+
+def test_a_verb_or_noun_next_to_a_title_names_its_version(parser: RuleParser) -> None:
+    u = parser.parse("I watched Dune. any books like that?", NluContext())
+    assert [m.item_id for m in u.items] == ["dune-film"] and u.domain == "book"
+    u = parser.parse("loved Dune the novel, what film should I see?", NluContext())
+    assert [m.item_id for m in u.items] == ["dune-book"] and u.domain == "movie"

@@ -161,11 +161,18 @@ def title_nouns(tokens: list[Token], spans: list[tuple[int, int]]) -> dict[int, 
     """For each title (token span [start, end)), the domain noun right next to it ("the Dune movie",
     "the book Little Women"): (its token index, its domain). It says which version is meant."""
     out: dict[int, tuple[int, str]] = {}
+
+    def low(j: int) -> str:
+        return tokens[j].low if 0 <= j < len(tokens) else ""
+
     for k, (a, b) in enumerate(spans):
-        for j in (b, a - 1):
-            low = tokens[j].low if 0 <= j < len(tokens) else ""
-            if low in DOMAIN_WORDS and low not in _VERB_DOMAIN:
-                out[k] = (j, DOMAIN_WORDS[low])
+        after = b + 1 if low(b) == "the" else b  # "Dune the novel", "Gone Girl (the film)"
+        before = a - 2 if low(a - 1) == "the" else a - 1  # "the book Little Women"
+        for j in (after, a - 1, before):
+            w = low(j)
+            # A noun next to the title, or a verb right before it ("I watched Gone Girl", "read Dune").
+            if w in DOMAIN_WORDS and (w not in _VERB_DOMAIN or j == a - 1):
+                out[k] = (j, DOMAIN_WORDS[w])
                 break
     return out
 
