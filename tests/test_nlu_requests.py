@@ -257,6 +257,8 @@ def test_my_own_word_after_someone_elses(parser: RuleParser, text: str, stance: 
 @pytest.mark.parametrize("text,intent", [("is Heat violent? asking for my dad", Intent.ABOUT),
                                          ("is Heat good? recommend me something like it", Intent.RECOMMEND),
                                          ("is there a film like Heat?", Intent.RECOMMEND),
+                                         ("is Dune any good?", Intent.ABOUT), ("is Heat any good for my dad?", Intent.ABOUT),
+                                         ("any good thrillers?", Intent.RECOMMEND),
                                          ("are there any books like Dune?", Intent.RECOMMEND)])
 def test_a_question_about_a_title_or_a_request(parser: RuleParser, text: str, intent: Intent) -> None:
     assert parser.parse(text, NluContext()).intent == intent

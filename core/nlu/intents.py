@@ -82,7 +82,7 @@ GREET = _rx(r"^\W*(?:hi+|hello+|hey+|heya|hiya|yo|howdy|greetings|sup|wassup|goo
             r"\bhave a (?:good|nice|great)\b")
 REQUEST = _rx(r"\brecommend", r"\bsuggest", r"\brecs?\b", r"\blooking (?:for|to)\b", r"\blook(?:ing)? for\b",
               r"\bi (?:want|need|wanna)\b", r"\bi'?d (?:like|love|prefer)\b", r"\bi would (?:like|love)\b",
-              r"\b(?:give|show|find|get|pick|send) (?:me|us)\b", r"\bgot any(?:thing)?\b", r"\bany (?:good|great|decent|nice|fun)\b",
+              r"\b(?:give|show|find|get|pick|send) (?:me|us)\b", r"\bgot any(?:thing)?\b", r"\bany (?:good|great|decent|nice|fun)\b(?! for\b)(?=\s*[a-z])",
               r"\bsomething\b", r"\banything (?:good|to|that|like|with|from|by|but|other|new|funny|scary|light)\b",
               r"\bin the mood\b", r"\bmood for\b", r"\bwhat (?:should|could|can|do) (?:i|we) (?:watch|read|see|try)\b",
               r"\bwhat to (?:watch|read)\b", r"\bmovie night\b", r"\bdate night\b", r"\b(?:do you )?have any\b",
@@ -126,6 +126,7 @@ ITEM_QUESTION = _rx(r"^\W*(?:is|was|are|were|does|did|do you|have you|has|should
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
+_FOR_WHOM = re.compile(r"\bfor (?:tonight|the weekend|a flight|the beach|my \w+|him|her|them|us|kids|children)\b", re.I)
 _ON_BEHALF = re.compile(r"\b(?:just |i'?m )?asking for (?:a |my |our )?\w+", re.I)
 
 
@@ -137,8 +138,10 @@ def asks_about_title(text: str, title_spans: list[tuple[int, int]]) -> bool:
              if any(m.start() <= a < m.end() for a, _ in title_spans) and ITEM_QUESTION.search(m.group().strip())]
     if not about:
         return False
-    rest = "".join(m.group() for m in _SENTENCE.finditer(text) if m not in about)
-    return not REQUEST.search(_ON_BEHALF.sub(" ", rest)) and not REQUEST.search(about[0].group())
+    spans = {m.span() for m in about}
+    rest = "".join(m.group() for m in _SENTENCE.finditer(text) if m.span() not in spans)
+    # "is Heat any good for my dad?": who it is for is part of the question, not a request.
+    return not REQUEST.search(_ON_BEHALF.sub(" ", rest)) and not REQUEST.search(_FOR_WHOM.sub(" ", about[0].group()))
 
 
 def sentence_asks(text: str, genre_starts: list[int]) -> bool:
