@@ -307,3 +307,16 @@ def test_a_verb_or_noun_next_to_a_title_names_its_version(parser: RuleParser) ->
     assert [m.item_id for m in u.items] == ["dune-film"] and u.domain == "book"
     u = parser.parse("loved Dune the novel, what film should I see?", NluContext())
     assert [m.item_id for m in u.items] == ["dune-book"] and u.domain == "movie"
+
+
+@pytest.mark.parametrize("text,stance", [("I heard Inception is brilliant", "others"),
+                                         ("apparently Heat is great", "others"),
+                                         ("any films as great as The Matrix?", "reference"),
+                                         ("something as scary as Alien", "reference")])
+def test_hearsay_and_comparisons_are_no_verdict(parser: RuleParser, text: str, stance: str) -> None:
+    assert [m.stance for m in parser.parse(text, NluContext()).items] == [stance]
+
+
+def test_a_question_about_it_after_a_title(parser: RuleParser) -> None:
+    u = parser.parse("not sure I'd like Dune, is it slow?", NluContext())
+    assert u.intent == Intent.ABOUT and [m.stance for m in u.items] != ["liked"]

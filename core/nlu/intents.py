@@ -54,7 +54,9 @@ WHY = _rx(r"^\W*why\b", r"\bwhy (?:did|do|would|is|was|are|were|that|this|those|
 ABOUT = _rx(r"\bwhat(?:'s| is| was| are) .{1,80}? about\b", r"\btell me (?:more )?about\b(?! (?:yourself|you\b))",
             r"\b(?:plot|synopsis|summary|premise|storyline) (?:of|for)\b", r"\bwho (?:directed|wrote|made|stars|is in)\b",
             r"\b(?:more )?(?:info|information|details) (?:on|about)\b", r"\bwhat kind of (?:movie|film|book|novel) is\b",
-            r"\bis (?:it|that|this|that one|this one|the \w+ one) (?:any good|good|scary|long|sad|violent|worth|for kids|"
+            r"\bis (?:it|that|this|that one|this one|the \w+ one) (?:too |very |really |that |so |a bit |kind of )?"
+            r"(?:slow|dark|depressing|boring|hard|difficult|short|romantic|bloody|creepy|intense|ok|okay|appropriate|"
+            r"kid-friendly|family-friendly|any good|good|scary|long|sad|violent|worth|for kids|"
             r"suitable|funny|gory|a true story|based on)", r"\bhow long is\b", r"\bwhat'?s (?:up )?with (?:the|that|this)\b", r"\bwhen (?:was|did) .{1,60}? "
             r"(?:come out|released|written|published|made)", r"\b(?:what|which) year (?:did|was|is|were)\b",
             r"\bhow old is\b", r"^\W*how (?:\w+ )?(?:scary|sad|long|violent|gory|funny|dark|good|bad|intense|graphic|explicit|"

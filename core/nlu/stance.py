@@ -50,6 +50,9 @@ _OTHER_SUBJECT = re.compile(
     rf"says?|said|thinks?|thought|keeps? (?:saying|talking|telling)|tell me|told me|recommends?|recommended|swears? by|raves? about|"
     rf"raved about|can'?t stop|is obsessed|was obsessed|told me|wants?|wanted|watched|read|saw|finds?|found|"
     rf"dislikes?|disliked|couldn'?t stand|is into|was into|is a (?:big |huge )?fan|cried|laughed|fell asleep)\b", re.I)
+# Hearsay: the opinion is reported, not held ("I heard Inception is brilliant", "apparently Dune is great").
+_HEARSAY = re.compile(r"\b(?:i(?:'ve| have)? heard|i hear|apparently|supposedly|reportedly|i(?:'m| am) told|"
+                      r"i(?:'ve| have)? been told|word is|they say|rumou?r (?:is|has it))\b", re.I)
 _ME_TOO = re.compile(r"\b(?:and|&) (?:i|me)\b|\bi (?:also|too)\b|\bme too\b|\bboth (?:of us )?(?:loved|liked|hated)", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|i'?d|me|my|we|we'?ve)\b", re.I)
 _QUESTION_LEAD = re.compile(
@@ -61,7 +64,7 @@ _REQUEST_CUE = re.compile(r"\b(?:recommend|suggest|find me|give me|show me|looki
                           r"any (?:\w+ ){0,2}(?:movies?|films?|books?|novels?|recs?|recommendations?|suggestions?|"
                           r"ideas?))\b", re.I)
 _REFERENCE = re.compile(
-    r"\b(?:like|similar to|such as|in the vein of|along the lines of|same as|reminds? me of|as good as|"
+    r"\b(?:like|similar to|such as|in the vein of|along the lines of|same as|reminds? me of|as \w+ as|"
     r"in the style of|vibes? of|à la|a la|the likes of|comparable to|close to|similar vibe to|"
     r"similar vibes to|more like|kind of like|sort of like|along with)\s+(?:the\s+|a\s+)?$", re.I)
 _LIKE_VERB_BEFORE = re.compile(r"\b(?:i|we|really|also|totally|do|did|always|didn'?t|don'?t|did not|"
@@ -189,7 +192,8 @@ def mention_stance(text: str, start: int, end: int, tone: float, question_intent
     first_person = bool(_FIRST_PERSON.search(sentence))
     if _QUESTION_LEAD.search(sentence) and not _REQUEST_CUE.search(sentence):
         return Stance.ASKED  # "would my kids like Up?", "does Heat hold up?"
-    other = _OTHER_SUBJECT.search(before) or (_OTHER_SUBJECT.search(sentence) and not first_person)
+    other = (_OTHER_SUBJECT.search(before) or (_OTHER_SUBJECT.search(sentence) and not first_person)
+             or _HEARSAY.search(before))
     if other and not _ME_TOO.search(sentence):
         # "my brother hated Inception, but I thought it was great": the speaker's own word follows.
         mine = _MINE_AFTER.search(text, end)
