@@ -320,3 +320,10 @@ def test_hearsay_and_comparisons_are_no_verdict(parser: RuleParser, text: str, s
 def test_a_question_about_it_after_a_title(parser: RuleParser) -> None:
     u = parser.parse("not sure I'd like Dune, is it slow?", NluContext())
     assert u.intent == Intent.ABOUT and [m.stance for m in u.items] != ["liked"]
+
+
+@pytest.mark.parametrize("text,stance", [("I need to read Dune", "neutral"), ("I'll watch Heat tonight", "neutral"),
+                                         ("I read Dune and want to watch the film", "seen"),
+                                         ("I'm obsessed with Inception", "liked")])
+def test_a_plan_is_no_experience(parser: RuleParser, text: str, stance: str) -> None:
+    assert [m.stance for m in parser.parse(text, NluContext()).items] == [stance]

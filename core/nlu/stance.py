@@ -75,7 +75,7 @@ _POS = re.compile(
     r"brilliant|fantastic|excellent|masterpiece|favou?rites?|fav|fave|best|beautiful|wonderful|superb|"
     r"incredible|gripping|riveting|hilarious|fun|perfect|stunning|outstanding|phenomenal|good|gem|"
     r"classic|blew me away|blew my mind|rocks|rocked|slaps|a banger|10/10|a must|could(?:n'?t| not) put (?:it )?down|a blast|into (?:it|that)|"
-    r"(?:a |the )?(?:big(?:gest)? |huge |massive |great |die-?hard )?fan of)\b", re.I)
+    r"(?:a |the )?(?:big(?:gest)? |huge |massive |great |die-?hard )?fan of|obsessed with|addicted to|hooked on)\b", re.I)
 _NEG = re.compile(
     r"\b(?:(?:didn'?t|don'?t|did not|do not|never|wasn'?t)\s+(?:really\s+|much\s+|even\s+)?(?:like|love|enjoy|care for)|"
     r"did(?:n'?t| not) do (?:anything|much|it) for me|left me cold|confusing|hat(?:e|ed|es)|dislik(?:e|ed|es)|boring|bored|dull|awful|terrible|horrible|bad|worst|"
@@ -93,6 +93,15 @@ _SEEN = re.compile(
     r"\b(?:seen|saw|watched|read|finished|rewatched|re-?read|been through|have watched|already)\b", re.I)
 _NOT_SEEN = re.compile(r"\b(?:not|never|haven'?t|have not|hasn'?t|didn'?t|did not|yet to)\s+(?:\w+\s+)?"
                        r"(?:seen|saw|watched|read|finished|heard)\b", re.I)
+# A plan is no experience: "I need to read Dune", "I'll watch Alien tonight".
+_PLAN = re.compile(r"\b(?:to|will|'ll|gonna|wanna|should|must|might|could|would|can)\s+(?:finally\s+|still\s+)?$", re.I)
+
+
+def _experienced(sentence: str) -> bool:
+    """The sentence says the speaker has seen/read something (not that they haven't, or plan to)."""
+    if _NOT_SEEN.search(sentence):
+        return False
+    return any(not _PLAN.search(sentence[max(0, m.start() - 25) : m.start()]) for m in _SEEN.finditer(sentence))
 
 
 # The speaker's own clause after someone else's opinion: "..., but I thought it was great".
@@ -213,7 +222,7 @@ def mention_stance(text: str, start: int, end: int, tone: float, question_intent
     opinion = opinion or _pointing_back(text, end, bounds[1])
     if opinion:
         return Stance.LIKED if opinion > 0 else Stance.DISLIKED
-    if _SEEN.search(sentence) and not _NOT_SEEN.search(sentence):
+    if _experienced(sentence):
         return Stance.SEEN
     if negated:
         return Stance.REJECTED
@@ -235,7 +244,7 @@ def message_stance(text: str, tone: float) -> Stance:
         return Stance.LIKED
     if opinion < 0:
         return Stance.DISLIKED
-    if _SEEN.search(sentence) and not _NOT_SEEN.search(sentence):
+    if _experienced(sentence):
         return Stance.SEEN
     if _INTEREST.search(sentence) or re.search(r"\bthank", sentence, re.I):
         return Stance.NEUTRAL  # "the third one sounds good", "thanks!": interest or politeness, no verdict
