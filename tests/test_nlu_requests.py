@@ -327,3 +327,17 @@ def test_a_question_about_it_after_a_title(parser: RuleParser) -> None:
                                          ("I'm obsessed with Inception", "liked")])
 def test_a_plan_is_no_experience(parser: RuleParser, text: str, stance: str) -> None:
     assert [m.stance for m in parser.parse(text, NluContext()).items] == [stance]
+
+
+def test_a_mood_no_item_of_the_genre_has_does_not_empty_the_list() -> None:
+    from core.nlu.request_rules import TagFamilies
+
+    fam = TagFamilies(_catalog())
+    # No book in the small catalog is both funny and horror: the genre stays, the mood goes unsaid.
+    assert fam.soften_moods([("funny",), ("horror",)], [("funny", ("funny",))], "book") == ([("horror",)], [])
+    # One film is both: the mood orders the sci-fi films (that one first) instead of filtering to it.
+    one = Item("paul", "Paul", "movie", 2011, "Greg Mottola", ("sci-fi", "comedy"), ("funny",))
+    few = TagFamilies(Catalog([*_catalog(), one]))
+    assert few.soften_moods([("funny",), ("sci-fi",)], [("funny", ("funny",))], "movie") == ([("sci-fi",)], ["+funny"])
+    # A genre word is a kind, never a mood to drop ("mystery" in "a cozy mystery").
+    assert fam.soften_moods([("horror",), ("comedy",)], [("horror", ("horror",))], None)[0] == [("horror",), ("comedy",)]

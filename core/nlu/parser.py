@@ -20,7 +20,7 @@ from core.embedding import Embedder
 from core.nlu import intents as rules
 from core.nlu.common_words import WordRanks
 from core.nlu.genres import ML_FLOOR, GenreHit, GenreMatcher
-from core.nlu.lexicon import DOMAIN_WORDS
+from core.nlu.lexicon import CRITIQUE_ADJECTIVES, DOMAIN_WORDS
 from core.nlu.list_stance import list_stances
 from core.nlu.mention_rules import prefer_version, resolve_overlaps
 from core.nlu.normalize import Token, clean, detect_language, tokenize
@@ -227,6 +227,10 @@ class RuleParser:
                     alternative = groups and prev_end >= 0 and or_joined(d.text[prev_end : h.start])
                     groups[-1:] = [tuple(dict.fromkeys(groups[-1] + terms))] if alternative else [*groups[-1:], terms]
                     prev_end = h.end
+        moods = [(w, h.terms) for h in d.genre_hits if h.source != "embedding" and not _inside(h.start, d.negated)
+                 and (w := d.text[h.start : h.end].lower()) in CRITIQUE_ADJECTIVES]
+        groups, softened = self.families.soften_moods(groups, moods, d.domain)  # "a cozy mystery novel"
+        crit += softened
         not_genres = list(self.families.exclusions(not_genres))  # "isn't scary": horror too
         crit = with_implied(drop_relative_era(crit, d.year_lo, d.year_hi))  # "older ones, before 1980": the year
         creators = [m for m in d.creators if not _inside(d.tokens[m.start].start, d.negated)]

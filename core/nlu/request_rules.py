@@ -17,6 +17,8 @@ from collections.abc import Iterable
 
 from core.recommend.catalog import Catalog
 
+FEW = 3  # fewer items than this carrying both a mood and a genre: the mood only orders the list
+
 # Relative era critiques (core/nlu/lexicon.py COMPARATIVES: "older" -> old, "newer" -> recent).
 ERA_TERMS = frozenset({"old", "older", "recent", "new", "newer", "modern", "classic-era"})
 
@@ -105,10 +107,32 @@ class TagFamilies:
     def __init__(self, catalog: Catalog) -> None:
         self.vocab: dict[str, str] = {}  # lower -> as spelt in the catalog
         self.by_domain: dict[str, set[str]] = {}
+        self.items: list[tuple[str, frozenset[str]]] = []  # (domain, its tags): can groups meet at all?
+        self.genre_names = {g.lower() for it in catalog for g in it.genres}  # "mystery" is a kind, "cozy" a mood
         for it in catalog:
+            tags = frozenset(t.lower() for t in (*it.genres, *it.tags))
+            self.items.append((it.domain, tags))
             for t in (*it.genres, *it.tags):
                 self.vocab.setdefault(t.lower(), t)
                 self.by_domain.setdefault(it.domain, set()).add(t.lower())
+
+    def meeting(self, groups: list[tuple[str, ...]], domain: str | None) -> int:
+        """How many items (of the domain) carry a term of every group."""
+        want = [{t.lower() for t in g} for g in groups]
+        return sum(1 for d, tags in self.items if (domain is None or d == domain) and all(tags & w for w in want))
+
+    def soften_moods(self, groups: list[tuple[str, ...]], moods: list[tuple[str, tuple[str, ...]]],
+                     domain: str | None) -> tuple[list[tuple[str, ...]], list[str]]:
+        """(groups, extra critiques): when (almost) nothing is both the mood and the genre ("a cozy
+        mystery novel"), the mood word ((word, its group) pairs) orders the genre's items ("+cozy")
+        instead of filtering them down to nothing."""
+        moods = [(w, terms) for w, terms in moods if w not in self.genre_names]
+        soft = {tuple(self.widen_for_domain(terms, domain)) for _w, terms in moods}
+        n = self.meeting(groups, domain) if len(groups) > 1 and soft and len(soft) < len(groups) else FEW
+        if n >= FEW:
+            return groups, []
+        # With none at all the mood is dropped rather than restated ("funnier") over a list it is untrue of.
+        return [g for g in groups if g not in soft], (["+" + w for w, _t in moods] if n else [])
 
     def exclusions(self, terms: Iterable[str]) -> tuple[str, ...]:
         """The excluded terms with their near-synonyms and narrower kinds, as the catalog spells them."""
