@@ -265,7 +265,8 @@ def test_a_question_about_a_title_or_a_request(parser: RuleParser, text: str, in
 
 
 @pytest.mark.parametrize("text,refs,stance", [("I've watched 2 and 3", (1, 2), "seen"), ("loved 1, 2 and 5", (0, 1, 4), "liked"),
-                                              ("#1 sucks", (0,), "disliked"), ("number 2 rocks", (1,), "liked")])
+                                              ("#1 sucks", (0,), "disliked"), ("number 2 rocks", (1,), "liked"),
+                                              ("the 1st and 3rd are faves", (0, 2), "liked")])
 def test_more_verdict_wordings(parser: RuleParser, text: str, refs: tuple[int, ...], stance: str) -> None:
     u = parser.parse(text, LAST)
     assert (u.intent, u.refs, u.ref_stance) == (Intent.FEEDBACK, refs, stance)

@@ -72,7 +72,7 @@ _LIKE_VERB_BEFORE = re.compile(r"\b(?:i|we|really|also|totally|do|did|always|did
                                r"(?:the\s+|a\s+)?$", re.I)
 _POS = re.compile(
     r"\b(?:(?:i|we)\s+(?:really\s+|totally\s+|also\s+|do\s+)?(?:like|dig|dug)|mind[- ]?blowing|lov(?:e|ed|es|ing)|lik(?:ed|e it|e that)|enjoy(?:ed|s)?|ador(?:e|ed)|great|amazing|awesome|"
-    r"brilliant|fantastic|excellent|masterpiece|favou?rites?|fav|fave|best|beautiful|wonderful|superb|"
+    r"brilliant|fantastic|excellent|masterpiece|favou?rites?|favs?|faves?|best|beautiful|wonderful|superb|"
     r"incredible|gripping|riveting|hilarious|fun|perfect|stunning|outstanding|phenomenal|good|gem|"
     r"classic|blew me away|blew my mind|rocks|rocked|slaps|a banger|10/10|a must|could(?:n'?t| not) put (?:it )?down|a blast|into (?:it|that)|"
     r"(?:a |the )?(?:big(?:gest)? |huge |massive |great |die-?hard )?fan of|obsessed with|addicted to|hooked on)\b", re.I)
