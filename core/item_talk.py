@@ -1,6 +1,7 @@
 """Talking about items the person names or points at: questions about them, opinions in words, which
-item "it"/"that one" means, and what they told me and were shown (prefs, history). A mixin of DialogueCore (core/dialogue.py), split out to keep each
-module readable; it uses the core's store, catalog and state helpers.
+item "it"/"that one" means, and what they told me and were shown (prefs, history). A mixin of
+DialogueCore (core/dialogue.py), split out to keep each module readable; it uses the core's store,
+catalog and state helpers.
 """
 
 from __future__ import annotations
