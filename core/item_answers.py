@@ -11,8 +11,9 @@ from core.nlu.lexicon import GENRE_SYNONYMS
 from core.recommend.catalog import Item
 from core.recommend.filters import CRITIQUE_TAGS
 
-_YES_NO = re.compile(r"^\W*(?:is|was|are|were|does|did|would|will|isn'?t|wasn'?t)\b", re.I)
-_HOW = re.compile(r"^\W*how (?:\w+ )?\w+ (?:is|was|are)\b", re.I)  # "how scary is The Exorcist?"
+# Opening a sentence or clause: "is Coco sad?", "Coco - is it sad?", "can kids watch Alien?".
+_YES_NO = re.compile(r"(?:^|[^\w\s']\s*)(?:is|was|are|were|does|did|would|will|can|could|isn'?t|wasn'?t)\b", re.I)
+_HOW = re.compile(r"(?:^|[^\w\s']\s*)how (?:\w+ )?\w+ (?:is|was|are)\b", re.I)  # "how scary is The Exorcist?"
 _WORD = re.compile(r"[a-z][a-z-]+", re.I)
 
 
@@ -39,9 +40,10 @@ def quality_answer(item: Item, question: str, lang: str) -> str:
         if have:
             return (t(lang, "{title} is tagged {tags}.", title=item.title, tags=tags) if how
                     else t(lang, "Yes: {title} is tagged {tags}.", title=item.title, tags=tags))
-        return (t(lang, "Nothing in {title}'s genres or tags says {word}.", title=item.title, word=w.lower()) if how
+        said = t(lang, " or ").join(evidence[:2])  # the tags that would have said so ("family or children")
+        return (t(lang, "Nothing in {title}'s genres or tags says {word}.", title=item.title, word=said) if how
                 else t(lang, "Not as far as I know: nothing in {title}'s genres or tags says {word}.",
-                       title=item.title, word=w.lower()))
+                       title=item.title, word=said))
     return ""
 
 
