@@ -342,3 +342,12 @@ def test_a_mood_no_item_of_the_genre_has_does_not_empty_the_list() -> None:
     assert few.soften_moods([("funny",), ("sci-fi",)], [("funny", ("funny",))], "movie") == ([("sci-fi",)], ["+funny"])
     # A genre word is a kind, never a mood to drop ("mystery" in "a cozy mystery").
     assert fam.soften_moods([("horror",), ("comedy",)], [("horror", ("horror",))], None)[0] == [("horror",), ("comedy",)]
+
+
+def test_a_genre_a_domain_never_uses_takes_what_that_domain_calls_it() -> None:
+    from core.nlu.request_rules import TagFamilies
+
+    noir = Item("sleep", "The Big Sleep", "book", 1939, "Raymond Chandler", ("mystery",), ("noir", "detective"))
+    fam = TagFamilies(Catalog([*_catalog(), noir]))
+    assert fam.widen_for_domain(("crime",), "book") == ("crime", "detective", "noir", "mystery")
+    assert fam.widen_for_domain(("crime",), "movie") == ("crime",)  # films are tagged crime: exactly that

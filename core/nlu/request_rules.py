@@ -66,6 +66,19 @@ def or_joined(gap: str) -> bool:
     return bool(_OR_GAP.match(gap))
 
 
+# What a domain calls a genre it never uses: a crime novel is tagged detective/noir/mystery, a drama
+# on paper is literary fiction, a documentary's book is nonfiction. Used only when the asked domain
+# carries none of the genre's own terms (widen_for_domain), never for exclusions.
+STAND_INS: dict[str, tuple[str, ...]] = {
+    "crime": ("detective", "noir", "mystery"), "action": ("fast-paced", "adventure"),
+    "drama": ("literary fiction",), "documentary": ("nonfiction",), "animation": ("graphic novel",),
+    "literary fiction": ("drama",), "nonfiction": ("documentary", "true-story"), "memoir": ("true-story",),
+    "biography": ("true-story",), "historical fiction": ("historical",), "history": ("historical",),
+    "young adult": ("coming-of-age", "high-school"), "children": ("family-friendly", "family"),
+    "family-friendly": ("children",), "poetry": (), "heist": ("crime",),
+}
+
+
 def drop_relative_era(critiques: list[str], year_lo: int | None, year_hi: int | None) -> list[str]:
     """Without the era critiques when the message gives a year bound of its own."""
     if year_lo is None and year_hi is None:
@@ -148,6 +161,8 @@ class TagFamilies:
         if not have or any(t.lower() in have for t in group):
             return group
         extra = [self.vocab[w] for t in group for w in sorted(_family(t)) if w in have]
+        if not extra:  # no synonym there either: what that domain calls it ("crime" books: detective, noir)
+            extra = [self.vocab[w] for t in group for w in STAND_INS.get(t.lower(), ()) if w in have]
         return tuple(dict.fromkeys([*group, *extra]))
 
     def widen_request(self, genres: list[str], groups: list[list[str]], domain: str | None
@@ -159,4 +174,4 @@ class TagFamilies:
         return ([*genres, *extra] if genres else genres), wide
 
 
-__all__ = ["ERA_TERMS", "FAMILIES", "NARROWER", "TagFamilies", "drop_relative_era", "exclusion_heads", "or_joined", "with_implied"]
+__all__ = ["ERA_TERMS", "FAMILIES", "NARROWER", "STAND_INS", "TagFamilies", "drop_relative_era", "exclusion_heads", "or_joined", "with_implied"]
