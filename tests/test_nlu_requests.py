@@ -351,3 +351,11 @@ def test_a_genre_a_domain_never_uses_takes_what_that_domain_calls_it() -> None:
     fam = TagFamilies(Catalog([*_catalog(), noir]))
     assert fam.widen_for_domain(("crime",), "book") == ("crime", "detective", "noir", "mystery")
     assert fam.widen_for_domain(("crime",), "movie") == ("crime",)  # films are tagged crime: exactly that
+
+
+@pytest.mark.parametrize("text,stance", [("number 3 was boring. any comedies?", "disliked"),
+                                         ("I've read the 2nd and 4th. older ones?", "seen"),
+                                         ("loved #2, got anything newer?", "liked")])
+def test_a_verdict_followed_by_any_question_refines(parser: RuleParser, text: str, stance: str) -> None:
+    u = parser.parse(text, LAST)
+    assert (u.intent, u.ref_stance) == (Intent.REFINE, stance)

@@ -19,9 +19,21 @@ _ASK_CLAUSE = re.compile(
     r"^\W*(?:(?:so|and|ok(?:ay)?|then|now|well)\s+)*(?:what else|anything else|something else|"
     r"(?:any |some |a few |got any )?others?|other ones?|more(?: please)?|next|what(?:'s| is)? next|"
     r"(?:can you |could you )?(?:recommend|suggest|show me|give me|find me)\b.*|"
-    r"(?:something|anything)\b.*|what (?:should|could|can) i (?:watch|read|try)\b.*|"
+    r"(?:something|anything|any)\b.*|what (?:should|could|can) i (?:watch|read|try)\b.*|"
     r"(?:do you have|got) (?:anything|something|any)\b.*)\W*$", re.I)
 _CLAUSES = re.compile(r"[^,.;!?]+[,.;!?]*")
+
+
+# Words that point into the list or state an experience: a question holding one is no mere ask.
+_POINTS = re.compile(r"\b(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th|one|it|that|this|them|those|"
+                     r"number|no|seen|saw|read|watched|loved?|liked?|hated?)\b|#\d", re.I)
+
+
+def _ask_only(piece: str) -> bool:
+    """A clause that only asks for picks: "what else?", "any comedies?", "older ones?"."""
+    p = piece.strip()
+    return bool(_ASK_CLAUSE.match(p)) or (p.endswith("?") and not _POINTS.search(p) and not p.lower().startswith(
+        ("is ", "was ", "does ", "did ", "are ", "how ", "why ", "who ", "when ", "where ")))
 
 
 def split_ask(text: str) -> tuple[str, bool]:
@@ -29,7 +41,7 @@ def split_ask(text: str) -> tuple[str, bool]:
     kept: list[str] = []
     asked = False
     for piece in _CLAUSES.findall(text):
-        if _ASK_CLAUSE.match(piece.strip()):
+        if _ask_only(piece):
             asked = True
         else:
             kept.append(piece)
