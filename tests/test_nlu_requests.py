@@ -359,3 +359,11 @@ def test_a_genre_a_domain_never_uses_takes_what_that_domain_calls_it() -> None:
 def test_a_verdict_followed_by_any_question_refines(parser: RuleParser, text: str, stance: str) -> None:
     u = parser.parse(text, LAST)
     assert (u.intent, u.ref_stance) == (Intent.REFINE, stance)
+
+
+@pytest.mark.parametrize("text,domain", [("anything for my e-reader?", "book"), ("something to binge this weekend", "movie"),
+                                         ("what's on tv tonight, something scary", "movie"),
+                                         ("a gift from the bookstore for my dad", "book")])
+def test_more_domain_cues(parser: RuleParser, text: str, domain: str) -> None:
+    u = parser.parse(text, NluContext())
+    assert (u.intent, u.domain) == (Intent.RECOMMEND, domain)

@@ -85,7 +85,7 @@ GREET = _rx(r"^\W*(?:hi+|hello+|hey+|heya|hiya|yo|howdy|greetings|sup|wassup|goo
 REQUEST = _rx(r"\brecommend", r"\bsuggest", r"\brecs?\b", r"\blooking (?:for|to)\b", r"\blook(?:ing)? for\b",
               r"\bi (?:want|need|wanna)\b", r"\bi'?d (?:like|love|prefer)\b", r"\bi would (?:like|love)\b",
               r"\b(?:give|show|find|get|pick|send) (?:me|us)\b", r"\bgot any(?:thing)?\b", r"\bany (?:good|great|decent|nice|fun)\b(?! for\b)(?=\s*[a-z])",
-              r"\bsomething\b", r"\banything (?:good|to|that|like|with|from|by|but|other|new|funny|scary|light)\b",
+              r"\bsomething\b", r"\banything (?:good|to|that|like|with|from|by|but|other|new|funny|scary|light|for)\b",
               r"\bin the mood\b", r"\bmood for\b", r"\bwhat (?:should|could|can|do) (?:i|we) (?:watch|read|see|try)\b",
               r"\bwhat to (?:watch|read)\b", r"\bmovie night\b", r"\bdate night\b", r"\b(?:do you )?have any\b",
               r"\bi feel like (?:watching|reading|a|some)\b", r"\bup for (?:a|some)\b", r"\bhelp me (?:find|pick|choose|decide)\b",

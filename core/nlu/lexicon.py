@@ -105,7 +105,8 @@ DOMAIN_WORDS: dict[str, str] = {
     "reading": "book", "reads": "book", "author": "book", "authors": "book", "paperback": "book",
     "paperbacks": "book", "audiobook": "book", "audiobooks": "book", "ebook": "book", "novella": "book",
     "netflix": "movie", "hulu": "movie", "hbo": "movie", "streaming": "movie", "theater": "movie",
-    "theatre": "movie", "cinemas": "movie", "kindle": "book", "audible": "book", "page-turner": "book",
+    "theatre": "movie", "cinemas": "movie", "tv": "movie", "binge": "movie", "kindle": "book", "audible": "book",
+    "e reader": "book", "ereader": "book", "bookstore": "book", "bookshop": "book", "page-turner": "book",
     "page-turners": "book", "page turners": "book", "beach read": "book", "bedtime story": "book",
     "written": "book", "wrote": "book", "published": "book", "publication": "book", "page turner": "book", "pageturner": "book",
 }

@@ -200,7 +200,7 @@ def domain(tokens: list[Token], text: str, language: str, known: set[str],
             score[d] = score.get(d, 0.0) + (0.5 if t.low in _VERB_DOMAIN else 1.0)
     low = text.lower()
     for phrase, d in _PHRASE_DOMAINS:  # "a page turner", "a beach read": several words, one domain noun
-        if re.search(rf"\b{re.escape(phrase)}\b", low):
+        if re.search(rf"\b{re.escape(phrase)}\b", low.replace("-", " ")):
             score[d] = score.get(d, 0.0) + 1.0
     if language != "en":
         for d, cues in ML_DOMAIN.items():
