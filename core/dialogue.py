@@ -324,14 +324,15 @@ class DialogueCore(ItemTalk):
             new_topic = bool(named or u.genres or u.creators or u.domain or (
                 (u.year_min or u.year_max) and not state.last_items))
             # A new wish that names no domain stays in the one being talked about ("something romantic"
-            # after films); a named anchor brings its own.
-            carried = state.domain if new_topic and not (u.domain or named) else None
+            # after films); a named anchor or creator brings its own ("something by Stephen King").
+            carried = state.domain if new_topic and not (u.domain or named or u.creators) else None
             state.absorb(u, new_topic=new_topic)
             state.domain = state.domain or carried
             state.seeds = named
         else:
             state.absorb(u, new_topic=False)
-            state.domain = state.domain or self._shown_domain(state)  # "what else?" after five films: films
+            if not (state.domain or u.creators):  # "what else?" after five films: films
+                state.domain = self._shown_domain(state)
             if u.reject_refs:
                 state.rejected = (state.rejected + refs)[-200:]  # "not that one": out of this conversation
             elif refs:
