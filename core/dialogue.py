@@ -325,7 +325,8 @@ class DialogueCore(ItemTalk):
                 (u.year_min or u.year_max) and not state.last_items))
             # A new wish that names no domain stays in the one being talked about ("something romantic"
             # after films); a named anchor or creator brings its own ("something by Stephen King").
-            carried = state.domain if new_topic and not (u.domain or named or u.creators) else None
+            carried = state.domain if new_topic and not (u.domain or named or u.creators) and \
+                self._families.fits_domain(u.genre_groups, state.domain) else None  # "a memoir" after films: books
             state.absorb(u, new_topic=new_topic)
             state.domain = state.domain or carried
             state.seeds = named

@@ -155,6 +155,11 @@ class TagFamilies:
             out.extend(self.vocab[w] for w in sorted(_covered(term)) if w in self.vocab)
         return tuple(dict.fromkeys(out))
 
+    def fits_domain(self, groups: Iterable[Iterable[str]], domain: str | None) -> bool:
+        """Every group has a term the domain carries ("a memoir" does not fit films: no film is tagged so)."""
+        have = self.by_domain.get(domain or "", set())
+        return all(any(t.lower() in have for t in g) for g in groups)
+
     def widen_for_domain(self, group: tuple[str, ...], domain: str | None) -> tuple[str, ...]:
         """A wanted group the domain never carries, plus its synonyms that the domain does carry."""
         have = self.by_domain.get(domain or "", set())
