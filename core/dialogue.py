@@ -334,6 +334,8 @@ class DialogueCore(ItemTalk):
             state.absorb(u, new_topic=False)
             if not (state.domain or u.creators):  # "what else?" after five films: films
                 state.domain = self._shown_domain(state)
+            if u.genre_groups and not u.domain and not self._families.fits_domain(u.genre_groups, state.domain):
+                state.domain = None  # "memoirs instead" after films: a wish only books carry
             if u.reject_refs:
                 state.rejected = (state.rejected + refs)[-200:]  # "not that one": out of this conversation
             elif refs:
