@@ -367,3 +367,10 @@ def test_a_verdict_followed_by_any_question_refines(parser: RuleParser, text: st
 def test_more_domain_cues(parser: RuleParser, text: str, domain: str) -> None:
     u = parser.parse(text, NluContext())
     assert (u.intent, u.domain) == (Intent.RECOMMEND, domain)
+
+
+@pytest.mark.parametrize("text,intent", [("hated Heat, so slow. a comedy that's actually good?", Intent.RECOMMEND),
+                                         ("didn't like Heat. some comedy please", Intent.RECOMMEND),
+                                         ("Loved Heat. A classic!", Intent.FEEDBACK)])
+def test_a_later_sentence_that_asks(parser: RuleParser, text: str, intent: Intent) -> None:
+    assert parser.parse(text, NluContext()).intent == intent

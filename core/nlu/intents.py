@@ -149,7 +149,9 @@ def asks_about_title(text: str, title_spans: list[tuple[int, int]]) -> bool:
 def sentence_asks(text: str, genre_starts: list[int]) -> bool:
     """A sentence that opens with "a/an/some/any" and holds a genre word asks for it, wherever it stands:
     "hated the notebook movie, so cheesy. a romance that's actually good?" (REQUEST sees only the first)."""
+    # Asked, not exclaimed: "Loved Heat. A classic!" describes Heat.
     return any(re.match(r"\W*(?:a|an|some|any)\s", m.group(), re.I) and any(m.start() <= g < m.end() for g in genre_starts)
+               and (m.group().rstrip().endswith("?") or re.search(r"\bplease|\bpls\b", m.group(), re.I))
                for m in _SENTENCE.finditer(text))
 
 
