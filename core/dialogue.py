@@ -29,6 +29,7 @@ from core.generation.base import Generator
 from core.generation.understanding_map import CatalogTerms, apply_reading
 from core.i18n import DEFAULT_LANGUAGE, normalize, t
 from core.item_talk import ItemTalk
+from core.nlu.request_rules import TagFamilies
 from core.nlu.stance import STORED, Stance
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.ports import UserSummary
@@ -40,7 +41,7 @@ from core.render import clean_input, clean_name, compose, defuse
 from core.reply_text import NOTHING_FITS, RequestView, localized_request, seed_for
 from core.reply_writer import deterministic_text, rerank, write_prose
 from core.state import ConvState, load_conversation, save_conversation
-from core.statements import evidence_text, noted, store_stances
+from core.statements import noted, store_stances
 from core.store.db import is_storage_error
 from core.store.effects import EventEffects, event_scope
 from core.store.store import Store
@@ -103,6 +104,7 @@ class DialogueCore(ItemTalk):
         self._limiter = limiter  # the app passes the configured one ([limits]); None: no per-person limit
         self.assist = assist  # a capable model reading requests / reranking ([generation] understand, rerank)
         self._terms = CatalogTerms(catalog) if assist is not None and assist.understand else None
+        self._families = TagFamilies(catalog)  # a request's genres in the words of its domain
 
     # ---- entry points -------------------------------------------------------------------------
     async def handle(self, event: AnyEvent, prose_sink: ProseSink | None = None) -> list[Reply]:
@@ -210,7 +212,7 @@ class DialogueCore(ItemTalk):
         await self.store.users.touch(ev.tenant, ev.user, ev.platform, clean_name(ev.user_name))
         await self.store.conversations.add_turn(ev.tenant, key, ev.user, "user", text)
         state = await self._load(ev)
-        ctx = NluContext(tuple(state.last_items), language=state.languages.get(ev.user, ""))
+        ctx = NluContext(tuple(state.last_items), language=state.languages.get(ev.user, ""), focus=state.focus or "")
         u = await asyncio.to_thread(self.parser.parse, text, ctx)
         # Each person's language, per conversation: "more" or a bare title later keeps it. Saved with
         # the turn's state; a turn that saves nothing (a greeting) saves it once when it changes.
@@ -302,10 +304,12 @@ class DialogueCore(ItemTalk):
         named = [m.item_id for m in u.items if m.stance in anchors and m.item_id not in state.last_items]
         if not named and not refs and state.focus and _SIMILAR.search(text):
             named = [state.focus]  # "tell me about Heat" ... "recommend something similar"
-        unwanted = [m.item_id for m in u.items if m.stance not in anchors]  # disliked, seen, asked: not a pick
+        unwanted = [m.item_id for m in u.items if m.stance not in anchors] + self._other_versions(u)  # not a pick
         state.rejected = (state.rejected + [i for i in unwanted if i not in state.rejected])[-200:]
-        if refs and not (u.reject_refs or u.refs_all or u.ref_pronoun) and u.ref_stance in STORED:
-            # "I didn't like the first one, something else": the verdict on a numbered pick is stated.
+        if refs and not u.refs_all and (not u.ref_pronoun or refs == [state.focus]) and u.ref_stance in STORED and not (
+                u.reject_refs and u.ref_stance == Stance.LIKED.value):
+            # "I didn't like the first one, something else", "not the first one, I've seen it": the
+            # verdict on a numbered pick is stated.
             await store_stances(self.store, ev.tenant, ev.user, ev.key.as_str(), text,
                                 [(i, Stance(u.ref_stance), u.sentiment) for i in refs])
             if u.ref_stance != Stance.LIKED.value:
@@ -319,10 +323,19 @@ class DialogueCore(ItemTalk):
             # An era alone after a list ("something more modern", "from the 90s?") narrows that request.
             new_topic = bool(named or u.genres or u.creators or u.domain or (
                 (u.year_min or u.year_max) and not state.last_items))
+            # A new wish that names no domain stays in the one being talked about ("something romantic"
+            # after films); a named anchor or creator brings its own ("something by Stephen King").
+            carried = state.domain if new_topic and not (u.domain or named or u.creators) and \
+                self._families.fits_domain(u.genre_groups, state.domain) else None  # "a memoir" after films: books
             state.absorb(u, new_topic=new_topic)
+            state.domain = state.domain or carried
             state.seeds = named
         else:
             state.absorb(u, new_topic=False)
+            if not (state.domain or u.creators):  # "what else?" after five films: films
+                state.domain = self._shown_domain(state)
+            if u.genre_groups and not u.domain and not self._families.fits_domain(u.genre_groups, state.domain):
+                state.domain = None  # "memoirs instead" after films: a wish only books carry
             if u.reject_refs:
                 state.rejected = (state.rejected + refs)[-200:]  # "not that one": out of this conversation
             elif refs:
@@ -332,6 +345,7 @@ class DialogueCore(ItemTalk):
             if intent == Intent.MORE:
                 for iid in state.last_items:  # shown and ignored: weak negative
                     await self.store.prefs.add(ev.tenant, ev.user, iid, -0.1, "shown", conv_key=ev.key.as_str())
+        state.genres, state.genre_groups = self._families.widen_request(state.genres, state.genre_groups, state.domain)
         state.era_critiques([y for i in state.last_items if (it := self.catalog.get(i)) and (y := it.year)])
         return await self._recommend(ev, state, text, kind=intent.value, lang=u.language)
 
@@ -388,31 +402,6 @@ class DialogueCore(ItemTalk):
         else:
             text = t(lang, "Done — I deleted everything I stored about you ({total} records).", total=total)
         return Reply(text, ephemeral=True)
-
-    async def _prefs_text(self, ev: AnyEvent, lang: str = "en") -> str:
-        s = await self.user_summary(ev.tenant, ev.user)
-        stated = await self.store.prefs.stated(ev.tenant, ev.user, limit=8)
-        if not (s.likes or s.dislikes or s.subscriptions or stated):
-            return t(lang, texts.NO_TASTE_YET)
-        parts = []
-        if s.likes:
-            parts.append(t(lang, texts.YOU_LIKE, items="; ".join(s.likes)))
-        if s.dislikes:
-            parts.append(t(lang, texts.NOT_FOR_YOU, items="; ".join(s.dislikes)))
-        if s.subscriptions:
-            parts.append(t(lang, texts.DIGESTS, items="; ".join(s.subscriptions)))
-        if stated:
-            parts.append(evidence_text(stated, lambda i: self._label(i, lang), lang))
-        return "\n".join(parts)
-
-    async def _history_text(self, ev: AnyEvent, lang: str = "en") -> str:
-        recs = await self.store.recs.recent(ev.tenant, ev.key.as_str(), limit=3)
-        if not recs:
-            return t(lang, texts.NO_HISTORY)
-        lines = [t(lang, texts.HISTORY)]
-        for r in recs:
-            lines.append("• " + "; ".join(self._label(i, lang) for i in r.item_ids))
-        return "\n".join(lines)
 
     # ---- helpers ------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
-"""Talking about items the person names or points at: questions about them, opinions in words, and
-which item "it"/"that one" means. A mixin of DialogueCore (core/dialogue.py), split out to keep each
-module readable; it uses the core's store, catalog and state helpers.
+"""Talking about items the person names or points at: questions about them, opinions in words, which
+item "it"/"that one" means, and what they told me and were shown (prefs, history). A mixin of
+DialogueCore (core/dialogue.py), split out to keep each module readable; it uses the core's store,
+catalog and state helpers.
 """
 
 from __future__ import annotations
@@ -8,13 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core import localize, texts
-from core.events import Message, Reply
+from core.events import AnyEvent, Message, Reply
 from core.i18n import normalize, t, tag
+from core.item_answers import quality_answer
 from core.nlu.stance import Stance
 from core.nlu.types import Intent, Understanding
+from core.ports import UserSummary
 from core.render import compose
 from core.state import ConvState
-from core.statements import Stated, forget_stated, noted, stated_text, store_stances
+from core.statements import Stated, evidence_text, forget_stated, noted, stated_text, store_stances
 
 if TYPE_CHECKING:
     from core.recommend.catalog import Catalog
@@ -36,6 +39,34 @@ class ItemTalk:
 
     async def _save(self, ev: Message, state: ConvState) -> None:
         raise NotImplementedError
+
+    async def user_summary(self, tenant: str, user: str) -> UserSummary:
+        raise NotImplementedError
+
+    async def _prefs_text(self, ev: AnyEvent, lang: str = "en") -> str:
+        s = await self.user_summary(ev.tenant, ev.user)
+        stated = await self.store.prefs.stated(ev.tenant, ev.user, limit=8)
+        if not (s.likes or s.dislikes or s.subscriptions or stated):
+            return t(lang, texts.NO_TASTE_YET)
+        parts = []
+        if s.likes:
+            parts.append(t(lang, texts.YOU_LIKE, items="; ".join(s.likes)))
+        if s.dislikes:
+            parts.append(t(lang, texts.NOT_FOR_YOU, items="; ".join(s.dislikes)))
+        if s.subscriptions:
+            parts.append(t(lang, texts.DIGESTS, items="; ".join(s.subscriptions)))
+        if stated:
+            parts.append(evidence_text(stated, lambda i: self._label(i, lang), lang))
+        return "\n".join(parts)
+
+    async def _history_text(self, ev: AnyEvent, lang: str = "en") -> str:
+        recs = await self.store.recs.recent(ev.tenant, ev.key.as_str(), limit=3)
+        if not recs:
+            return t(lang, texts.NO_HISTORY)
+        lines = [t(lang, texts.HISTORY)]
+        for r in recs:
+            lines.append("• " + "; ".join(self._label(i, lang) for i in r.item_ids))
+        return "\n".join(lines)
 
     async def _explain(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
                        intent: Intent) -> Reply:
@@ -71,7 +102,8 @@ class ItemTalk:
             (f"; tagged {', '.join(item.tags[:6])}" if item.tags else "")
         # The catalog's own description: a question about an item gets facts, not a guess dressed as fact.
         about = item.description or "I have no description of it."
-        return Reply(compose(f"{facts}.\n{about}"))
+        answer = quality_answer(item, u.query_text, lang) if intent == Intent.ABOUT and len(targets) == 1 else ""
+        return Reply(compose((answer + "\n" if answer else "") + f"{facts}.\n{about}"))
 
     async def _feedback_words(self, ev: Message, state: ConvState, u: Understanding, refs: list[str],
                               stated: list[Stated], text: str) -> Reply:
@@ -114,11 +146,25 @@ class ItemTalk:
             state.focus = u.items[-1].item_id  # the item now under discussion ("something similar", "it")
         return done
 
+    def _other_versions(self, u: Understanding) -> list[str]:
+        """The book of a film the person liked or has seen (and the film of such a book): the same story,
+        so no new pick for them ("I loved the Dune movie, anything similar I could read?")."""
+        known = {m.item_id for m in u.items if m.stance in (Stance.LIKED.value, Stance.SEEN.value)}
+        titles = {it.title.lower() for i in known if (it := self.catalog.get(i)) is not None}
+        if not titles:
+            return []
+        return [it.item_id for it in self.catalog if it.title.lower() in titles and it.item_id not in known]
+
+    def _shown_domain(self, state: ConvState) -> str | None:
+        """The one domain of a whole list just shown (a request that named none): "more" continues in it."""
+        kinds = {it.domain for i in state.last_items if (it := self.catalog.get(i)) is not None}
+        return kinds.pop() if len(kinds) == 1 and len(state.last_items) >= 3 else None
+
     def _resolve_refs(self, state: ConvState, u: Understanding, intent: Intent) -> list[str]:
         if u.refs_all:
             return list(state.last_items)
-        if u.ref_pronoun and state.focus and intent in (Intent.FEEDBACK, Intent.ABOUT, Intent.WHY):
-            return [state.focus]  # "tell me about the second one" ... "I already saw that one"
+        if u.ref_pronoun and state.focus and intent in (Intent.FEEDBACK, Intent.ABOUT, Intent.WHY, Intent.REFINE):
+            return [state.focus]  # "tell me about the second one" ... "I already saw that one[, next]"
         if u.ref_pronoun and intent == Intent.FEEDBACK and len(state.last_items) > 1:
             return []  # "loved it" after a list of five: which one? (asked, nothing guessed)
         return [state.last_items[i] for i in u.refs if 0 <= i < len(state.last_items)]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from core.i18n import join, t, tag
 from core.localize import describe as describe_constraints
 from core.localize import relaxed as relaxed_note
+from core.nlu.request_rules import exclusion_heads
 from core.portrait import portrait as describe
 from core.recommend.catalog import Item
 from core.recommend.filters import CRITIQUE_TAGS, norm_tag
@@ -197,7 +198,8 @@ def what_phrase(lang: str, req: RequestView, items: Sequence[Item]) -> str:
         head += " " + t(lang, "by {names}", names=t(lang, " or ").join(c.creators))
     if req.seed_labels:
         head += " " + t(lang, "like {titles}", titles=t(lang, " and ").join(req.seed_labels[:2]))
-    tail = [_not_phrase(lang, g) for g in c.not_genres] if met["not_genres"] else []
+    # "nothing scary", not also "no horror, nothing zombies": the synonyms kept out with it go unsaid.
+    tail = [_not_phrase(lang, g) for g in exclusion_heads(c.not_genres)] if met["not_genres"] else []
     if c.not_creators and met["not_creators"]:
         tail.append(t(lang, "nothing by {names}", names=t(lang, " or ").join(c.not_creators)))
     tail += [p for p in (_critique_phrase(lang, x) for x in critiques_met(req.critiques, items)) if p]
@@ -245,7 +247,7 @@ def unmet_note(lang: str, req: RequestView, items: Sequence[Item], relaxed: str 
             misses.append(t(lang, "{n} of these {verb} not {genres}", n=off, verb=t(lang, "is" if off == 1 else "are"),
                             genres=tag(lang, term)))
     if not met["not_genres"]:
-        misses.append(t(lang, "some are {genres} after all", genres=t(lang, " or ").join(c.not_genres)))
+        misses.append(t(lang, "some are {genres} after all", genres=t(lang, " or ").join(exclusion_heads(c.not_genres))))
     if misses:
         return t(lang, "I couldn't match everything you asked: {misses}. These are the closest I have.",
                  misses="; ".join(misses))

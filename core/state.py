@@ -78,8 +78,9 @@ class ConvState:
         self.critiques, self.seeds, self.query, self.query_by = [], [], [], []
 
     def absorb(self, u: Understanding, new_topic: bool) -> None:
-        """Merge one message's slots into the accumulated request."""
-        if new_topic or (u.domain and self.domain and u.domain != self.domain):
+        """Merge one message's slots into the accumulated request. A refinement that names another
+        domain ("books only" after mystery films) keeps the rest of the request: only a new topic resets."""
+        if new_topic:
             self.reset_request()
         if u.genres:
             self.genres = list(dict.fromkeys(u.genres))

@@ -54,20 +54,26 @@ WHY = _rx(r"^\W*why\b", r"\bwhy (?:did|do|would|is|was|are|were|that|this|those|
 ABOUT = _rx(r"\bwhat(?:'s| is| was| are) .{1,80}? about\b", r"\btell me (?:more )?about\b(?! (?:yourself|you\b))",
             r"\b(?:plot|synopsis|summary|premise|storyline) (?:of|for)\b", r"\bwho (?:directed|wrote|made|stars|is in)\b",
             r"\b(?:more )?(?:info|information|details) (?:on|about)\b", r"\bwhat kind of (?:movie|film|book|novel) is\b",
-            r"\bis (?:it|that|this|that one|this one|the \w+ one) (?:any good|good|scary|long|sad|violent|worth|for kids|"
+            r"\bis (?:it|that|this|that one|this one|the \w+ one) (?:too |very |really |that |so |a bit |kind of )?"
+            r"(?:slow|dark|depressing|boring|hard|difficult|short|romantic|bloody|creepy|intense|ok|okay|appropriate|"
+            r"kid-friendly|family-friendly|any good|good|scary|long|sad|violent|worth|for kids|"
             r"suitable|funny|gory|a true story|based on)", r"\bhow long is\b", r"\bwhat'?s (?:up )?with (?:the|that|this)\b", r"\bwhen (?:was|did) .{1,60}? "
-            r"(?:come out|released|written|published|made)", r"\bdescribe\b", r"^\W*(?:what is|what's) (?:it|that|this)\W*$")
-MORE = _rx(r"^\W*(?:(?:some|any|a few|give me|show me|got any|i want|i'd like|i need)\s+)?(?:more|another|others|"
+            r"(?:come out|released|written|published|made)", r"\b(?:what|which) year (?:did|was|is|were)\b",
+            r"\bhow old is\b", r"^\W*how (?:\w+ )?(?:scary|sad|long|violent|gory|funny|dark|good|bad|intense|graphic|explicit|"
+            r"romantic|depressing|heavy|slow|hard|difficult|disturbing|bloody|creepy) (?:is|was|are)\b", r"\b(?:release|publication) (?:date|year) of\b", r"\bdescribe\b", r"^\W*(?:what is|what's) (?:it|that|this)\W*$")
+MORE = _rx(r"^\W*(?:(?:ok(?:ay)?|and|so|now|then|please|even|yet|still|some|any|a few|give me|gimme|show me|got any|i want|"
+           r"i'd like|i need|can i (?:get|have|see)|can you show me|let'?s see|let me see|\d+|two|three|four|five|ten),?\s+)"
+           r"{0,3}(?:more|next (?:batch|set|page|round|few|ones?|five|list)|another|others|"
            r"other ones?|more options|more suggestions|more recs|more please|more of (?:those|these|that|them)|"
            r"something else|anything else|next|next one|keep (?:going|them coming)|go on|different ones?|"
            r"what else|other options|other suggestions|more like (?:this|that|these|those)|again|"
            r"(?:a )?(?:few|couple) more|one more|another one|more more|another (?:few|couple|batch|round|set|list|bunch)|"
            r"(?:a )?(?:few|couple|some) (?:others|other ones))\s*(?:please|pls|plz|thanks|!|\?|\.)*\W*$",
-           r"^\W*(?:what else (?:you got|do you have|is there)|anything else\??|others\??|more\W*$)")
+           r"^\W*(?:what else (?:(?:have |do )?(?:you|ya) (?:got|have)|is there|ya got)|anything else\??|others\??|more\W*$)")
 HELP = _rx(r"^\W*help\W*$", r"\bhelp me\W*$", r"\bwhat can you do\b", r"\bhow (?:does|do) (?:this|you|it) work",
            r"\bhow (?:do|can|should) i use\b", r"\b(?:list of )?commands\b", r"\bwhat do you do\b",
            r"\b(?:who|what) are you\b", r"\bhow to use\b", r"\bwhat are you (?:for|good at|able to)\b",
-           r"^\W*\?+\W*$", r"\bwhat (?:can|should) i (?:ask|say|type)\b", r"\bhelp\b(?! me (?:find|pick|choose|decide))",
+           r"^\W*\?+\W*$", r"\bwhat (?:can|should) i (?:ask|say|type)\b", r"(?<!self-)(?<!self )\bhelp\b(?! me (?:find|pick|choose|decide))",
            r"\binstructions\b|\busage\b", r"\bare you a (?:bot|robot|human|person)\b")
 GREET = _rx(r"^\W*(?:hi+|hello+|hey+|heya|hiya|yo|howdy|greetings|sup|wassup|good (?:morning|afternoon|evening|night)|"
             r"thanks?(?: you)?(?: so much| a lot)?|thx|ty|tysm|cheers|bye|goodbye|good ?bye|see (?:you|ya)|cya|later|"
@@ -78,8 +84,8 @@ GREET = _rx(r"^\W*(?:hi+|hello+|hey+|heya|hiya|yo|howdy|greetings|sup|wassup|goo
             r"\bhave a (?:good|nice|great)\b")
 REQUEST = _rx(r"\brecommend", r"\bsuggest", r"\brecs?\b", r"\blooking (?:for|to)\b", r"\blook(?:ing)? for\b",
               r"\bi (?:want|need|wanna)\b", r"\bi'?d (?:like|love|prefer)\b", r"\bi would (?:like|love)\b",
-              r"\b(?:give|show|find|get|pick|send) (?:me|us)\b", r"\bgot any(?:thing)?\b", r"\bany (?:good|great|decent|nice|fun)\b",
-              r"\bsomething\b", r"\banything (?:good|to|that|like|with|from|by|but|other|new|funny|scary|light)\b",
+              r"\b(?:give|show|find|get|pick|send) (?:me|us)\b", r"\bgot any(?:thing)?\b", r"\bany (?:good|great|decent|nice|fun)\b(?! for\b)(?=\s*[a-z])",
+              r"\bsomething\b", r"\banything (?:good|to|that|like|with|from|by|but|other|new|funny|scary|light|for)\b",
               r"\bin the mood\b", r"\bmood for\b", r"\bwhat (?:should|could|can|do) (?:i|we) (?:watch|read|see|try)\b",
               r"\bwhat to (?:watch|read)\b", r"\bmovie night\b", r"\bdate night\b", r"\b(?:do you )?have any\b",
               r"\bi feel like (?:watching|reading|a|some)\b", r"\bup for (?:a|some)\b", r"\bhelp me (?:find|pick|choose|decide)\b",
@@ -91,7 +97,12 @@ REQUEST = _rx(r"\brecommend", r"\bsuggest", r"\brecs?\b", r"\blooking (?:for|to)
               r"\bwhat (?:movie|film|book|novel)s? (?:should|would|could)\b", r"\bwhich (?:movie|film|book|novel)\b",
               r"\b(?:top|best) (?:\d+ )?(?:movies|films|books|novels)\b", r"^\W*(?:a|an|some)\s+\w+",
               r"\bwhat else (?:would|should|could|can|do|might|to)\b", r"\bwhat(?:'s| is)? next\b", r"\bvibes?\b",
-              r"\banything similar\b", r"\bsimilar (?:movies|films|books|ones|stuff)\b", r"\bsurprise me\b",
+              r"\banything similar\b", r"\bmore (?:\w+ ){0,2}(?:like|similar to) (?:that|this|it|those|these|them)\b",
+              r"\bwhat (?:would|might|could|will|does|do) (?:he|she|they|my \w+) (?:like|enjoy|love|want|watch|read)\b",
+              r"\bany (?:more |other |similar )?(?:books|films|movies|novels|reads)\b", r"\bin (?:that|the same) vein\b",
+              r"\balong (?:those|the same) lines\b", r"\b(?:is|are) there (?:a|an|any|some|other)\b",
+              r"\b(?:something|anything|others?|ones?|stuff|books?|films?|movies?|novels?) (?:like|similar to) "
+              r"(?:that|this|it|those|these|them)\b", r"\bsimilar (?:movies|films|books|ones|stuff)\b", r"\bsurprise me\b",
               r"\bwhat would you (?:pick|choose|recommend|suggest)\b", r"\bdealer'?s choice\b", r"\bi'?m bored\b")
 FEEDBACK = _rx(r"\b(?:i )?(?:really |absolutely |totally )?(?:loved|liked|enjoyed|hated|disliked|adored|love|like|hate|"
                r"dislike) (?:it|that|this|that one|this one|the (?:first|second|third|fourth|fifth|last|\w+) one|them|"
@@ -114,6 +125,45 @@ FEEDBACK = _rx(r"\b(?:i )?(?:really |absolutely |totally )?(?:loved|liked|enjoye
 # reading?"): it asks, it does not judge and it does not request.
 ITEM_QUESTION = _rx(r"^\W*(?:is|was|are|were|does|did|do you|have you|has|should i|would|could|can|will)\b"
                     r"[^.!]*\?\s*$", r"^\W*(?:is|was|are|does|did|have you|should i)\b[^.!?]*$")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+_FOR_WHOM = re.compile(r"\bfor (?:tonight|the weekend|a flight|the beach|my \w+|him|her|them|us|kids|children)\b", re.I)
+_ON_BEHALF = re.compile(r"\b(?:just |i'?m )?asking for (?:a |my |our )?\w+", re.I)
+
+
+def asks_about_title(text: str, title_spans: list[tuple[int, int]]) -> bool:
+    """A sentence holding a title is a question about it, whatever follows, unless another sentence
+    asks for picks: "is Coco sad? my kid cries easily" and "is Heat violent? asking for my dad" ask
+    about the item (the rest says why), "is Heat good? recommend me something like it" asks for picks."""
+    about = [m for m in _SENTENCE.finditer(text)
+             if any(m.start() <= a < m.end() for a, _ in title_spans) and ITEM_QUESTION.search(m.group().strip())]
+    if not about:
+        return False
+    spans = {m.span() for m in about}
+    rest = "".join(m.group() for m in _SENTENCE.finditer(text) if m.span() not in spans)
+    # "is Heat any good for my dad?": who it is for is part of the question, not a request.
+    return not REQUEST.search(_ON_BEHALF.sub(" ", rest)) and not REQUEST.search(_FOR_WHOM.sub(" ", about[0].group()))
+
+
+def sentence_asks(text: str, genre_starts: list[int]) -> bool:
+    """A sentence that opens with "a/an/some/any" and holds a genre word asks for it, wherever it stands:
+    "hated the notebook movie, so cheesy. a romance that's actually good?" (REQUEST sees only the first)."""
+    # Asked, not exclaimed: "Loved Heat. A classic!" describes Heat.
+    return any(re.match(r"\W*(?:a|an|some|any)\s", m.group(), re.I) and any(m.start() <= g < m.end() for g in genre_starts)
+               and (m.group().rstrip().endswith("?") or re.search(r"\bplease|\bpls\b", m.group(), re.I))
+               for m in _SENTENCE.finditer(text))
+
+
+_LIKE_THAT = re.compile(r"\s+(?:like|similar to|in the vein of) (?:that|this|it|those|these|them)\b", re.I)
+
+
+def kind_like_that(text: str, word_ends: set[int]) -> bool:
+    """A genre or domain word right before "like it/that" asks for more of the kind: "nonfiction like
+    it", "sci-fi like that" (not a verdict: "I like it" has no such word before it)."""
+    return any(_LIKE_THAT.match(text, e) for e in word_ends)
+
+
 # Plainly off-topic asks: never nudged into an intent by embeddings.
 OFF_TOPIC = _rx(r"\bweather\b", r"\bbook(?:ing)? (?:me |us )?(?:a |an |the )?(?:flight|table|room|hotel|ticket|cab|taxi)", r"\bwhat time is it\b",
                 r"\b(?:system|hidden) prompt\b", r"\bignore (?:\w+ ){0,3}(?:instructions|rules|prompts?)\b",

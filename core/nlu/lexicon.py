@@ -16,7 +16,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "ghosts": ("horror", "ghosts"), "zombie": ("zombies", "horror"), "zombies": ("zombies", "horror"),
     "vampire": ("vampires", "horror"), "vampires": ("vampires", "horror"),
     "funny": ("comedy", "funny"), "hilarious": ("comedy", "funny"), "laugh": ("comedy", "funny"),
-    "laughs": ("comedy", "funny"), "comedic": ("comedy",), "comedies": ("comedy",),
+    "laughs": ("comedy", "funny"), "comedic": ("comedy",), "humorous": ("funny", "humor"), "humour": ("humor", "funny"), "comedies": ("comedy",),
     "romcom": ("romantic comedy", "romance", "comedy"), "rom com": ("romantic comedy", "romance", "comedy"),
     "romantic": ("romance",), "love story": ("romance",), "love stories": ("romance",),
     "sci fi": ("science fiction", "sci-fi"), "scifi": ("science fiction", "sci-fi"),
@@ -39,7 +39,9 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "superhero": ("superhero",), "superheroes": ("superhero",), "comic book": ("superhero", "comics"),
     "animated": ("animation",), "cartoon": ("animation",), "cartoons": ("animation",), "anime": ("anime",),
     "pixar": ("animation",), "kids": ("family", "children"), "children": ("family", "children"),
-    "family friendly": ("family",), "for kids": ("family",),
+    "family friendly": ("family",), "for kids": ("family",), "bedtime": ("children",),
+    "bedtime story": ("children",), "bedtime stories": ("children",), "picture book": ("children",),
+    "toddler": ("children",), "toddlers": ("children",), "preschooler": ("children",),
     "action packed": ("action",), "explosions": ("action",), "fights": ("action", "martial arts"),
     "kung fu": ("martial arts",), "martial arts": ("martial arts",),
     "adventures": ("adventure",), "quest": ("adventure", "quest"), "epic": ("epic",),
@@ -64,7 +66,8 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "bloody": ("gore", "violent"), "gore": ("gore", "gory"), "dark": ("dark",), "bleak": ("bleak", "dark"),
     "quirky": ("quirky",), "weird": ("weird", "surreal"), "surreal": ("surreal",), "trippy": ("surreal",),
     "satire": ("satire",), "satirical": ("satire",), "parody": ("parody", "comedy"),
-    "relaxing": ("relaxing", "feel-good"), "light": ("lighthearted", "feel-good"),
+    "relaxing": ("relaxing", "feel-good"), "cheerful": ("feel-good", "heartwarming"), "cheery": ("feel-good",),
+    "upbeat": ("feel-good", "uplifting"), "joyful": ("feel-good", "heartwarming"), "light": ("lighthearted", "feel-good"),
     "lighthearted": ("lighthearted", "feel-good"), "thought provoking": ("thought-provoking",),
 }
 
@@ -101,6 +104,10 @@ DOMAIN_WORDS: dict[str, str] = {
     "book": "book", "books": "book", "novel": "book", "novels": "book", "read": "book",
     "reading": "book", "reads": "book", "author": "book", "authors": "book", "paperback": "book",
     "paperbacks": "book", "audiobook": "book", "audiobooks": "book", "ebook": "book", "novella": "book",
+    "netflix": "movie", "hulu": "movie", "hbo": "movie", "streaming": "movie", "theater": "movie",
+    "theatre": "movie", "cinemas": "movie", "tv": "movie", "binge": "movie", "kindle": "book", "audible": "book",
+    "e reader": "book", "ereader": "book", "bookstore": "book", "bookshop": "book", "page-turner": "book",
+    "page-turners": "book", "page turners": "book", "beach read": "book", "bedtime story": "book",
     "written": "book", "wrote": "book", "published": "book", "publication": "book", "page turner": "book", "pageturner": "book",
 }
 # Domain-neutral words that look like a domain noun but are not ("read the reviews" is rare in

@@ -20,18 +20,34 @@ from core.embedding import Embedder
 from core.nlu import intents as rules
 from core.nlu.common_words import WordRanks
 from core.nlu.genres import ML_FLOOR, GenreHit, GenreMatcher
+from core.nlu.lexicon import CRITIQUE_ADJECTIVES, DOMAIN_WORDS
+from core.nlu.list_stance import list_stances
+from core.nlu.mention_rules import prefer_version, resolve_overlaps
 from core.nlu.normalize import Token, clean, detect_language, tokenize
+from core.nlu.request_rules import TagFamilies, drop_relative_era, or_joined, with_implied
 from core.nlu.sentiment import SentimentScorer
-from core.nlu.slots import Refs, critiques, domain, negated_spans, refs, soft_negation, years
-from core.nlu.stance import RETRACT, Stance, mention_stance, message_stance
+from core.nlu.slots import Refs, critiques, domain, negated_spans, refs, soft_negation, title_nouns, years
+from core.nlu.stance import RETRACT, Stance, mention_stance
 from core.nlu.titles import CreatorIndex, Match, TitleIndex, genre_word_titles
 from core.nlu.types import Intent, ItemMention, NluContext, Understanding
+from core.nlu.verdicts import is_verdict, ref_stance, split_ask
 from core.recommend.catalog import Catalog
 
 _HAS_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _REFINE_LEAD = re.compile(r"^\W*(?:but|only|just|instead|actually|rather|make it|what about|how about|and|also|"
                           r"maybe|preferably|ok(?:ay)?,? (?:but|now)|hmm+,?|now)\b", re.I)
+_REFINE_TAIL = re.compile(r"\b(?:instead|rather|as well)\b|\btoo\W*$", re.I)  # "can I get books instead?"
+
+
+def _refines(text: str) -> bool:
+    """Worded as a change to the running request: "but only books", "books instead", "films too"."""
+    return bool(_REFINE_LEAD.search(text) or _REFINE_TAIL.search(text))
+
+
 _LIKE = re.compile(r"\b(?:like|similar|same|along the lines|in the vein|kind of thing)\b", re.I)
+# "more like it", "something like that": an ask for similar picks ("seen it like ten times" is not one).
+_MORE_LIKE = re.compile(r"\b(?:more|something|anything|others?|ones?|stuff) (?:\w+ )?(?:like|similar to)\b"
+                        r"|\b(?:like|similar to) (?:it|that|this|those|these|them)\b|\bsimilar\b", re.I)
 _PRONOUN = re.compile(r"\b(?:it|that|this|them|those|these)\b", re.I)
 CACHE_SIZE = 20_000  # phrase vectors kept (384 floats each: ~30 MB at most)
 MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "xlm", "distiluse")
@@ -82,6 +98,7 @@ class RuleParser:
         self.genres = GenreMatcher(catalog.tag_vocabulary(), embedder)
         self.sentiment = SentimentScorer()
         self.known_domains = set(catalog.domains)
+        self.families = TagFamilies(catalog)
         self.exemplars = (rules.build_exemplars(embedder.encode)
                           if embedder is not None and use_intent_embeddings else None)
         # Chat phrases repeat ("a funny story", "a scary story"): cached vectors skip the model, whose
@@ -110,7 +127,7 @@ class RuleParser:
         tokens = tokenize(text)
         titles, resembles = genre_word_titles(text, tokens, self.titles.find(text, tokens), self.genres.single_words)
         creators = self.creators.find(text, tokens)
-        titles, creators = _resolve_overlaps(titles, creators, tokens)
+        titles, creators = resolve_overlaps(titles, creators, tokens)
         t_spans = [(tokens[m.start].start, tokens[m.end - 1].end) for m in titles]
         c_spans = [(tokens[m.start].start, tokens[m.end - 1].end) for m in creators]
         yr = years(text, self.now_year, t_spans)
@@ -120,8 +137,10 @@ class RuleParser:
         hits, used = self.genres.lexical(tokens, blocked)
         if language != "en":
             hits += self.genres.multilingual_lexical(text)
-        dom = domain(tokens, text, language, self.known_domains, negated)
-        titles = [_prefer(m, dom, {c.item_ids[0] for c in creators}, self.catalog) for m in titles]
+        named_as = title_nouns(tokens, [(m.start, m.end) for m in titles])  # "the Dune movie": that version
+        dom = domain(tokens, text, language, self.known_domains, negated, {j for j, _ in named_as.values()})
+        titles = [prefer_version(m, named_as[k][1] if k in named_as else dom, {c.item_ids[0] for c in creators}, self.catalog)
+                  for k, m in enumerate(titles)]
         spans = t_spans
         item_sent = self.sentiment.mention_scores(text, spans, negated)
         masked = _mask(text, spans)
@@ -194,6 +213,7 @@ class RuleParser:
         groups: list[tuple[str, ...]] = []
         not_genres: list[str] = []
         crit = list(d.critiques)
+        prev_end = -1  # where the last wanted group's words end ("a memoir or a biography": one group)
         for h in d.genre_hits:
             if _inside(h.start, d.negated):
                 if soft_negation(d.text, h.start):
@@ -201,9 +221,18 @@ class RuleParser:
                 else:
                     not_genres.extend(h.terms)
             else:
-                genres.extend(h.terms)
+                terms = self.families.widen_for_domain(h.terms, d.domain)  # "a comedy book": funny, humor
+                genres.extend(terms)
                 if h.source != "embedding":
-                    groups.append(tuple(h.terms))
+                    alternative = groups and prev_end >= 0 and or_joined(d.text[prev_end : h.start])
+                    groups[-1:] = [tuple(dict.fromkeys(groups[-1] + terms))] if alternative else [*groups[-1:], terms]
+                    prev_end = h.end
+        moods = [(w, h.terms) for h in d.genre_hits if h.source != "embedding" and not _inside(h.start, d.negated)
+                 and (w := d.text[h.start : h.end].lower()) in CRITIQUE_ADJECTIVES]
+        groups, softened = self.families.soften_moods(groups, moods, d.domain)  # "a cozy mystery novel"
+        crit += softened
+        not_genres = list(self.families.exclusions(not_genres))  # "isn't scary": horror too
+        crit = with_implied(drop_relative_era(crit, d.year_lo, d.year_hi))  # "older ones, before 1980": the year
         creators = [m for m in d.creators if not _inside(d.tokens[m.start].start, d.negated)]
         not_creators = [m for m in d.creators if _inside(d.tokens[m.start].start, d.negated)]
         intent = d.intent or Intent.UNKNOWN
@@ -211,12 +240,13 @@ class RuleParser:
         asking = intent in (Intent.ABOUT, Intent.WHY)
         retract = bool(RETRACT.search(d.text))
         spans = [(d.tokens[m.start].start, d.tokens[m.end - 1].end) for m in d.titles]
-        for k, (m, s) in enumerate(zip(d.titles, d.item_sent, strict=True)):
-            start, end = spans[k]
-            bounds = (max([e for _, e in spans if e <= start], default=0),
-                      min([b for b, _ in spans if b >= end], default=len(d.text)))
-            stance = (Stance.RETRACTED if retract else
-                      mention_stance(d.text, start, end, s, asking, _inside(start, d.negated), bounds))
+        stances = [Stance.RETRACTED if retract else mention_stance(
+            d.text, start, end, s, asking, _inside(start, d.negated),
+            (max([e for _, e in spans if e <= start], default=0), min([b for b, _ in spans if b >= end],
+                                                                       default=len(d.text))))
+            for (start, end), s in zip(spans, d.item_sent, strict=True)]
+        stances = list_stances(d.text, spans, stances) if not (retract or asking) else stances
+        for m, s, stance in zip(d.titles, d.item_sent, stances, strict=True):
             # The tone follows the stance: an opinion VADER missed ("found it boring") gets its sign,
             # and a question or someone else's opinion carries none of the speaker's.
             if stance == Stance.LIKED and s < 0.05:
@@ -228,6 +258,8 @@ class RuleParser:
             # One mention per item: "A New Hope ... Star Wars" are the same film; the first keeps it.
             items.setdefault(m.item_ids[0], ItemMention(m.item_ids[0], m.surface, round(m.score, 1), round(s, 3),
                                                         stance.value))
+        if intent == Intent.MORE:
+            genres, groups = [], []  # "a couple more" asks for more of the same, not for romance
         if intent in _NO_REQUEST_SLOTS or d.off_topic:
             # "is it scary?", "wipe my history", "Jaws is a classic": tags here describe, they don't ask.
             genres, not_genres, groups = [], [], []
@@ -249,7 +281,7 @@ class RuleParser:
             refs_all=d.refs.all,
             reject_refs=d.refs.reject,
             ref_pronoun=d.refs.pronoun,
-            ref_stance=(Stance.RETRACTED if retract else message_stance(d.text, d.sentiment)).value,
+            ref_stance=(Stance.RETRACTED if retract else ref_stance(d.text, d.sentiment)).value,
             resembles=_uniq(d.resembles),
             critiques=_uniq(crit),
             sentiment=round(d.sentiment, 3),
@@ -277,14 +309,24 @@ class RuleParser:
                             (rules.HISTORY, Intent.HISTORY), (rules.RESET, Intent.RESET), (rules.WHY, Intent.WHY)):
             if pat.search(t):
                 return intent, 0.9
-        if rules.ABOUT.search(t) and (d.titles or r.positions or (has_ctx and _PRONOUN.search(t))):
+        if rules.ABOUT.search(t) and (d.titles or r.positions or ((has_ctx or d.ctx.focus) and _PRONOUN.search(t))):
             return Intent.ABOUT, 0.85
-        if d.titles and rules.ITEM_QUESTION.search(t) and not rules.REQUEST.search(t):
+        spans = [(d.tokens[m.start].start, d.tokens[m.end - 1].end) for m in d.titles]
+        if d.titles and rules.asks_about_title(t, spans):
             return Intent.ABOUT, 0.8  # "is Oppenheimer good for kids?", "have you seen Heat?": a question
+        request = bool(rules.REQUEST.search(t)) or rules.sentence_asks(t, [h.start for h in d.genre_hits]) or (
+            rules.kind_like_that(t, {h.end for h in d.genre_hits} | {k.end for k in d.tokens if k.low in DOMAIN_WORDS}))
+        constraints = bool(d.genre_hits or d.creators or d.year_lo or d.year_hi)
+        if (r.positions or r.pronoun) and has_ctx and not d.titles and is_verdict(ref_stance(t, d.sentiment)):
+            # "the first one is a favourite of mine": a verdict on that pick, not a question about it;
+            # with an ask ("seen the first two, what else?", "seen it, next") also a refinement of the
+            # running request. A bare "loved it" is left to the rules below (which one is asked then).
+            rest, asked = split_ask(t)
+            more = asked or bool(d.critiques or _MORE_LIKE.search(t) or rules.REQUEST.search(rest))
+            if more or r.positions:
+                return (Intent.REFINE, 0.8) if more else (Intent.FEEDBACK, 0.8)
         if d.frustrated or r.reject:
             return (Intent.REFINE, 0.8) if has_ctx else (None, 0.0)
-        request = bool(rules.REQUEST.search(t))
-        constraints = bool(d.genre_hits or d.creators or d.year_lo or d.year_hi)
         if rules.OFF_TOPIC.search(t) and not (constraints or d.titles or d.domain or request):
             d.off_topic = True
             return None, 0.0  # "ignore your instructions...", "what's the weather": not ours to guess
@@ -298,13 +340,13 @@ class RuleParser:
         if rules.MORE.search(t):
             return Intent.MORE, 0.9
         if request:
-            if has_ctx and _REFINE_LEAD.search(t) and (constraints or d.domain):
+            if has_ctx and _refines(t) and (constraints or d.domain):
                 return Intent.REFINE, 0.75
             return Intent.RECOMMEND, 0.85
         feedback = bool(rules.FEEDBACK.search(t))
         if feedback and (d.titles or r.positions or r.all or has_ctx or not constraints):
             return Intent.FEEDBACK, 0.8
-        if rules.HELP.search(t):
+        if rules.HELP.search(t) and not (constraints or d.titles):  # "non fiction, not business": a request
             return Intent.HELP, 0.85
         if rules.GREET.search(t) and not (constraints or d.titles):
             return Intent.GREET, 0.85
@@ -316,11 +358,13 @@ class RuleParser:
     def _slot_intent(self, d: _Draft, genres_found: bool) -> tuple[Intent | None, float]:
         """No cue word: what the slots alone suggest ("80s horror" is a request; after a list, a refinement)."""
         has_ctx = bool(d.ctx.last_items)
-        if has_ctx and _REFINE_LEAD.search(d.text) and (genres_found or d.creators or d.year_lo or d.year_hi
+        if has_ctx and _refines(d.text) and (genres_found or d.creators or d.year_lo or d.year_hi
                                                         or d.domain):
             return Intent.REFINE, 0.65  # "but only books", "what about the 90s"
         if genres_found or d.creators or d.year_lo or d.year_hi:
             return (Intent.REFINE, 0.65) if has_ctx and not d.domain else (Intent.RECOMMEND, 0.65)
+        if has_ctx and d.domain and not d.titles and len(d.tokens) <= 4:
+            return Intent.REFINE, 0.6  # "books only", "films instead?": the same request in another domain
         if d.titles or d.domain:
             return Intent.RECOMMEND, 0.55
         if d.refs.positions and has_ctx:
@@ -330,43 +374,6 @@ class RuleParser:
 
 _NO_REQUEST_SLOTS = frozenset({Intent.ABOUT, Intent.WHY, Intent.FEEDBACK, Intent.FORGET, Intent.PREFS,
                                Intent.HISTORY, Intent.HELP, Intent.GREET})
-
-
-def _resolve_overlaps(titles: list[Match], creators: list[Match], tokens: list[Token]
-                      ) -> tuple[list[Match], list[Match]]:
-    """A span is a title or a name, not both: "by" before it makes it a name, else the better score."""
-    keep_t: list[Match] = []
-    keep_c = list(creators)
-    for t in titles:
-        clash = [c for c in keep_c if t.start < c.end and c.start < t.end]
-        if not clash:
-            keep_t.append(t)
-            continue
-        by = any(c.start > 0 and tokens[c.start - 1].low == "by" for c in clash)
-        longer = (t.end - t.start) > max(c.end - c.start for c in clash)  # "Jurrasic Park" over "Park"
-        if by or (not longer and max(c.score for c in clash) > t.score):
-            continue
-        keep_c = [c for c in keep_c if c not in clash]
-        keep_t.append(t)
-    return keep_t, keep_c
-
-
-def _prefer(m: Match, dom: str | None, creators: set[str], catalog: Catalog) -> Match:
-    """A title shared by a book and its film: the one whose domain or creator the message names."""
-    if len(m.item_ids) < 2 or m.year is not None:
-        return m
-
-    def fits(iid: str) -> bool:
-        it = catalog.get(iid)
-        if it is None:
-            return False
-        by = bool(it.creator) and any(c.lower() in (it.creator or "").lower() for c in creators)
-        return by or (dom is not None and it.domain == dom)
-
-    ids = [i for i in m.item_ids if fits(i)]
-    if not ids or ids[0] == m.item_ids[0]:
-        return m
-    return Match(tuple(ids + [i for i in m.item_ids if i not in ids]), m.start, m.end, m.score, m.surface, m.year)
 
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:

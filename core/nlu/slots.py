@@ -13,6 +13,9 @@ from core.nlu.normalize import Token
 _DECADE_WORDS = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60,
                  "seventies": 70, "eighties": 80, "nineties": 90, "ninties": 90, "fourties": 40}
 _Y = r"(1[89]\d\d|20\d\d)"
+# A word before a decade that makes it a bound: "before the 90s", "post-80s", "since the 2000s".
+_DECADE_SIDE = re.compile(r"\b(before|pre|older than|earlier than|prior to|until|after|post|newer than|later than|since)"
+                          r"[\s-]*(?:the\s+)?(?:early\s+|mid\s+|late\s+)?$", re.I)
 _DECADE = re.compile(
     r"\b(?:(early|mid|late)[- ]?)?(?:the )?(?:'|’)?(?:(1[89]|20)?(\d)0\s?'?s|("
     + "|".join(_DECADE_WORDS) + r"))\b", re.I)
@@ -32,8 +35,11 @@ _YEAR_ANY = re.compile(rf"\b{_Y}\b")
 _CENTURY = re.compile(r"\b(19th|20th|21st|nineteenth|twentieth|twenty[- ]first)[- ]century\b", re.I)
 _RECENT = re.compile(
     r"\b(recent(?:ly)?|newest|latest|new (?:releases?|movies?|films?|books?|novels?|ones?|stuff)"
-    r"|(?:this|past|last) (?:few )?years?|modern|contemporary|nowadays|brand new|current)\b", re.I)
-_OLD = re.compile(r"\b(old[- ]school|old(?:ies)?|vintage|golden age|black and white|retro)\b(?! ones?\b)", re.I)
+    r"|(?:(?:from|of|in|over|since|within|during)\s+(?:the\s+)?(?:this|past|last)|the (?:past|last)) (?:few |couple of )?"
+    r"years?|modern|contemporary|nowadays|brand new|current)\b", re.I)  # "I read it last year" is no era
+# "old", but not an age ("a six year old", "my 8-year-old", "years old").
+_OLD = re.compile(r"\b(old[- ]school|(?<!year )(?<!years )(?<!year-)(?<!years-)(?<!yr )(?<!yrs )(?:old(?:ies)?)|vintage|"
+                  r"golden age|black and white|retro)\b(?! ones?\b)", re.I)
 _EXCLUSIVE = ("after", "post", "newer than", "later than", "released after", "made after",
               "before", "pre", "older than", "earlier than", "prior to")
 
@@ -97,7 +103,17 @@ def years(text: str, now_year: int, skip: list[tuple[int, int]]) -> YearRange:
             widen(min(a, b), max(a, b))
     for m in _DECADE.finditer(text):
         if take(m):
-            widen(*_decade(m))
+            a, b = _decade(m)
+            side = _DECADE_SIDE.search(text[max(0, m.start() - 20) : m.start()])
+            word = side.group(1).lower() if side else ""
+            if word.startswith(("before", "pre", "older", "earlier", "prior", "until")):
+                hi = a - 1 if hi is None else min(hi, a - 1)  # "before the 90s": up to 1989
+            elif word.startswith(("after", "post", "newer", "later")):
+                lo = b + 1 if lo is None else max(lo, b + 1)  # "after the 80s": from 1990
+            elif word.startswith("since"):
+                lo = a if lo is None else max(lo, a)  # "since the 90s": from 1990
+            else:
+                widen(a, b)
     for m in _CENTURY.finditer(text):
         if take(m):
             c = _century(m.group(1))
@@ -136,14 +152,41 @@ def years(text: str, now_year: int, skip: list[tuple[int, int]]) -> YearRange:
 
 _NOT_DOMAIN = re.compile(r"\bbook(?:ing)? (?:me |us )?(?:a |an |the )?(?:flight|table|room|hotel|ticket|appointment|"
                          r"trip|cab|taxi|car|seat)", re.I)
+_PHRASE_DOMAINS = tuple((k, v) for k, v in DOMAIN_WORDS.items() if " " in k)
 _VERB_DOMAIN = frozenset({"watch", "watching", "watched", "read", "reading", "reads", "written", "wrote", "published",
                           "directed", "director", "author", "authors"})
 
 
+def title_nouns(tokens: list[Token], spans: list[tuple[int, int]]) -> dict[int, tuple[int, str]]:
+    """For each title (token span [start, end)), the domain noun right next to it ("the Dune movie",
+    "the book Little Women"): (its token index, its domain). It says which version is meant."""
+    out: dict[int, tuple[int, str]] = {}
+
+    def low(j: int) -> str:
+        return tokens[j].low if 0 <= j < len(tokens) else ""
+
+    for k, (a, b) in enumerate(spans):
+        after = b + 1 if low(b) == "the" else b  # "Dune the novel", "Gone Girl (the film)"
+        before = a - 2 if low(a - 1) == "the" else a - 1  # "the book Little Women"
+        for j in (after, a - 1, before):
+            w = low(j)
+            # A noun next to the title, or a verb right before it ("I watched Gone Girl", "read Dune").
+            if w in DOMAIN_WORDS and (w not in _VERB_DOMAIN or j == a - 1):
+                out[k] = (j, DOMAIN_WORDS[w])
+                break
+    return out
+
+
 def domain(tokens: list[Token], text: str, language: str, known: set[str],
-           negated: list[tuple[int, int]] = ()) -> str | None:  # type: ignore[assignment]
+           negated: list[tuple[int, int]] = (), naming: set[int] = frozenset()) -> str | None:  # type: ignore[assignment]
     """"movie"/"book"/... when said. Nouns outweigh verbs ("a book I can watch" is rare; "read" is not);
-    a negated domain ("movies, not books") does not count."""
+    a negated domain ("movies, not books") does not count. Nouns that only name a title's version
+    (``naming``: "the Dune movie") count only when nothing else in the message says a domain: "I loved
+    the Dune movie, anything similar I could read?" asks for books."""
+    if naming:
+        rest = domain(tokens, text, language, known, negated)
+        own = domain([t for i, t in enumerate(tokens) if i not in naming], text, language, known, negated)
+        return own or rest
     if _NOT_DOMAIN.search(text):
         return None
     score: dict[str, float] = {}
@@ -156,6 +199,9 @@ def domain(tokens: list[Token], text: str, language: str, known: set[str],
         if d is not None:
             score[d] = score.get(d, 0.0) + (0.5 if t.low in _VERB_DOMAIN else 1.0)
     low = text.lower()
+    for phrase, d in _PHRASE_DOMAINS:  # "a page turner", "a beach read": several words, one domain noun
+        if re.search(rf"\b{re.escape(phrase)}\b", low.replace("-", " ")):
+            score[d] = score.get(d, 0.0) + 1.0
     if language != "en":
         for d, cues in ML_DOMAIN.items():
             if any(c in low for c in cues):
@@ -238,6 +284,11 @@ _ORD_RE = re.compile(r"\b(?:the\s+)?(" + "|".join(_ORDINALS) + r"|last|final|mid
                      r"(?:\s+(?:one|ones|pick|option|choice|movie|film|book|novel|suggestion|item|title))?\b", re.I)
 _NUM_RE = re.compile(r"(?:\b(?:number|no\.?|num|option|choice|pick|item)\s*|#)(\d{1,2}|"
                      + "|".join(_NUM_WORDS) + r")\b", re.I)
+_COUNT = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+_FIRST_N = re.compile(r"\b(first|top|last) (two|three|four|[234])\b(?! (?:of|years?|days?|weeks?|months?|times?|pages?|"
+                      r"chapters?|minutes?|hours?|episodes?|seasons?|books? of|films? of|movies? of)\b)", re.I)
+_VERB_NUMS = re.compile(r"\b(?:watched|seen|saw|read|liked|loved|hated|enjoyed|disliked)\s+((?:#?\d\s*(?:,|and|&)\s*)+#?\d)\b"
+                        r"(?!\s*(?:movies|films|books|novels|of|times|years|hours|pages|seasons|episodes))", re.I)
 _THAT_ONE = re.compile(r"\b(?:that|this|the) (?:one|movie|film|book|novel|pick|suggestion)\b(?! of)", re.I)
 _IT = re.compile(r"\b(?:it|that|this)\b", re.I)
 _ALL = re.compile(r"\b(?:those|these|them|all of (?:them|those|these)|all (?:three|four|five|of it)"
@@ -267,10 +318,18 @@ def refs(text: str, n_last: int) -> Refs:
     if n_last <= 0:  # nothing to point into; "it" may still mean the item under discussion
         return Refs(pronoun=bool(_THAT_ONE.search(text) or _IT.search(text)))
     pos: list[int] = []
+    taken: list[tuple[int, int]] = []
+    for m in _FIRST_N.finditer(text):  # "the first two", "the last 3": a run of picks
+        n = _COUNT[m.group(2).lower()]
+        run = range(n) if m.group(1).lower() in ("first", "top") else range(max(0, n_last - n), n_last)
+        pos.extend(run)
+        taken.append(m.span())
     for m in _BOTH_ORD.finditer(text):
         for g in m.groups():
             pos.append(n_last - 1 if g.lower() == "last" else _ORDINALS[g.lower()])
     for m in _ORD_RE.finditer(text):
+        if any(a <= m.start(1) < b for a, b in taken):
+            continue
         w = m.group(1).lower()
         # "first" alone is often an adverb ("first, I want..."); require a noun or article with it.
         has_noun = m.group(0).lower().split()[-1] != w or m.group(0).lower().startswith("the ")
@@ -278,7 +337,8 @@ def refs(text: str, n_last: int) -> Refs:
             continue
         if not has_noun and w not in {"last"}:
             continue
-        if w == "last" and re.match(r"last (?:year|time|week|night|month|decade|century)", text[m.start(1):], re.I):
+        if w == "last" and re.match(r"last (?:few |couple (?:of )?)?(?:years?|times?|weeks?|nights?|months?|decades?|century)",
+                                   text[m.start(1):], re.I):
             continue
         p = {"last": n_last - 1, "final": n_last - 1, "bottom": n_last - 1, "top": 0,
              "middle": n_last // 2}.get(w, _ORDINALS.get(w, -1))
@@ -286,6 +346,8 @@ def refs(text: str, n_last: int) -> Refs:
     for m in _NUM_RE.finditer(text):
         g = m.group(1).lower()
         pos.append(int(g) - 1 if g.isdigit() else _NUM_WORDS[g])
+    for m in _VERB_NUMS.finditer(text):  # "I've watched 2 and 3": bare numbers after a verdict verb
+        pos.extend(int(g) - 1 for g in re.findall(r"\d", m.group(1)))
     pronoun = not pos and bool(_THAT_ONE.search(text) or _IT.search(text))
     if not pos and _THAT_ONE.search(text):
         pos.append(0)

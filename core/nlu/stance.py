@@ -50,6 +50,9 @@ _OTHER_SUBJECT = re.compile(
     rf"says?|said|thinks?|thought|keeps? (?:saying|talking|telling)|tell me|told me|recommends?|recommended|swears? by|raves? about|"
     rf"raved about|can'?t stop|is obsessed|was obsessed|told me|wants?|wanted|watched|read|saw|finds?|found|"
     rf"dislikes?|disliked|couldn'?t stand|is into|was into|is a (?:big |huge )?fan|cried|laughed|fell asleep)\b", re.I)
+# Hearsay: the opinion is reported, not held ("I heard Inception is brilliant", "apparently Dune is great").
+_HEARSAY = re.compile(r"\b(?:i(?:'ve| have)? heard|i hear|apparently|supposedly|reportedly|i(?:'m| am) told|"
+                      r"i(?:'ve| have)? been told|word is|they say|rumou?r (?:is|has it))\b", re.I)
 _ME_TOO = re.compile(r"\b(?:and|&) (?:i|me)\b|\bi (?:also|too)\b|\bme too\b|\bboth (?:of us )?(?:loved|liked|hated)", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|i'?d|me|my|we|we'?ve)\b", re.I)
 _QUESTION_LEAD = re.compile(
@@ -61,7 +64,7 @@ _REQUEST_CUE = re.compile(r"\b(?:recommend|suggest|find me|give me|show me|looki
                           r"any (?:\w+ ){0,2}(?:movies?|films?|books?|novels?|recs?|recommendations?|suggestions?|"
                           r"ideas?))\b", re.I)
 _REFERENCE = re.compile(
-    r"\b(?:like|similar to|such as|in the vein of|along the lines of|same as|reminds? me of|as good as|"
+    r"\b(?:like|similar to|such as|in the vein of|along the lines of|same as|reminds? me of|as \w+ as|"
     r"in the style of|vibes? of|à la|a la|the likes of|comparable to|close to|similar vibe to|"
     r"similar vibes to|more like|kind of like|sort of like|along with)\s+(?:the\s+|a\s+)?$", re.I)
 _LIKE_VERB_BEFORE = re.compile(r"\b(?:i|we|really|also|totally|do|did|always|didn'?t|don'?t|did not|"
@@ -69,18 +72,18 @@ _LIKE_VERB_BEFORE = re.compile(r"\b(?:i|we|really|also|totally|do|did|always|did
                                r"(?:the\s+|a\s+)?$", re.I)
 _POS = re.compile(
     r"\b(?:(?:i|we)\s+(?:really\s+|totally\s+|also\s+|do\s+)?(?:like|dig|dug)|mind[- ]?blowing|lov(?:e|ed|es|ing)|lik(?:ed|e it|e that)|enjoy(?:ed|s)?|ador(?:e|ed)|great|amazing|awesome|"
-    r"brilliant|fantastic|excellent|masterpiece|favou?rite|fav|fave|best|beautiful|wonderful|superb|"
+    r"brilliant|fantastic|excellent|masterpiece|favou?rites?|favs?|faves?|best|beautiful|wonderful|superb|"
     r"incredible|gripping|riveting|hilarious|fun|perfect|stunning|outstanding|phenomenal|good|gem|"
-    r"classic|blew me away|blew my mind|could(?:n'?t| not) put (?:it )?down|a blast|into (?:it|that)|"
-    r"a (?:big |huge )?fan of)\b", re.I)
+    r"classic|blew me away|blew my mind|rocks|rocked|slaps|a banger|10/10|a must|could(?:n'?t| not) put (?:it )?down|a blast|into (?:it|that)|"
+    r"(?:a |the )?(?:big(?:gest)? |huge |massive |great |die-?hard )?fan of|obsessed with|addicted to|hooked on)\b", re.I)
 _NEG = re.compile(
     r"\b(?:(?:didn'?t|don'?t|did not|do not|never|wasn'?t)\s+(?:really\s+|much\s+|even\s+)?(?:like|love|enjoy|care for)|"
     r"did(?:n'?t| not) do (?:anything|much|it) for me|left me cold|confusing|hat(?:e|ed|es)|dislik(?:e|ed|es)|boring|bored|dull|awful|terrible|horrible|bad|worst|"
     r"overrated|disappointing|disappointed|meh|mid|trash|garbage|rubbish|slow|tedious|pretentious|"
-    r"annoying|forgettable|predictable|cringe|cringy|stupid|dumb|waste of|fell asleep|gave up|"
+    r"annoying|forgettable|predictable|cringe|cringy|stupid|dumb|waste of|suck(?:s|ed)?|stinks|stank|lame|fell asleep|gave up|"
     r"walked out|turned it off|couldn'?t (?:stand|finish|get into|get through)|"
     r"could not (?:stand|finish|get into|get through)|too (?:long|slow|dark|violent|gory|scary|sad|much)|"
-    r"not (?:for me|my (?:thing|cup of tea|style|kind|type))|too \w+ for (?:me|my taste|us)|unwatchable|unreadable|snoozefest|slog)\b",
+    r"(?:not|isn'?t|wasn'?t|ain'?t) (?:really |quite |exactly )?(?:for me|my (?:thing|cup of tea|style|kind|type))|too \w+ for (?:me|my taste|us)|unwatchable|unreadable|snoozefest|slog)\b",
     re.I)
 # Negators that flip an opinion word within the same short phrase ("didn't like", "not great",
 # "never enjoyed"); "not for me" and "couldn't stand" are matched whole above.
@@ -90,7 +93,20 @@ _SEEN = re.compile(
     r"\b(?:seen|saw|watched|read|finished|rewatched|re-?read|been through|have watched|already)\b", re.I)
 _NOT_SEEN = re.compile(r"\b(?:not|never|haven'?t|have not|hasn'?t|didn'?t|did not|yet to)\s+(?:\w+\s+)?"
                        r"(?:seen|saw|watched|read|finished|heard)\b", re.I)
+# A plan is no experience: "I need to read Dune", "I'll watch Alien tonight".
+_PLAN = re.compile(r"\b(?:to|will|'ll|gonna|wanna|should|must|might|could|would|can)\s+(?:finally\s+|still\s+)?$", re.I)
 
+
+def _experienced(sentence: str) -> bool:
+    """The sentence says the speaker has seen/read something (not that they haven't, or plan to)."""
+    if _NOT_SEEN.search(sentence):
+        return False
+    return any(not _PLAN.search(sentence[max(0, m.start() - 25) : m.start()]) for m in _SEEN.finditer(sentence))
+
+
+# The speaker's own clause after someone else's opinion: "..., but I thought it was great".
+_MINE_AFTER = re.compile(r"\b(?:but|while|whereas|though|however|although)\s*,?\s*(?:personally\s*,?\s*)?"
+                         r"((?:i|i'?ve|i'?m|me)\b[^.!?;]{0,80})", re.I)
 
 RETRACT = re.compile(
     r"\b(?:forget|ignore|disregard|remove|delete|drop|scratch|undo|take back|unlike)\b[^.!?]{0,20}?"
@@ -185,9 +201,13 @@ def mention_stance(text: str, start: int, end: int, tone: float, question_intent
     first_person = bool(_FIRST_PERSON.search(sentence))
     if _QUESTION_LEAD.search(sentence) and not _REQUEST_CUE.search(sentence):
         return Stance.ASKED  # "would my kids like Up?", "does Heat hold up?"
-    other = _OTHER_SUBJECT.search(before) or (_OTHER_SUBJECT.search(sentence) and not first_person)
+    other = (_OTHER_SUBJECT.search(before) or (_OTHER_SUBJECT.search(sentence) and not first_person)
+             or _HEARSAY.search(before))
     if other and not _ME_TOO.search(sentence):
-        return Stance.OTHERS
+        # "my brother hated Inception, but I thought it was great": the speaker's own word follows.
+        mine = _MINE_AFTER.search(text, end)
+        said = _opinion(mine.group(1)) if mine and _POINT_BACK.search(mine.group(1)) else 0
+        return Stance.OTHERS if not said else Stance.LIKED if said > 0 else Stance.DISLIKED
     bare = not re.sub(r"\W", "", text[s0:start] + text[end:s1])  # "La La Land? Hated every minute."
     if bare and s1 < len(text):
         nxt = text[s1 : _sentence(text, s1 + 1, s1 + 1)[1]]
@@ -202,7 +222,7 @@ def mention_stance(text: str, start: int, end: int, tone: float, question_intent
     opinion = opinion or _pointing_back(text, end, bounds[1])
     if opinion:
         return Stance.LIKED if opinion > 0 else Stance.DISLIKED
-    if _SEEN.search(sentence) and not _NOT_SEEN.search(sentence):
+    if _experienced(sentence):
         return Stance.SEEN
     if negated:
         return Stance.REJECTED
@@ -224,7 +244,7 @@ def message_stance(text: str, tone: float) -> Stance:
         return Stance.LIKED
     if opinion < 0:
         return Stance.DISLIKED
-    if _SEEN.search(sentence) and not _NOT_SEEN.search(sentence):
+    if _experienced(sentence):
         return Stance.SEEN
     if _INTEREST.search(sentence) or re.search(r"\bthank", sentence, re.I):
         return Stance.NEUTRAL  # "the third one sounds good", "thanks!": interest or politeness, no verdict

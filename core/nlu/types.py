@@ -89,6 +89,7 @@ class NluContext:
     last_items: tuple[str, ...] = ()
     last_intent: Intent | None = None
     language: str = ""  # the speaker's language so far ("" unknown): short messages keep it
+    focus: str = ""  # the item under discussion (just described or named): "is it sad?" asks about it
 
 
 class Parser(Protocol):
