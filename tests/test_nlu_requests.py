@@ -374,3 +374,9 @@ def test_more_domain_cues(parser: RuleParser, text: str, domain: str) -> None:
                                          ("Loved Heat. A classic!", Intent.FEEDBACK)])
 def test_a_later_sentence_that_asks(parser: RuleParser, text: str, intent: Intent) -> None:
     assert parser.parse(text, NluContext()).intent == intent
+
+
+@pytest.mark.parametrize("text", ["the second one is supposed to be great", "I've heard good things about the 4th",
+                                  "I bet I'd love #2", "the last one might be fun"])
+def test_an_expectation_about_a_pick_is_no_verdict(parser: RuleParser, text: str) -> None:
+    assert parser.parse(text, LAST).ref_stance not in ("liked", "disliked", "seen")

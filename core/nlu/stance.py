@@ -51,7 +51,7 @@ _OTHER_SUBJECT = re.compile(
     rf"raved about|can'?t stop|is obsessed|was obsessed|told me|wants?|wanted|watched|read|saw|finds?|found|"
     rf"dislikes?|disliked|couldn'?t stand|is into|was into|is a (?:big |huge )?fan|cried|laughed|fell asleep)\b", re.I)
 # Hearsay: the opinion is reported, not held ("I heard Inception is brilliant", "apparently Dune is great").
-_HEARSAY = re.compile(r"\b(?:i(?:'ve| have)? heard|i hear|apparently|supposedly|reportedly|i(?:'m| am) told|"
+HEARSAY = re.compile(r"\b(?:i(?:'ve| have)? heard|i hear|apparently|supposedly|reportedly|i(?:'m| am) told|"
                       r"i(?:'ve| have)? been told|word is|they say|rumou?r (?:is|has it))\b", re.I)
 _ME_TOO = re.compile(r"\b(?:and|&) (?:i|me)\b|\bi (?:also|too)\b|\bme too\b|\bboth (?:of us )?(?:loved|liked|hated)", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|i'?d|me|my|we|we'?ve)\b", re.I)
@@ -202,7 +202,7 @@ def mention_stance(text: str, start: int, end: int, tone: float, question_intent
     if _QUESTION_LEAD.search(sentence) and not _REQUEST_CUE.search(sentence):
         return Stance.ASKED  # "would my kids like Up?", "does Heat hold up?"
     other = (_OTHER_SUBJECT.search(before) or (_OTHER_SUBJECT.search(sentence) and not first_person)
-             or _HEARSAY.search(before))
+             or HEARSAY.search(before))
     if other and not _ME_TOO.search(sentence):
         # "my brother hated Inception, but I thought it was great": the speaker's own word follows.
         mine = _MINE_AFTER.search(text, end)

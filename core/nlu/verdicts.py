@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from core.nlu.stance import STORED, Stance, message_stance
+from core.nlu.stance import HEARSAY, STORED, Stance, message_stance
 
 # A clause that only asks for (more) picks: "what else?", "something else?", "any others", "more please".
 _ASK_CLAUSE = re.compile(
@@ -49,10 +49,19 @@ def split_ask(text: str) -> tuple[str, bool]:
     return (rest, asked) if rest else (text, False)
 
 
+# An expectation is no verdict: "the second one is supposed to be great", "I bet I'd love #2".
+_EXPECTED = re.compile(r"\b(?:supposed|meant|said) to be\b|\b(?:i'?d|i would|i might|i may|would|might|could)\s+"
+                       r"(?:probably\s+|really\s+|totally\s+|definitely\s+)?(?:love|like|enjoy|hate|dig|adore)\b", re.I)
+
+
 def ref_stance(text: str, tone: float) -> Stance:
-    """The speaker's stance toward what the message points at, read without its ask clauses."""
+    """The speaker's stance toward what the message points at, read without its ask clauses. Hearsay
+    ("I've heard good things about the 4th") and expectations hold no verdict of the speaker's."""
     rest, _ = split_ask(text)
-    return message_stance(rest, tone)
+    stance = message_stance(rest, tone)
+    if stance in (Stance.LIKED, Stance.DISLIKED) and (HEARSAY.search(rest) or _EXPECTED.search(rest)):
+        return Stance.NEUTRAL
+    return stance
 
 
 def is_verdict(stance: Stance) -> bool:
