@@ -87,6 +87,16 @@ def test_relaxation_order_keeps_exclusions() -> None:
     assert pen[cat.index_of["nosferatu"]] < pen[cat.index_of["alien"]]  # 1922 is closer to 1900-1910
 
 
+def test_relaxation_gives_up_the_broadest_genre_group_first() -> None:
+    """"a christmas movie for the family" with nothing left: christmas films, not any family film."""
+    c = Constraints(genres=("christmas", "family", "funny"), genre_groups=(("family", "funny"), ("christmas",), ("dark",)))
+    sizes = {("family", "funny"): 120, ("christmas",): 9, ("dark",): 40}
+    steps = relaxations(c, lambda g: sizes[g])
+    assert [s.genre_groups for s in steps[:3]] == [(("christmas",), ("dark",)), (("christmas",),), ()]
+    assert steps[0].genres == c.genres  # the any-of filter stays until the genre step
+    assert relaxations(c)[0].genre_groups == ()  # without sizes: all groups at once, as before
+
+
 @pytest.mark.parametrize(("raw", "sign", "term"), [
     ("-gory", -1, "gory"), ("+dark", 1, "dark"), ("less gory", -1, "gory"), ("darker", 1, "dark"),
     ("funnier", 1, "funny"), ("sadder", 1, "sad"), ("not so violent", -1, "violent"), ("more action", 1, "action"),

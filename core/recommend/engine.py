@@ -365,7 +365,7 @@ class HybridRecommender:
     def _relax(self, req: RecRequest, fresh: np.ndarray,
                hist: History) -> tuple[np.ndarray, str, np.ndarray | None]:
         what = req.constraints.describe()
-        for step in relaxations(req.constraints):
+        for step in relaxations(req.constraints, self._group_size):
             mask = constraint_mask(self.arrays, step, self.catalog.index_of) & fresh
             if mask.any():
                 penalty = closeness_penalty(self.arrays, req.constraints)
@@ -376,6 +376,11 @@ class HybridRecommender:
         if not mask.any():
             mask[:] = True
         return mask, "you have seen everything that fits; here are the best of them again", None
+
+    def _group_size(self, group: tuple[str, ...]) -> int:
+        """How many items carry any genre/tag of a genre group (0: none in the vocabulary)."""
+        has = self.arrays.has_any_tag(group)
+        return int(has.sum()) if has is not None else 0
 
     def _select(self, cand: np.ndarray, scores: np.ndarray, k: int, diversify: bool) -> list[int]:
         """Positions (into cand) of the k picks: top by score, one per title, MMR when asked."""

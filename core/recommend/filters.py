@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -115,14 +116,22 @@ def constraint_mask(arr: CatalogArrays, c: Constraints, index_of: dict[str, int]
     return mask
 
 
-def relaxations(c: Constraints) -> list[Constraints]:
+def relaxations(c: Constraints, group_size: Callable[[tuple[str, ...]], int] | None = None) -> list[Constraints]:
     """Progressively looser versions of c, most specific first; exclusions of seen items stay.
 
-    Order = what people give up most easily: the era, then named creators, then the genre, then the
-    "not X" filters, and the domain last (a book is no answer to a movie request).
+    Order = what people give up most easily: the broadest of several genre groups ("christmas" AND
+    "family": keep christmas, the rarer one, when `group_size` says how many items each group has),
+    then the era, then named creators, then the genre, then the "not X" filters, and the domain last
+    (a book is no answer to a movie request).
     """
     steps: list[Constraints] = []
     cur = c
+    groups = list(c.genre_groups)
+    if group_size is not None:
+        while len(groups) > 1:  # drop the broadest group first: the rarest says most about the request
+            groups.remove(max(groups, key=group_size))
+            cur = replace(cur, genre_groups=tuple(groups))
+            steps.append(cur)
     for change in (
         {"genre_groups": ()},  # "funny AND sci-fi" -> "funny OR sci-fi" before anything else goes
         {"year_min": None, "year_max": None},
