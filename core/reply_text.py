@@ -210,7 +210,12 @@ def intro_line(lang: str, req: RequestView, items: Sequence[Item], seed: int) ->
     """The reply's first line ("Five 80s comedies, nothing gory:"); several phrasings, picked by ``seed``."""
     what, n = what_phrase(lang, req, items), _count(lang, len(items))
     fields = {"n": n, "N": n[:1].upper() + n[1:], "what": what}
-    if req.kind == "diversify":
+    if len(items) == 1:  # "one horror books" does not read: one match *for* the plural
+        options = {"diversify": ["Let me try a different direction: one match for {what}."],
+                   "more": ["One more match for {what}:"], "more-like": ["One more match for {what}:"],
+                   "refine": ["Adjusted: one match for {what}:"]}.get(
+            req.kind, ["Just one match for {what}:", "I found one match for {what}:"])
+    elif req.kind == "diversify":
         options = ["Let me try a different direction: {n} {what}.", "Something else, then: {n} {what}."]
     elif req.kind in ("more", "more-like"):
         options = ["{N} more {what}:", "Here are {n} more {what}:", "{n} more {what}, coming up:"]

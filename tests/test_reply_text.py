@@ -32,6 +32,13 @@ def test_intro_restates_the_request_it_met() -> None:
     assert all("five 80s comedies, nothing gory" in line.lower() for line in lines)
 
 
+def test_one_item_is_one_match_not_one_plural() -> None:
+    for kind in ("recommend", "refine", "more", "diversify"):
+        lines = {intro_line("en", RequestView(EIGHTIES, kind=kind), COMEDIES_80S[:1], seed) for seed in range(20)}
+        assert all("match for 80s comedies, nothing gory" in line for line in lines), (kind, lines)
+        assert not any(re.search(r"\bone 80s comedies", line, re.I) for line in lines)
+
+
 def test_intro_phrasing_varies_by_seed_and_is_stable_for_one_seed() -> None:
     lines = [intro_line("en", RequestView(EIGHTIES), COMEDIES_80S, seed) for seed in range(40)]
     assert len(set(lines)) >= 3
