@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.nlu.request_rules import exclusion_heads
 from core.nlu.types import Intent, NluContext, Parser, Understanding
 
 SENT_EPS = 0.05  # |sentiment| below this is neutral
@@ -88,7 +89,9 @@ def score_slots(row: dict[str, object], u: Understanding) -> dict[str, Counts]:
         "item_sentiment": _sets({(k, s) for k, s in items.items() if s}, {
             (k, _sign(s)) for k, s in pred_items.items() if _sign(s)}),
         "genres": _grouped(_groups(row.get("genres")), u.genres, ok),
-        "not_genres": _grouped(_groups(row.get("not_genres")), u.not_genres),
+        # Exclusions as said: "isn't scary" also keeps out horror and zombies (request_rules.py), and the
+        # label names what was said, so the synonyms the parser adds are not counted as false positives.
+        "not_genres": _grouped(_groups(row.get("not_genres")), exclusion_heads(u.not_genres)),
         "creators": _grouped(_groups(row.get("creators")), u.creators),
         "not_creators": _grouped(_groups(row.get("not_creators")), u.not_creators),
         "critiques": _grouped(_groups(row.get("critiques")), u.critiques),
