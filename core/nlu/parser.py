@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -49,6 +49,12 @@ _LIKE = re.compile(r"\b(?:like|similar|same|along the lines|in the vein|kind of 
 _MORE_LIKE = re.compile(r"\b(?:more|something|anything|others?|ones?|stuff) (?:\w+ )?(?:like|similar to)\b"
                         r"|\b(?:like|similar to) (?:it|that|this|those|these|them)\b|\bsimilar\b", re.I)
 _PRONOUN = re.compile(r"\b(?:it|that|this|them|those|these)\b", re.I)
+# A short verdict with no pointer after hearing about one item ("not really my thing", "nah, not for me",
+# "sounds boring"): it is about the item under discussion (NluContext.focus).
+_FOCUS_VERDICT = re.compile(
+    r"\b(?:my (?:thing|cup of tea|kind of (?:thing|book|film|movie))|for me|not interested|meh|boring|dull|"
+    r"(?:sounds|looks|seems) (?:\w+ )?(?:good|great|fun|amazing|awesome|perfect|interesting|boring|dull|awful|terrible|bad)|"
+    r"love(?:d)? (?:it|that)|(?:don'?t|do not) like (?:it|that))\b", re.I)
 CACHE_SIZE = 20_000  # phrase vectors kept (384 floats each: ~30 MB at most)
 MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "xlm", "distiluse")
 
@@ -325,6 +331,10 @@ class RuleParser:
             more = asked or bool(d.critiques or _MORE_LIKE.search(t) or rules.REQUEST.search(rest))
             if more or r.positions:
                 return (Intent.REFINE, 0.8) if more else (Intent.FEEDBACK, 0.8)
+        if (d.ctx.focus and not (d.titles or r.positions or r.all or constraints or request or d.critiques)
+                and len(d.tokens) <= 8 and _FOCUS_VERDICT.search(t) and is_verdict(ref_stance(t, d.sentiment))):
+            d.refs = replace(r, pronoun=True)  # the verdict is on the item just described
+            return Intent.FEEDBACK, 0.75
         if d.frustrated or r.reject:
             return (Intent.REFINE, 0.8) if has_ctx else (None, 0.0)
         if rules.OFF_TOPIC.search(t) and not (constraints or d.titles or d.domain or request):
