@@ -185,3 +185,19 @@ async def test_more_x_leads_with_what_fits_the_rest_of_the_request() -> None:
         assert len([i for i in picked if "funny" in CATALOG.get(i).tags]) > len(led)  # (and there are others)
     finally:
         rec.close()
+
+
+async def test_less_x_that_contradicts_the_request_weighs_instead_of_emptying_the_list() -> None:
+    """"a funny film", then "not so silly": silly's evidence is funny/comedy, the very thing asked for."""
+    rec = _engine()
+    try:
+        comedy = Constraints(genres=("funny",), domain="movie")
+        res = await rec.recommend(RecRequest(tenant="t", user="u", k=5, now=NOW, constraints=comedy,
+                                             critiques=("-silly",)))
+        assert len(res.items) == 5 and all("funny" in CATALOG.get(s.item_id).tags for s in res.items)
+        assert not any("as you asked" in s.reason for s in res.items)
+        res = await rec.recommend(RecRequest(tenant="t", user="u", k=40, now=NOW, constraints=comedy,
+                                             critiques=("-violent",)))  # not a contradiction: still removed
+        assert res.items and not any({"violent", "gory"} & set(CATALOG.get(s.item_id).tags) for s in res.items)
+    finally:
+        rec.close()

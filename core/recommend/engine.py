@@ -37,7 +37,13 @@ from core.recommend.catalog import Catalog
 from core.recommend.cf import CFModel, InteractionLog
 from core.recommend.conversation_learning import ConversationEvidence, conversation_rows
 from core.recommend.critique_tags import CritiqueTags
-from core.recommend.critiques import Critique, parse_critiques, put_more_first, remove_less
+from core.recommend.critiques import (
+    Critique,
+    parse_critiques,
+    put_more_first,
+    remove_less,
+    soften_contradictions,
+)
 from core.recommend.diversity import mmr
 from core.recommend.explain import Evidence, explain
 from core.recommend.filters import (
@@ -225,7 +231,7 @@ class HybridRecommender:
         if not mask.any():
             mask, relaxed, penalty = self._relax(req, fresh, hist)
         # Critiques act on the list, not just the wording (critiques.py): "less X" removes, "more X" leads.
-        has_of = self.critique_tags.masks(crits, cvecs)
+        has_of = soften_contradictions(self.critique_tags.masks(crits, cvecs), req.constraints)
         mask, note = remove_less(mask, has_of, req.k)
         if not mask.any():
             return RecResult((), relaxed=note)
