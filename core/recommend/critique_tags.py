@@ -7,12 +7,15 @@ Explanations name the tags found here, never the raw word.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from core.embedding import Embedder
 from core.recommend.catalog import Catalog
 from core.recommend.critiques import Critique, TagEvidence
 from core.recommend.filters import CatalogArrays, critique_tags, norm_tag
+from core.recommend.types import Constraints
 
 MAX_EMBEDDED_TAGS = 2000  # the long tail of one-off tags is noise for critique mapping
 
@@ -42,13 +45,27 @@ class CritiqueTags:
                 has = self.arrays.has_any_tag(names)
         return (has.astype(np.float32), names) if has is not None else (None, ())
 
-    def masks(self, crits: list[Critique], cvecs: np.ndarray | None) -> TagEvidence:
-        """Each critique whose term the catalog's tags can evidence, the items that have it, the tags."""
+    def masks(self, crits: list[Critique], cvecs: np.ndarray | None, asked: Constraints | None = None) -> TagEvidence:
+        """Each critique whose term the catalog's tags can evidence, the items that have it, the tags.
+
+        A "less X" whose evidence includes what the request asks for loses that part of its evidence
+        ("less scary" in a horror request drops what is tagged scary, not every horror film); when
+        nothing else is left ("not so silly" after "something funny": funny, comedy) it becomes a
+        leaning, which weighs the blend instead of emptying the list."""
+        wanted = {norm_tag(g) for g in (*asked.genres, *(g for grp in asked.genre_groups for g in grp))} if asked else set()
         out: TagEvidence = []
         for j, c in enumerate(crits):
             has, names = self.evidence(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)
-            if has is not None:
-                out.append((c, has > 0, names))
+            if has is None:
+                continue
+            kept = tuple(n for n in names if norm_tag(n) not in wanted)
+            if c.sign < 0 and c.firm and kept != names:
+                narrowed = self.arrays.has_any_tag(kept) if kept else None
+                if narrowed is None:
+                    out.append((replace(c, firm=False), has > 0, names))
+                    continue
+                has, names = narrowed.astype(np.float32), kept
+            out.append((c, has > 0, names))
         return out
 
 

@@ -12,12 +12,9 @@ whole conversation. Both weigh the blend; only a firm one removes ("less X") or 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
-
-from core.recommend.filters import norm_tag
-from core.recommend.types import Constraints
 
 CRITIQUE_FIRST = 100.0  # "darker": of the best-fitting items, those tagged dark outrank the others
 
@@ -108,14 +105,6 @@ def remove_less(mask: np.ndarray, has_of: TagEvidence, k: int) -> tuple[np.ndarr
     if not mask.any():
         return mask, f"I have nothing {words} that also fits the rest of your request; try dropping a constraint"
     return mask, f"only {int(mask.sum())} of my picks are {words} and fit the rest of your request"
-
-
-def soften_contradictions(has_of: TagEvidence, asked: Constraints) -> TagEvidence:
-    """"less silly" on a request for funny films: its evidence (funny, comedy) is what was asked for, so
-    removing it would empty the list; such a "less X" only weighs the blend (a leaning)."""
-    wanted = {norm_tag(g) for g in (*asked.genres, *(g for group in asked.genre_groups for g in group))}
-    return [(replace(c, firm=False) if c.sign < 0 and c.firm and wanted & {norm_tag(n) for n in names} else c, h, names)
-            for c, h, names in has_of]
 
 
 def put_more_first(scores: np.ndarray, cand: np.ndarray, has_of: TagEvidence, k: int,

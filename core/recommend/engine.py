@@ -42,17 +42,10 @@ from core.recommend.critiques import (
     parse_critiques,
     put_more_first,
     remove_less,
-    soften_contradictions,
 )
 from core.recommend.diversity import mmr
 from core.recommend.explain import Evidence, explain
-from core.recommend.filters import (
-    CatalogArrays,
-    closeness_penalty,
-    constraint_mask,
-    norm_tag,
-    relaxations,
-)
+from core.recommend.filters import CatalogArrays, constraint_mask, norm_tag, relax
 from core.recommend.franchise import TitleWords
 from core.recommend.preferences import (
     History,
@@ -229,9 +222,9 @@ class HybridRecommender:
         relaxed: str | None = None
         penalty: np.ndarray | None = None
         if not mask.any():
-            mask, relaxed, penalty = self._relax(req, fresh, hist)
+            mask, relaxed, penalty = relax(self.arrays, self.catalog.index_of, req.constraints, fresh, hist.disliked()[0])
         # Critiques act on the list, not just the wording (critiques.py): "less X" removes, "more X" leads.
-        has_of = soften_contradictions(self.critique_tags.masks(crits, cvecs), req.constraints)
+        has_of = self.critique_tags.masks(crits, cvecs, req.constraints)
         mask, note = remove_less(mask, has_of, req.k)
         if not mask.any():
             return RecResult((), relaxed=note)
@@ -367,26 +360,6 @@ class HybridRecommender:
                 pop = pop + self.settings.w_pop_interactions * np.log1p(cf.pop)
             cached = self._pop_cache[key] = (cf, scale_centered(pop).astype(np.float32))
         return cached[1]
-
-    def _relax(self, req: RecRequest, fresh: np.ndarray,
-               hist: History) -> tuple[np.ndarray, str, np.ndarray | None]:
-        what = req.constraints.describe()
-        for step in relaxations(req.constraints, self._group_size):
-            mask = constraint_mask(self.arrays, step, self.catalog.index_of) & fresh
-            if mask.any():
-                penalty = closeness_penalty(self.arrays, req.constraints)
-                return mask, f"nothing matches {what or 'that'}; here is the closest", penalty
-        # Even without filters nothing is left: everything was seen. Offer repeats, never dislikes.
-        mask = np.ones(len(self.catalog), dtype=bool)
-        mask[hist.disliked()[0]] = False
-        if not mask.any():
-            mask[:] = True
-        return mask, "you have seen everything that fits; here are the best of them again", None
-
-    def _group_size(self, group: tuple[str, ...]) -> int:
-        """How many items carry any genre/tag of a genre group (0: none in the vocabulary)."""
-        has = self.arrays.has_any_tag(group)
-        return int(has.sum()) if has is not None else 0
 
     def _select(self, cand: np.ndarray, scores: np.ndarray, k: int, diversify: bool) -> list[int]:
         """Positions (into cand) of the k picks: top by score, one per title, MMR when asked."""

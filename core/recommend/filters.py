@@ -147,6 +147,28 @@ def relaxations(c: Constraints, group_size: Callable[[tuple[str, ...]], int] | N
     return steps
 
 
+def relax(arr: CatalogArrays, index_of: dict[str, int], c: Constraints, fresh: np.ndarray,
+          disliked: np.ndarray) -> tuple[np.ndarray, str, np.ndarray | None]:
+    """Nothing fresh fits c: the first looser step that leaves something (with a penalty that ranks the
+    closest to a dropped year range first), else everything not disliked again. Returns the mask, the
+    note that says so, and the penalty."""
+    def group_size(group: tuple[str, ...]) -> int:
+        has = arr.has_any_tag(group)
+        return int(has.sum()) if has is not None else 0
+
+    what = c.describe()
+    for step in relaxations(c, group_size):
+        mask = constraint_mask(arr, step, index_of) & fresh
+        if mask.any():
+            return mask, f"nothing matches {what or 'that'}; here is the closest", closeness_penalty(arr, c)
+    # Even without filters nothing is left: everything was seen. Offer repeats, never dislikes.
+    mask = np.ones(arr.n, dtype=bool)
+    mask[disliked] = False
+    if not mask.any():
+        mask[:] = True
+    return mask, "you have seen everything that fits; here are the best of them again", None
+
+
 def closeness_penalty(arr: CatalogArrays, c: Constraints) -> np.ndarray:
     """How far each item is from a dropped year range (in decades), to rank the closest first."""
     pen = np.zeros(arr.n, dtype=np.float32)
