@@ -161,7 +161,7 @@ def _met(req: RequestView, items: Sequence[Item]) -> dict[str, bool]:
     }
 
 
-def critiques_met(critiques: Sequence[str], items: Sequence[Item]) -> tuple[str, ...]:
+def critiques_met(critiques: Sequence[str], items: Sequence[Item], asked: Constraints | None = None) -> tuple[str, ...]:
     """The critiques a reply may restate for this list: "+X" when every item carries one of X's evidence
     tags, "-X" when none does (the recommender removes those; "more X" only leads with what fits the
     rest, so "lighter" may hold for none of them). A word the catalog's tags cannot show is not claimed."""
@@ -170,14 +170,19 @@ def critiques_met(critiques: Sequence[str], items: Sequence[Item]) -> tuple[str,
         sign, term = raw[:1], raw[1:].strip().lower()
         if sign not in "+-" or not term:
             continue
-        has = [_has_critique(i, term) for i in items]
+        has = [_has_critique(i, term, asked if sign == "-" else None) for i in items]
         if (all(has) if sign == "+" else not any(has)) and items:
             out.append(raw)
     return tuple(out)
 
 
-def _has_critique(item: Item, term: str) -> bool:
-    return bool({norm_tag(w) for w in CRITIQUE_TAGS.get(term, (term,))} & _tags(item))
+def _has_critique(item: Item, term: str, asked: Constraints | None = None) -> bool:
+    """Whether the item carries the critique's evidence; for a "less X", the genres the request asks for
+    are not evidence (as in the recommender: "less scary" in a horror request is about "scary")."""
+    words = {norm_tag(w) for w in CRITIQUE_TAGS.get(term, (term,))}
+    if asked is not None:
+        words = (words - {norm_tag(g) for g in (*asked.genres, *(g for grp in asked.genre_groups for g in grp))}) or words
+    return bool(words & _tags(item))
 
 
 def what_phrase(lang: str, req: RequestView, items: Sequence[Item]) -> str:
@@ -202,7 +207,7 @@ def what_phrase(lang: str, req: RequestView, items: Sequence[Item]) -> str:
     tail = [_not_phrase(lang, g) for g in exclusion_heads(c.not_genres)] if met["not_genres"] else []
     if c.not_creators and met["not_creators"]:
         tail.append(t(lang, "nothing by {names}", names=t(lang, " or ").join(c.not_creators)))
-    tail += [p for p in (_critique_phrase(lang, x) for x in critiques_met(req.critiques, items)) if p]
+    tail += [p for p in (_critique_phrase(lang, x) for x in critiques_met(req.critiques, items, req.constraints)) if p]
     return ", ".join([head, *tail[:3]])
 
 
@@ -245,12 +250,13 @@ def unmet_note(lang: str, req: RequestView, items: Sequence[Item], relaxed: str 
         misses.append(t(lang, "not all are by {names}", names=t(lang, " or ").join(c.creators)))
     if not met["domain"] and c.domain:
         misses.append(t(lang, "not all are {things}", things=t(lang, _DOMAIN_PLURAL.get(c.domain, c.domain))))
-    for raw in req.critiques:  # "lighter": said when the list could not keep to it (critiques_met)
+    for raw in req.critiques:  # "lighter", "less silly": said when the list could not keep to it (critiques_met)
         term = raw[1:].strip().lower()
-        off = sum(not _has_critique(i, term) for i in items) if raw[:1] == "+" and term else 0
-        if off:
+        if raw[:1] == "+" and term and (off := sum(not _has_critique(i, term) for i in items)):
             misses.append(t(lang, "{n} of these {verb} not {genres}", n=off, verb=t(lang, "is" if off == 1 else "are"),
                             genres=tag(lang, term)))
+        elif raw[:1] == "-" and term and any(_has_critique(i, term, req.constraints) for i in items):
+            misses.append(t(lang, "some are {genres} after all", genres=tag(lang, term)))
     if not met["not_genres"]:
         misses.append(t(lang, "some are {genres} after all", genres=t(lang, " or ").join(exclusion_heads(c.not_genres))))
     if misses:
@@ -373,7 +379,7 @@ def localized_prose(lang: str, req: RequestView, items: Sequence[Item], relaxed:
     """The intro (and an honest note) for a language other than English, as whole translated sentences."""
     met, missed = _met_constraints(req, items)
     # Only the critiques every item meets ("-gory": "不那么血腥"): "more X" leads with what fits, not only X.
-    what = (localized_request(lang, met, critiques_met(req.critiques, items), req.seed_labels)
+    what = (localized_request(lang, met, critiques_met(req.critiques, items, req.constraints), req.seed_labels)
             if req.kind in ("recommend", "refine") else "")
     intro = t(lang, LOCALIZED_INTROS.get(req.kind, LOCALIZED_PLAIN_INTRO), constraints=what) if what or \
         req.kind not in ("recommend", "refine") else t(lang, LOCALIZED_PLAIN_INTRO)

@@ -154,6 +154,8 @@ def test_a_critique_is_restated_only_when_every_item_meets_it() -> None:
     assert "1 of these is not dark" in unmet_note("en", view, mixed, None)
     gory = [*mixed[1:], Item(item_id="g", title="G", domain="movie", genres=("comedy",), tags=("dark", "gory"))]
     assert what_phrase("en", view, gory).endswith("comedies, darker")
+    assert "some are gory after all" in unmet_note("en", view, gory, None)  # "less gory" not kept: said
+    assert "after all" not in unmet_note("en", view, mixed, None)
 
 
 def test_hook_does_not_stop_at_initials_or_titles() -> None:
