@@ -7,14 +7,19 @@
 #   smoke on CPU: DEVICE=cpu CHANNELS=1,4 NEW_TOKENS=4 PROMPT_TOKENS=32 bash scripts/gpu-bench.sh
 #
 # Issue 18 (a served model reading requests and reranking, benchmarks/assist.py) runs after it when a model
-# is named: ASSIST_MODEL=<local dir or hub name already in the HF cache> starts `transformers serve` on
+# is named: ASSIST_MODEL=<local dir or hub name> starts `transformers serve` on
 # loopback (needs transformers[serving]); ASSIST_URL=http://host:port/v1 uses a running vLLM/SGLang
 # server instead (ASSIST_MODEL is then the served name). Results in $OUT/assist.md. Neither set: skipped.
 # SKIP_GENERATION=1 runs only this part.
 #
+# The generation part builds its model locally (random weights) and needs no network. A hub name in
+# ASSIST_MODEL is downloaded if the machine can reach the hub; on one that cannot (the lent device), run
+# with HF_HUB_OFFLINE=1 so a model already in the HF cache loads without waiting on the hub. The script
+# never sets that itself: a caller with a network must be able to download what they name.
+#
 # Needs only torch and transformers >= 5 (the device image has both); nothing else of the project's.
 set -euo pipefail
-export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+export PYTHONUNBUFFERED=1
 OUT=${OUT:-$(mktemp -d)}
 PY=${PYTHON:-python3}
 DEVICE=${DEVICE:-cuda}
