@@ -20,7 +20,7 @@ from core.localize import relaxed as relaxed_note
 from core.nlu.request_rules import exclusion_heads
 from core.portrait import portrait as describe
 from core.recommend.catalog import Item
-from core.recommend.filters import CRITIQUE_TAGS, norm_tag
+from core.recommend.filters import asked_tags, critique_words, norm_tag
 from core.recommend.types import Constraints
 
 # Genres that are count nouns ("80s comedies"); any other genre is an adjective before "movies"/"books".
@@ -179,9 +179,9 @@ def critiques_met(critiques: Sequence[str], items: Sequence[Item], asked: Constr
 def _has_critique(item: Item, term: str, asked: Constraints | None = None) -> bool:
     """Whether the item carries the critique's evidence; for a "less X", the genres the request asks for
     are not evidence (as in the recommender: "less scary" in a horror request is about "scary")."""
-    words = {norm_tag(w) for w in CRITIQUE_TAGS.get(term, (term,))}
+    words = critique_words(term)
     if asked is not None:
-        words = (words - {norm_tag(g) for g in (*asked.genres, *(g for grp in asked.genre_groups for g in grp))}) or words
+        words = (words - asked_tags(asked)) or words
     return bool(words & _tags(item))
 
 

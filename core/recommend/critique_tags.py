@@ -14,7 +14,7 @@ import numpy as np
 from core.embedding import Embedder
 from core.recommend.catalog import Catalog
 from core.recommend.critiques import Critique, TagEvidence
-from core.recommend.filters import CatalogArrays, critique_tags, norm_tag
+from core.recommend.filters import CatalogArrays, asked_tags, critique_tags, norm_tag
 from core.recommend.types import Constraints
 
 MAX_EMBEDDED_TAGS = 2000  # the long tail of one-off tags is noise for critique mapping
@@ -52,7 +52,7 @@ class CritiqueTags:
         ("less scary" in a horror request drops what is tagged scary, not every horror film); when
         nothing else is left ("not so silly" after "something funny": funny, comedy) it becomes a
         leaning, which weighs the blend instead of emptying the list."""
-        wanted = {norm_tag(g) for g in (*asked.genres, *(g for grp in asked.genre_groups for g in grp))} if asked else set()
+        wanted = asked_tags(asked) if asked is not None else set()
         out: TagEvidence = []
         for j, c in enumerate(crits):
             has, names = self.evidence(c.term, cvecs[j] if cvecs is not None and j < len(cvecs) else None)

@@ -18,7 +18,7 @@ import numpy as np
 
 from core.recommend.catalog import Catalog, Item
 from core.recommend.critiques import Critique
-from core.recommend.filters import CRITIQUE_TAGS, norm_tag
+from core.recommend.filters import critique_words, norm_tag
 from core.recommend.preferences import History
 
 _KIND_VERB = {
@@ -81,7 +81,7 @@ def _critique_facts(catalog: Catalog, i: int, ev: Evidence) -> list[str]:
     item = {t.lower() for t in (*catalog.items[i].genres, *catalog.items[i].tags)}
     for c, has, names in ev.critique_has[:2]:
         if c.sign < 0 and not has[i]:
-            if {norm_tag(t) for t in CRITIQUE_TAGS.get(c.term, (c.term,))} & {norm_tag(t) for t in item}:
+            if critique_words(c.term) & {norm_tag(t) for t in item}:
                 continue  # "less scary" in a horror request kept this horror film: never call it "not scary"
             out.append("not " + " or ".join(names[:2]))
         elif c.sign > 0 and has[i]:

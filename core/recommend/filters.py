@@ -202,6 +202,16 @@ CRITIQUE_TAGS: dict[str, tuple[str, ...]] = {
 }
 
 
+def critique_words(term: str) -> set[str]:
+    """The tags that are evidence of a critique word, normalised, whatever a catalog carries."""
+    return {norm_tag(w) for w in CRITIQUE_TAGS.get(term.lower(), (term,))}
+
+
+def asked_tags(c: Constraints) -> set[str]:
+    """The genres/tags a request asks for, normalised: its any-of genres and every genre group."""
+    return {norm_tag(g) for g in (*c.genres, *(g for group in c.genre_groups for g in group))}
+
+
 def critique_tags(arr: CatalogArrays, term: str) -> tuple[str, ...]:
     """The catalog tags that stand for a critique term (empty when the catalog has none of them)."""
     words = CRITIQUE_TAGS.get(term.lower(), (term,))
