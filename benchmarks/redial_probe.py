@@ -32,19 +32,10 @@ import numpy as np  # noqa: E402
 from benchmarks.redial import build_engine, context_params, engine_settings, half  # noqa: E402
 from benchmarks.redial_context import NluReader, term_counts  # noqa: E402
 from benchmarks.redial_data import load_catalog, read_dialogs, turns  # noqa: E402
-from benchmarks.redial_tune import compute_terms, current_weights  # noqa: E402
+from benchmarks.redial_tune import blend, compute_terms, current_weights  # noqa: E402
 from core.nlu.parser import build_parser  # noqa: E402
 
 POOL = 500  # the re-ranker reorders the blend's top-500 (what it is trained on)
-
-
-def blend(terms: dict[str, np.ndarray], seen: np.ndarray, w: dict[str, float], rows: np.ndarray) -> np.ndarray:
-    total = np.zeros((rows.size, seen.shape[1]), dtype=np.float32)
-    for name, x in w.items():
-        if x and name in terms:
-            total += x * terms[name][rows].astype(np.float32)
-    total[seen[rows]] = -np.inf
-    return total
 
 
 def recall10(scores: np.ndarray, targets: list[list[int]]) -> tuple[int, int]:

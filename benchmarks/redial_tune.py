@@ -118,12 +118,18 @@ def compute_terms(rec, reqs, settings, variants=None):  # type: ignore[no-untype
     return out, seen
 
 
-def evaluate(terms, seen, w, rows, turn_list, cp, ids):  # type: ignore[no-untyped-def]
+def blend(terms: dict[str, np.ndarray], seen: np.ndarray, w: dict[str, float], rows: np.ndarray) -> np.ndarray:
+    """The engine's score of every item for the given turns: the weighted sum of the terms, seen items out."""
     total = np.zeros((rows.size, seen.shape[1]), dtype=np.float32)
     for name, x in w.items():
         if x:
             total += x * terms[name][rows].astype(np.float32)
     total[seen[rows]] = -np.inf
+    return total
+
+
+def evaluate(terms, seen, w, rows, turn_list, cp, ids):  # type: ignore[no-untyped-def]
+    total = blend(terms, seen, w, rows)
     top = np.argpartition(-total, 100, axis=1)[:, :100]
     order = np.take_along_axis(top, np.argsort(-np.take_along_axis(total, top, axis=1), axis=1), axis=1)
     sub = [turn_list[r] for r in rows]
