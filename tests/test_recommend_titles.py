@@ -95,3 +95,23 @@ def test_movielens_prior_maps_titles_onto_catalog(tmp_path: Path) -> None:
 def test_movielens_prior_missing_folder_is_empty(tmp_path: Path) -> None:
     prior = load_movielens_prior(tmp_path / "nope", Catalog([Item("x", "X")]))
     assert prior.rows == [] and prior.coverage == 0.0
+
+
+def test_matcher_finds_a_film_by_the_title_after_its_series_name_or_credit() -> None:
+    m = TitleMatcher.build([
+        ("1196", "Star Wars: Episode V - The Empire Strikes Back", 1980),
+        ("5283", "National Lampoon's Van Wilder", 2002),
+        ("93272", "Dr. Seuss' The Lorax", 2012),
+        ("750", "Dr. Strangelove or: How I Learned to Stop Worrying and Love the Bomb", 1964),
+        ("527", "Schindler's List", 1993),
+        ("9", "Kid in King Arthur's Court, A", 1995),
+    ])
+    assert m.match("The Empire Strikes Back", 1980) == "1196"
+    assert m.match("Van Wilder", 2002) == "5283"
+    assert m.match("The Lorax", 2012) == "93272"
+    assert m.match("Dr. Strangelove", 1964) == "750"
+    # Only two-word tails in the film's year: a lone word or another year is another film.
+    assert m.match("List", 1993) is None
+    assert m.match("Van Wilder", 1980) is None
+    assert m.match("The Empire Strikes Back", None) is None
+    assert m.match("Court", 1995) is None

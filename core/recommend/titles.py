@@ -19,6 +19,8 @@ _YEAR_RE = re.compile(r"\s*\((\d{4})(?:[-–]\d{0,4})?\)\s*$")
 _PAREN_RE = re.compile(r"\s+\(([^()]*)\)\s*$")
 # MovieLens and other catalogs move leading articles to the end: "Usual Suspects, The".
 _SUBTITLE_RE = re.compile(r":| - | – ")
+# A credit in front of the title people use: "National Lampoon's Van Wilder", "Dr. Seuss' The Lorax".
+_POSSESSIVE_RE = re.compile(r"^(?:[\w.&-]+ ){0,3}[\w.&-]+(?:'s|s') ")
 _EPISODE_RE = re.compile(r"\bepisode [ivx]+\b ?")
 _ARTICLES = ("the", "a", "an", "les", "la", "le", "l'", "il", "el", "das", "der", "die", "los", "las")
 _TRAILING_ARTICLE_RE = re.compile(r"^(.*),\s*(" + "|".join(re.escape(a) for a in _ARTICLES) + r")$", re.I)
@@ -101,6 +103,7 @@ class TitleMatcher:
         self._weight: dict[str, float] = {}
         self._heads: dict[tuple[str, int | None], list[str]] = {}
         self._heads_any: dict[str, list[str]] = {}
+        self._tails: dict[tuple[str, int | None], list[str]] = {}
 
     @classmethod
     def build(cls, entries: Iterable[tuple[str, str, int | None]], fuzzy_cutoff: float = 92.0,
@@ -125,9 +128,23 @@ class TitleMatcher:
             # Subtitle heads: "Avengers: Infinity War - Part I" is found as "Avengers: Infinity War".
             for m in _SUBTITLE_RE.finditer(variant):
                 head = normalize_title(variant[: m.start()])
-                if len(head) >= 4:
-                    self._heads.setdefault((head, year), []).append(key)
-                    self._heads_any.setdefault(head, []).append(key)
+                # "Dr. Strangelove or: How I Learned to Stop Worrying..." is known as "Dr. Strangelove".
+                for h in {head, re.sub(r" or$", "", head)}:
+                    if len(h) >= 4:
+                        self._heads.setdefault((h, year), []).append(key)
+                        self._heads_any.setdefault(h, []).append(key)
+                self._add_tail(variant[m.end():], year, key)
+            credit = _POSSESSIVE_RE.match(variant)
+            if credit:
+                self._add_tail(variant[credit.end():], year, key)
+
+    def _add_tail(self, tail: str, year: int | None, key: str) -> None:
+        """The title after a series name or credit ("Star Wars: Episode V - The Empire Strikes Back",
+        "Lee Daniels' The Butler"): people often name a film by it alone. Only tails of two words or
+        more and five letters or more: "Schindler's List" is not known as "List"."""
+        norm = normalize_title(tail)
+        if len(tail.split()) >= 2 and len(norm) >= 5:
+            self._tails.setdefault((norm, year), []).append(key)
 
     def _heaviest(self, keys: Iterable[str]) -> str | None:
         best: str | None = None
@@ -155,6 +172,10 @@ class TitleMatcher:
                 pre = [k for y in (year, year - 1, year + 1) for k in self._heads.get((norm, y), [])]
                 if pre:
                     return self._heaviest(pre)
+            for norm in variants:  # only with a year: a tail alone ("The Butler") is too common a title
+                post = [k for y in (year, year - 1, year + 1) for k in self._tails.get((norm, y), [])]
+                if post:
+                    return self._heaviest(post)
             pool = self._by_year.get(year, [])
             if pool:
                 names = [n for n, _ in pool]
