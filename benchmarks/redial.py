@@ -38,7 +38,7 @@ setup(threads=2)
 from benchmarks.redial_context import ContextParams, LegacyReader, NluReader, term_counts  # noqa: E402
 from benchmarks.redial_data import RedialCatalog, Turn, load_catalog, read_dialogs, turns  # noqa: E402
 from core.recommend.engine import HybridRecommender, RecSettings  # noqa: E402
-from core.recommend.popularity import era_popularity  # noqa: E402
+from core.recommend.popularity import era_popularity, release_lag_popularity  # noqa: E402
 from core.recommend.settings import chat_settings  # noqa: E402
 from core.recommend.text_index import TextIndex  # noqa: E402
 from core.recommend.types import RecRequest  # noqa: E402
@@ -104,6 +104,7 @@ def build_engine(rc: RedialCatalog, cache_dir: Path, settings: RecSettings, prog
         # Embeddings are keyed by the plain catalog (titles); popularity changes must not re-embed.
         index = TextIndex.build(rc.catalog, embedder, cache_dir, progress=progress)
     catalog = era_popularity(rc.catalog, rc.rating_years, cp.pop_recent, cp.recent_since, cp.pop_era)
+    catalog = release_lag_popularity(catalog, cp.counted_until, cp.release_lift)
     rec = HybridRecommender(catalog, settings, index, embedder)
     rec.set_prior(rc.prior_rows)
     return rec

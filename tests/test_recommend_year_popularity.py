@@ -8,7 +8,7 @@ import numpy as np
 
 from core.recommend.catalog import Catalog, Item
 from core.recommend.engine import HybridRecommender, RecSettings
-from core.recommend.popularity import era_popularity
+from core.recommend.popularity import era_popularity, release_lag_popularity
 from core.recommend.types import RecRequest, Signal
 from core.recommend.year_affinity import year_affinity
 
@@ -58,3 +58,16 @@ def test_era_popularity_is_a_no_op_at_zero_and_boosts_recent_attention() -> None
     assert pop["a"] == (1 + 5.0) * 10 - 1 and pop["b"] == 5.0  # only ratings since 2015 count
     newer = {it.item_id: it.popularity for it in era_popularity(cat, {}, 0.0, 2015, 0.5)}
     assert newer["a"] > 5.0 > newer["b"]
+
+
+def test_release_lag_lifts_only_films_from_the_counts_last_year_on() -> None:
+    cat = Catalog([Item(item_id="new", title="New", year=2018, popularity=4.0),
+                   Item(item_id="later", title="Later", year=2019, popularity=0.0),
+                   Item(item_id="old", title="Old", year=2017, popularity=4.0),
+                   Item(item_id="undated", title="Undated", year=None, popularity=4.0)])
+    assert release_lag_popularity(cat, 2018, 0.0) is cat
+    pop = {it.item_id: it.popularity for it in release_lag_popularity(cat, 2018, 1.0)}
+    # log1p(popularity) grows by exactly the lift for 2018 and later; everything else is unchanged.
+    assert np.isclose(np.log1p(pop["new"]), np.log1p(4.0) + 1.0)
+    assert np.isclose(np.log1p(pop["later"]), 1.0)
+    assert pop["old"] == 4.0 and pop["undated"] == 4.0
