@@ -36,7 +36,7 @@ from benchmarks.common import DATA, ROOT, setup, table, write_json
 setup(threads=2)
 
 from benchmarks.redial_context import ContextParams, LegacyReader, NluReader, term_counts  # noqa: E402
-from benchmarks.redial_data import RedialCatalog, Turn, load_catalog, read_dialogs, turns  # noqa: E402
+from benchmarks.redial_data import REDIAL_YEAR, RedialCatalog, Turn, load_catalog, read_dialogs, turns  # noqa: E402
 from core.recommend.engine import HybridRecommender, RecSettings  # noqa: E402
 from core.recommend.popularity import era_popularity, release_lag_popularity  # noqa: E402
 from core.recommend.settings import chat_settings  # noqa: E402
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> dict:
         # The parser gets the engine's embedder, as in the bot (`[nlu] parser = "full"`); with --quick or
         # --no-content there is none and it reads with its lexicons alone (on dev.jsonl R@10 new 0.1609
         # without the embedder, 0.1623 with it: docs/bench_recommend.md).
-        reader: NluReader | LegacyReader = NluReader(build_parser(rc.catalog, rec.embedder, now_year=2018), rc.names,
+        reader: NluReader | LegacyReader = NluReader(build_parser(rc.catalog, rec.embedder, now_year=REDIAL_YEAR), rc.names,
                                                        cp, term_counts(rc.catalog))
     else:
         reader = LegacyReader(cp)

@@ -21,6 +21,8 @@ from core.recommend.catalog import Catalog, Item
 from core.recommend.prior import rating_value
 from core.recommend.titles import TitleMatcher, split_title_year
 
+# The dialogues were collected in 2018 (Li et al., NeurIPS 2018): "recently" and "new" mean then.
+REDIAL_YEAR = 2018
 MENTION_RE = re.compile(r"@(\d+)")
 
 # Genre/mood words people use -> MovieLens genre (or tag) names in the catalog.

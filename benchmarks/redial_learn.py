@@ -50,6 +50,7 @@ from benchmarks.redial import (  # noqa: E402
 from benchmarks.redial_context import ContextParams, LegacyReader, NluReader, term_counts  # noqa: E402
 from benchmarks.redial_data import (  # noqa: E402
     MENTION_RE,
+    REDIAL_YEAR,
     RedialCatalog,
     Turn,
     genre_requests,
@@ -104,7 +105,7 @@ class Reader:
 
     def __init__(self, rc: RedialCatalog, cp: ContextParams, embedder: Embedder | None, legacy: bool = False) -> None:
         self.names = rc.names
-        self.parser = None if legacy else build_parser(rc.catalog, embedder, now_year=2018)
+        self.parser = None if legacy else build_parser(rc.catalog, embedder, now_year=REDIAL_YEAR)
         self.reader: NluReader | LegacyReader = (
             LegacyReader(cp) if self.parser is None else NluReader(self.parser, rc.names, cp, term_counts(rc.catalog)))
         self._asked: dict[str, tuple[str, ...]] = {}

@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 
 from benchmarks.redial import build_engine, context_params, engine_settings, half  # noqa: E402
 from benchmarks.redial_context import NluReader, term_counts  # noqa: E402
-from benchmarks.redial_data import load_catalog, read_dialogs, turns  # noqa: E402
+from benchmarks.redial_data import REDIAL_YEAR, load_catalog, read_dialogs, turns  # noqa: E402
 from benchmarks.redial_tune import blend, compute_terms, current_weights  # noqa: E402
 from core.nlu.parser import build_parser  # noqa: E402
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
     settings = engine_settings()
     convs = list(read_dialogs(args.dialogs))[: args.limit or None]
     turn_list = [t for c in convs for t in turns(c)]
-    reader = NluReader(build_parser(rc.catalog, None, now_year=2018), rc.names, cp, term_counts(rc.catalog))
+    reader = NluReader(build_parser(rc.catalog, None, now_year=REDIAL_YEAR), rc.names, cp, term_counts(rc.catalog))
     reader.prepare(turn_list)
     reqs = [reader.request(t, set(rc.catalog.index_of), k=100) for t in turn_list]
     if args.terms is not None:

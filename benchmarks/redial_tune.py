@@ -37,7 +37,7 @@ from benchmarks.redial import (  # noqa: E402
     ranked_ids,
 )
 from benchmarks.redial_context import NluReader, term_counts  # noqa: E402
-from benchmarks.redial_data import load_catalog, read_dialogs, turns  # noqa: E402
+from benchmarks.redial_data import REDIAL_YEAR, load_catalog, read_dialogs, turns  # noqa: E402
 from core.recommend.cf import scale_top  # noqa: E402
 from core.recommend.critiques import parse_critiques  # noqa: E402
 from core.recommend.filters import constraint_mask  # noqa: E402
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> dict:
     turn_list = [t for c in convs for t in turns(c)]
     from core.nlu.parser import build_parser
 
-    reader = NluReader(build_parser(rc.catalog, None, now_year=2018), rc.names, cp, term_counts(rc.catalog))
+    reader = NluReader(build_parser(rc.catalog, None, now_year=REDIAL_YEAR), rc.names, cp, term_counts(rc.catalog))
     reader.prepare(turn_list)
     reqs = [reader.request(t, set(rc.catalog.index_of), k=100) for t in turn_list]
     variants = {}
