@@ -14,7 +14,11 @@ and reports with the preset weights:
      linear blend on the half it never saw, neither the weights nor a bend in a term's scale is what
      limits the score. (With `--ctx release_lift=0` the trees do beat it: that is how the release
      lag of docs/bench_recommend.md was found.)
-Both are diagnostics on dev.jsonl (the blend's weights were tuned there), never a setting of the bot.
+  0. (first, and alone with --drift-only) how the dialogues' targets spread over release years against
+     the train counts: each year's share of the new targets divided by its share of the train-split
+     mentions, and the latest year's most-named films; the evidence for the release lag
+     (`--ctx release_lift`) in docs/bench_recommend.md.
+All are diagnostics on dev.jsonl (the blend's weights were tuned there), never a setting of the bot.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -47,6 +52,31 @@ def recall10(scores: np.ndarray, targets: list[list[int]]) -> tuple[int, int]:
     return hits, sum(len(ts) for ts in targets)
 
 
+def release_drift(catalog: object, turn_list: list, top: int = 5) -> dict:
+    """Per release year: share of the new targets / share of the train counts (1 = as the counts say)."""
+    items = {it.item_id: it for it in catalog}  # type: ignore[attr-defined]
+    last = max(REDIAL_YEAR - 4, 0)
+
+    def bucket(year: int | None) -> str:
+        return "unknown" if year is None else f"<= {last}" if year <= last else f"{REDIAL_YEAR}+" if year >= REDIAL_YEAR else str(year)
+
+    targets = Counter(g for t in turn_list for g in t.new_targets)
+    by_target, by_count = Counter(), Counter()
+    for g, n in targets.items():
+        by_target[bucket(items[g].year)] += n
+    for it in items.values():
+        by_count[bucket(it.year)] += it.popularity
+    nt, nc = sum(by_target.values()), sum(by_count.values())
+    rows = [(b, by_target[b], int(by_count[b]), (by_target[b] / nt) / (by_count[b] / nc) if by_count[b] else 0.0)
+            for b in ["unknown", f"<= {last}", *(str(y) for y in range(last + 1, REDIAL_YEAR)), f"{REDIAL_YEAR}+"]]
+    latest = sorted((g for g in targets if (items[g].year or 0) >= REDIAL_YEAR), key=lambda g: -targets[g])[:top]
+    films = [(f"{items[g].title} ({items[g].year})", int(items[g].popularity), targets[g]) for g in latest]
+    print(table(rows, ["release year", "new targets", "train mentions", "target share / count share"]))
+    print(table(films, [f"most-named {REDIAL_YEAR}+ films", "train mentions", "new targets here"]))
+    return {"years": [dict(zip(("year", "targets", "train", "ratio"), r, strict=True)) for r in rows],
+            "latest": [dict(zip(("film", "train", "targets"), f, strict=True)) for f in films]}
+
+
 def features(terms: dict[str, np.ndarray], names: list[str], r: int, cols: np.ndarray, liked: float,
              asked: float) -> np.ndarray:
     x = np.stack([terms[n][r, cols].astype(np.float32) for n in names], axis=1)
@@ -67,6 +97,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--ctx", action="append", default=[], metavar="KEY=VALUE",
                     help="override a ContextParams field as in redial.py, e.g. --ctx release_lift=0")
+    ap.add_argument("--drift-only", action="store_true", help="only the release-year table (seconds)")
     ap.add_argument("--quick", action="store_true", help="first 60 conversations, no content index (CI)")
     args = ap.parse_args(argv)
     if args.quick:
@@ -80,6 +111,10 @@ def main(argv: list[str] | None = None) -> dict:
     settings = engine_settings()
     convs = list(read_dialogs(args.dialogs))[: args.limit or None]
     turn_list = [t for c in convs for t in turns(c)]
+    out: dict = {"drift": release_drift(rc.catalog, turn_list)}
+    if args.drift_only:
+        write_json(args.json, out)
+        return out
     reader = NluReader(build_parser(rc.catalog, None, now_year=REDIAL_YEAR), rc.names, cp, term_counts(rc.catalog))
     reader.prepare(turn_list)
     reqs = [reader.request(t, set(rc.catalog.index_of), k=100) for t in turn_list]
@@ -99,7 +134,6 @@ def main(argv: list[str] | None = None) -> dict:
     w = current_weights(settings)
     rows = {h: np.array([i for i, t in enumerate(turn_list) if t.conv_id in {c["conversationId"] for c in half(convs, h)}])
             for h in ("a", "b")}
-    out: dict = {}
     # 1. by context
     everything = np.arange(len(turn_list))
     scores = blend(terms, seen, w, everything)

@@ -111,6 +111,9 @@ def test_redial_probe_quick_reports_contexts_and_the_reranker_check(tmp_path: Pa
         v["targets"] for k, v in ctx.items() if not k.startswith("target"))  # every target counted once per view
     assert len(out["reranker"]) == 10 and all(0.0 <= r["reranked"] <= 1.0 for r in out["reranker"])
     assert "trees depth 3, trained on half a" in {r["model"] for r in out["reranker"]}
+    years = {r["year"]: r for r in out["drift"]["years"]}
+    assert "2018+" in years and sum(r["targets"] for r in years.values()) == sum(v["targets"] for k, v in ctx.items()
+                                                                                if k.startswith("target"))
     assert json.loads((tmp_path / "probe.json").read_text())["reranker"] == out["reranker"]
 
 
