@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po
 from bot.cli import main
 from core import i18n, localize
 from core.i18n import t, tag
+from core.nlu.lexicon import COMPARATIVES, CRITIQUE_ADJECTIVES
 from core.nlu.multilingual.detect import LanguageGuesser
 from core.nlu.parser import build_parser
 from core.nlu.types import Intent, NluContext
@@ -164,7 +165,8 @@ def test_every_reply_text_is_translated_and_the_mo_is_current(lang: str) -> None
     translated = {m.id for m in po if m.id and m.string and not m.context}
     missing = _code_msgids() - translated
     assert not missing, f"{lang}: untranslated {sorted(missing)[:5]}"
-    for name in CATALOG.tag_vocabulary():
+    # Catalog tags (explanations) and every critique word the parser reads (intros: "less cheesy").
+    for name in {*CATALOG.tag_vocabulary(), *CRITIQUE_ADJECTIVES, *COMPARATIVES.values()}:
         assert po.get(name, context="tag") is not None, f"{lang}: tag {name!r} has no translation"
     # The committed .mo must say exactly what the .po says (run `make i18n` after editing a .po).
     fresh = io.BytesIO()

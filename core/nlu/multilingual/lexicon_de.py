@@ -60,7 +60,7 @@ PHRASES: dict[str, str] = {
     "nicht zu": "not too", "nicht so": "not so", "nicht allzu": "not too", "nichts zu": "nothing too",
     "zu": "too", "weniger": "less", "ohne": "without", "ausser": "except", "kein": "no", "keine": "no",
     "keinen": "no", "nicht": "not", "sehr": "very",
-    "blutig": "gory", "albern": "silly", "alberne": "silly", "alberner": "silly", "kitschig": "cheesy", "kitschige": "cheesy", "blutige": "gory", "gore": "gory", "brutal": "violent", "brutale": "violent",
+    "blutig": "gory", "albern": "silly", "alberne": "silly", "alberner": "silly", "doof": "silly", "doofe": "silly", "blod": "silly", "blode": "silly", "bloed": "silly", "kitschig": "cheesy", "kitschige": "cheesy", "blutige": "gory", "gore": "gory", "brutal": "violent", "brutale": "violent",
     "gewalttatig": "violent", "gewalt": "violence", "dunkel": "dark", "dunkler": "dark", "dustere": "dark",
     "duster": "dark", "lustig": "funny", "lustige": "funny", "lustiger": "funny", "witzig": "funny",
     "witzige": "funny", "leicht": "light", "leichte": "light", "leichter": "light", "gruselig": "scary",

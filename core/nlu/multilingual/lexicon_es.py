@@ -69,7 +69,7 @@ PHRASES: dict[str, str] = {
     "que no sean muy": "not too", "no tan": "not so", "no demasiado": "not too", "nada muy": "nothing too", "no muy": "not too",
     "demasiado": "too", "menos": "less", "sin": "without", "excepto": "except", "salvo": "except", "nada de": "no",
     "no": "not", "ni": "nor", "muy": "very",
-    "sangrienta": "gory", "tonta": "silly", "tonto": "silly", "tontas": "silly", "boba": "silly", "cursi": "cheesy", "cursis": "cheesy", "sangriento": "gory", "sangre": "blood", "gore": "gory", "violenta": "violent",
+    "sangrienta": "gory", "tonta": "silly", "tonto": "silly", "tontas": "silly", "boba": "silly", "bobo": "silly", "estupida": "silly", "estupido": "silly", "cursi": "cheesy", "cursis": "cheesy", "sangriento": "gory", "sangre": "blood", "gore": "gory", "violenta": "violent",
     "violento": "violent", "violencia": "violence", "brutal": "violent", "oscura": "dark", "oscuro": "dark",
     "oscuras": "dark", "mas oscura": "darker", "divertida": "funny", "divertido": "funny", "divertidas": "funny",
     "graciosa": "funny", "gracioso": "funny", "comica": "funny", "ligera": "light", "ligero": "light",

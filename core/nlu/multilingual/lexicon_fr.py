@@ -33,7 +33,7 @@ PHRASES: dict[str, str] = {
     "celui la": "that one", "celle la": "that one", "ceux la": "those", "comme": "like", "semblable a": "similar to",
     "pas trop": "not too", "pas si": "not so", "trop": "too", "moins": "less", "sans": "without", "sauf": "except",
     "pas de": "no", "pas": "not", "plus": "more", "tres": "very",
-    "sanglant": "gory", "niais": "silly", "niaise": "silly", "debile": "silly", "ringard": "cheesy", "ringarde": "cheesy", "kitsch": "cheesy", "gore": "gory", "violent": "violent", "violence": "violence", "sombre": "dark",
+    "sanglant": "gory", "niais": "silly", "niaise": "silly", "debile": "silly", "bete": "silly", "betes": "silly", "idiot": "silly", "idiote": "silly", "stupide": "silly", "neuneu": "silly", "ringard": "cheesy", "ringarde": "cheesy", "kitsch": "cheesy", "gore": "gory", "violent": "violent", "violence": "violence", "sombre": "dark",
     "drole": "funny", "droles": "funny", "leger": "light", "legere": "light", "effrayant": "scary",
     "qui fait peur": "scary", "recent": "recent", "recents": "recent", "nouveau": "new", "ancien": "old",
     "vieux": "old", "classique": "classic", "court": "short", "long": "long", "lent": "slow",
