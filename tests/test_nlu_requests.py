@@ -380,3 +380,27 @@ def test_a_later_sentence_that_asks(parser: RuleParser, text: str, intent: Inten
                                   "I bet I'd love #2", "the last one might be fun"])
 def test_an_expectation_about_a_pick_is_no_verdict(parser: RuleParser, text: str) -> None:
     assert parser.parse(text, LAST).ref_stance not in ("liked", "disliked", "seen")
+
+
+# ----- a past-tense dislike of a genre; one opinion over titles written with their years -----
+
+@pytest.mark.parametrize("text", [
+    "I didn't like horror movies",
+    "didn't enjoy horror films at all",
+    "I did not like horror",
+    "i didnt care for horror, something else?",
+])
+def test_a_past_dislike_of_a_genre_excludes_it(parser: RuleParser, text: str) -> None:
+    u = parser.parse(text, NluContext())
+    assert "horror" in u.not_genres and "horror" not in u.genres, (text, u.genres, u.not_genres)
+
+
+@pytest.mark.parametrize("text", [
+    "I liked Alien (1979) and Heat (1995)",
+    'I liked "Alien" (1979) and "Heat" (1995)',
+    'loved "Alien", "Up" and "Heat"',
+])
+def test_every_title_of_a_list_written_with_years_or_quotes_gets_its_opinion(parser: RuleParser, text: str) -> None:
+    u = parser.parse(text, NluContext())
+    assert u.items and all(m.stance == "liked" for m in u.items), [(m.item_id, m.stance) for m in u.items]
+    assert {"alien", "heat"} <= {m.item_id for m in u.items}

@@ -14,8 +14,12 @@ import re
 from core.nlu.stance import Stance, _opinion
 
 _PAREN = re.compile(r"\([^)]{0,40}\)")  # "The Hobbit (the book)": a note on the item, not a new clause
-_JOIN = re.compile(r"^\s*(?:,\s*(?:and|or)?|and|or|&|as well as|plus)\s*$", re.I)
-_CLAUSE_END = re.compile(r"^\s*(?:[.!?;,]|$|\b(?:and|or|&|plus)\b)", re.I)
+# A title's span may stop before its closing quote or bracket ('"Alien" (1979' in a pivoted message):
+# quotes and brackets around a title are not words of a clause.
+_Q_CLOSE = r"[\s\"'\u201d\u2019\u00bb)\]]*"
+_Q_OPEN = r"[\s\"'\u201c\u2018\u00ab(\[]*"
+_JOIN = re.compile(r"^" + _Q_CLOSE + r"(?:,\s*(?:and|or)?|and|or|&|as well as|plus)" + _Q_OPEN + r"$", re.I)
+_CLAUSE_END = re.compile(r"^" + _Q_CLOSE + r"(?:[.!?;,]|$|\b(?:and|or|&|plus)\b)", re.I)
 _ALL_OF_THEM = re.compile(r"^\W*(?:\w+[\s,]+){0,3}?(?:both|all (?:of them|three|four|five)|each of them|the two of them"
                           r"|all|every one of them)\b([^.!?;]*)", re.I)
 _OPEN = frozenset({Stance.NEUTRAL, Stance.SEEN})  # no opinion of its own (seen: experience, no verdict)

@@ -367,7 +367,8 @@ _NEG_TRIGGER = re.compile(
     r"\b(?:no|not|non(?![- ]?fiction)|without|except|excluding|exclude|avoid|skip|drop|ditch|remove|lose|never|nothing|none|"
     r"isn'?t|aren'?t|wasn'?t|hate|hates|hated|"
     r"dislike|dislikes|can'?t stand|anything but|everything but|all but|other than|but not|rather than|"
-    r"instead of|don'?t (?:want|like|need|care for|love)|do not (?:want|like)|doesn'?t|no more|"
+    r"instead of|don'?t (?:want|like|need|care for|love|enjoy)|do not (?:want|like|enjoy)|doesn'?t|no more|"
+    r"didn'?t (?:like|enjoy|love|care for)|did not (?:like|enjoy)|"
     r"not into|not a fan of|tired of|sick of|enough of|minus|aside from|apart from)\b", re.I)
 _SCOPE_END = re.compile(r"[.;!?,]|\b(?:but|however|though|instead|rather|just|only|prefer|i want|i'd like|"
                         r"something|give me|show me|maybe|and (?:i |something|maybe))\b", re.I)
