@@ -9,6 +9,10 @@ PATTERNS: list[tuple[str, str]] = [
     (r"(1[89]\d\d|20\d\d)\s*年?\s*(?:以前|より前)(?:の)?", r" before \g<1> "),
     (r"(1[89]\d\d|20\d\d)\s*年(?:の)?", r" from \g<1> "),
     (r"([1-9])\s*(?:番目|つ目|本目|冊目)(?:の)?", lambda m: f" the {_ORD[int(m.group(1))]} one "),
+    # Japanese puts the verdict last ("ホラーは嫌い"); the English parser negates what follows its
+    # trigger, so the verdict moves in front of its topic: "嫌い ホラー" -> "hated horror".
+    (r"([^\s、。！？!?,.]{1,30}?)\s*[はがも]\s*(大嫌い|嫌い|苦手|好きじゃない|好きではない)(?:です|だ|なんです|なんだ)?",
+     r" \g<2> \g<1> "),
 ]
 _ORD = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth",
         9: "ninth"}
@@ -28,7 +32,7 @@ PHRASES: dict[str, str] = {
     "こんにちは": "hello", "こんばんは": "good evening", "おはよう": "good morning", "ありがとう": "thanks",
     # stance
     "大好き": "I loved", "好きでした": "I liked", "好き": "liked", "気に入った": "I liked", "面白かった": "was great",
-    "良かった": "was good", "よかった": "was good", "嫌い": "hated", "好きじゃない": "didn't like",
+    "良かった": "was good", "よかった": "was good", "嫌い": "hated", "大嫌い": "hated", "苦手": "can't stand", "好きではない": "didn't like", "好きじゃない": "didn't like",
     "つまらなかった": "was boring", "つまらない": "boring", "見た": "already seen", "観た": "already seen",
     "読んだ": "already read", "全部ダメ": "these are all bad", "全部見た": "I've seen all of them",
     # references
