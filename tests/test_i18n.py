@@ -365,3 +365,14 @@ def test_language_id_benchmark_runs() -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     row = next(line for line in out.stdout.splitlines() if line.startswith("| recbot guesser"))
     assert row.split("|")[5].strip() == "1.000", row  # English -> en or "not sure"
+
+
+@pytest.mark.parametrize("text,item", [("エイリアンみたいな映画が見たい", "m-alien-1979"),
+                                       ("千と千尋の神隠しが好き", "m-spirited-away-2001"),
+                                       ("ブレードランナーは好きじゃない", "m-blade-runner-1982")])
+def test_a_japanese_title_is_found_and_the_sentence_around_it_stays_japanese(parser, text: str, item: str) -> None:
+    # The bundled catalog has Japanese titles; a message with one and other Japanese words is Japanese
+    # even after an English conversation (only a title alone keeps the previous language).
+    u = parser.parse(text, NluContext(language="en"))
+    assert u.language == "ja" and item in [m.item_id for m in u.items], (u.language, u.items)
+    assert sum(1 for it in CATALOG if dict(it.titles).get("ja")) >= 150

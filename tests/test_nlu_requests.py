@@ -412,3 +412,19 @@ def test_a_dislike_of_a_genre_in_chinese_or_japanese_excludes_it(parser: RulePar
     # Japanese says the verdict last ("horror wa kirai"): the pivot puts it in front of its topic.
     u = parser.parse(text, NluContext())
     assert "horror" in u.not_genres and "horror" not in u.genres, (text, u.genres, u.not_genres)
+
+
+@pytest.mark.parametrize("text,liked", [
+    ("I don't like horror", False), ("hated horror films, honestly", False), ("didn't like the horror genre", False),
+    ("ホラーは嫌い", False), ("我不喜欢恐怖片", False), ("I like horror", True),
+])
+def test_a_taste_in_a_genre_after_a_list_refines_it(parser: RuleParser, text: str, liked: bool) -> None:
+    # Not a verdict on a pick (nothing shown is named): the running request changes.
+    u = parser.parse(text, LAST)
+    assert u.intent == Intent.REFINE, (text, u.intent)
+    assert ("horror" in u.genres) is liked and ("horror" in u.not_genres) is not liked
+
+
+@pytest.mark.parametrize("text", ["hated it, too much horror", "loved the first one", "loved it"])
+def test_a_verdict_on_something_shown_stays_feedback(parser: RuleParser, text: str) -> None:
+    assert parser.parse(text, LAST).intent == Intent.FEEDBACK

@@ -354,7 +354,9 @@ class RuleParser:
                 return Intent.REFINE, 0.75
             return Intent.RECOMMEND, 0.85
         feedback = bool(rules.FEEDBACK.search(t))
-        if feedback and (d.titles or r.positions or r.all or has_ctx or not constraints):
+        # "I don't like horror" after a list is a taste in genres, so it is a refinement (below); "hated
+        # it" or "loved the second one" is a verdict on something shown.
+        if feedback and (d.titles or r.positions or r.all or r.pronoun or not constraints):
             return Intent.FEEDBACK, 0.8
         if rules.HELP.search(t) and not (constraints or d.titles):  # "non fiction, not business": a request
             return Intent.HELP, 0.85

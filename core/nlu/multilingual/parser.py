@@ -20,6 +20,7 @@ from core.nlu.types import Intent, NluContext, Parser, Understanding
 from core.recommend.catalog import Catalog
 
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+_TITLE_TOKEN = re.compile(r'"[^"]*"(?:\s*\(\d{4}\))?')  # pivot.title_token's output
 
 
 class MultilingualParser:
@@ -89,6 +90,11 @@ def _title_alone(raw: str, u: Understanding, lang: str, pivot: Pivot) -> bool:
     "odio Titanic" is not: its one other word is Spanish the lexicon knows."""
     if not u.items or not isinstance(raw, str):
         return False
+    if lang in CJK:
+        # No spaces to count words by: the message is a title alone when its pivot, titles taken
+        # out, has no word the lexicon read ("ブレードランナー" yes, "ブレードランナーが好き" no).
+        rest_en = _TITLE_TOKEN.sub(" ", pivot.translate(raw, lang).text)
+        return not _WORDS.search(rest_en)
     rest = raw
     for m in u.items:
         rest = re.sub(re.escape(m.surface), " ", rest, flags=re.I)
