@@ -428,3 +428,12 @@ def test_a_taste_in_a_genre_after_a_list_refines_it(parser: RuleParser, text: st
 @pytest.mark.parametrize("text", ["hated it, too much horror", "loved the first one", "loved it"])
 def test_a_verdict_on_something_shown_stays_feedback(parser: RuleParser, text: str) -> None:
     assert parser.parse(text, LAST).intent == Intent.FEEDBACK
+
+
+@pytest.mark.parametrize("text,lang", [("no me gustan las de terror", "es"), ("je n'aime pas les films d'horreur", "fr"),
+                                       ("ich mag keine Horrorfilme", "de"), ("ich hasse Horror", "de")])
+def test_a_dislike_of_a_genre_in_spanish_french_or_german_is_read_in_that_language(
+        parser: RuleParser, text: str, lang: str) -> None:
+    # After an English turn too: the sentence itself says its language, so the reply follows it.
+    u = parser.parse(text, NluContext(language="en", last_items=LAST.last_items))
+    assert (u.language, u.intent) == (lang, Intent.REFINE) and "horror" in u.not_genres, (u.language, u.intent)

@@ -38,7 +38,7 @@ PHRASES: dict[str, str] = {
     "hat mir sehr gefallen": "I really liked", "hat mir gefallen": "I liked", "hat mir nicht gefallen": "I didn't like",
     "fand ich toll": "I loved", "fand ich super": "I loved", "fand ich langweilig": "was boring", "liebe": "love",
     "geliebt": "loved", "mag ich nicht": "I don't like", "mag ich": "I like", "ich mag": "I like",
-    "gehasst": "hated", "hasse": "hate", "schon gesehen": "already seen", "kenne ich schon": "already seen",
+    "gehasst": "hated", "hasse": "hate", "ich mag keine": "I don't like", "mag keine": "I don't like", "schon gesehen": "already seen", "kenne ich schon": "already seen",
     "schon gelesen": "already read", "toll": "great", "super": "great", "grossartig": "great",
     "langweilig": "boring", "schrecklich": "terrible", "die sind alle schlecht": "these are all bad",
     "alle schlecht": "these are all bad", "keiner davon": "none of them",

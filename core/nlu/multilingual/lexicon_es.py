@@ -44,7 +44,8 @@ PHRASES: dict[str, str] = {
     # stance
     "me encanto": "I loved", "me encantaron": "I loved", "me encanta": "I love", "me gusto mucho": "I really liked",
     "me gusto": "I liked", "me gustaron": "I liked", "me gusta": "I like", "no me gusto": "I didn't like",
-    "no me gusta": "I don't like", "odie": "I hated", "odio": "I hate", "ya la vi": "I already saw it",
+    "no me gusta": "I don't like", "no me gustan": "I don't like", "me gustan": "I like",
+    "no me gustaron": "I didn't like", "me encantan": "I love", "odie": "I hated", "odio": "I hate", "ya la vi": "I already saw it",
     "ya lo vi": "I already saw it", "ya lo lei": "I already read it", "ya la lei": "I already read it",
     "ya vi": "already saw", "ya lei": "already read", "genial": "great", "buenisima": "great", "buenisimo": "great",
     "aburrida": "boring", "aburrido": "boring", "horrible": "terrible", "malisima": "awful",

@@ -25,6 +25,7 @@ PHRASES: dict[str, str] = {
     "abonne moi": "subscribe me", "desabonne": "unsubscribe", "aide": "help", "bonjour": "hello",
     "salut": "hi", "bonsoir": "good evening", "merci": "thanks",
     "j ai adore": "I loved", "j adore": "I love", "j ai aime": "I liked", "j aime": "I like",
+    "je n aime pas": "I don't like", "j aime pas": "I don't like", "je deteste": "I hate",
     "je n ai pas aime": "I didn't like", "j ai deteste": "I hated", "deja vu": "already seen",
     "deja lu": "already read", "genial": "great", "ennuyeux": "boring", "nul": "terrible",
     "le premier": "the first one", "la premiere": "the first one", "le deuxieme": "the second one",
