@@ -437,3 +437,26 @@ def test_a_dislike_of_a_genre_in_spanish_french_or_german_is_read_in_that_langua
     # After an English turn too: the sentence itself says its language, so the reply follows it.
     u = parser.parse(text, NluContext(language="en", last_items=LAST.last_items))
     assert (u.language, u.intent) == (lang, Intent.REFINE) and "horror" in u.not_genres, (u.language, u.intent)
+
+
+@pytest.mark.parametrize("text", ["not too scary horror", "not too scary horror please", "あまり怖くないホラー"])
+def test_not_too_x_softens_only_x_and_keeps_the_genre_asked_for(parser: RuleParser, text: str) -> None:
+    u = parser.parse(text, NluContext())
+    assert "horror" in u.genres and "horror" not in u.not_genres and "-scary" in u.critiques, (u.genres, u.not_genres)
+
+
+def test_nothing_too_x_or_y_still_softens_or_excludes_both(parser: RuleParser) -> None:
+    u = parser.parse("nothing too dark or violent", NluContext())
+    assert "violent" not in u.genres and "-dark" in u.critiques
+
+
+@pytest.mark.parametrize("text,critique,excluded", [("もう少しグロくないのがいい", "-gory", None),
+                                                   ("もうちょっと暗くないのある?", "-dark", None),
+                                                   ("怖くない映画がいい", None, "scary")])
+def test_a_japanese_adjective_negated_with_kunai(parser: RuleParser, text: str, critique: str | None,
+                                                 excluded: str | None) -> None:
+    # "グロくない" is not gory; "もう少し" (a bit more) before it asks for less, never for more.
+    u = parser.parse(text, NluContext(language="ja", last_items=LAST.last_items))
+    assert not any(c.startswith("+") for c in u.critiques), u.critiques
+    assert critique is None or critique in u.critiques
+    assert excluded is None or excluded in u.not_genres

@@ -372,6 +372,8 @@ _NEG_TRIGGER = re.compile(
     r"not into|not a fan of|tired of|sick of|enough of|minus|aside from|apart from)\b", re.I)
 _SCOPE_END = re.compile(r"[.;!?,]|\b(?:but|however|though|instead|rather|just|only|prefer|i want|i'd like|"
                         r"something|give me|show me|maybe|and (?:i |something|maybe))\b", re.I)
+_SOFT_SCOPE = re.compile(r"\s+(?:too|so|that|very|overly|really|super)\s+[\w'-]+(?:\s*(?:,|\bor\b|\bnor\b)\s*[\w'-]+)*",
+                         re.I)
 _SOFT = re.compile(r"\b(?:not|nothing|none) (?:too|so|that|very|overly|really|super)\s*$", re.I)
 
 
@@ -383,6 +385,9 @@ def negated_spans(text: str) -> list[tuple[int, int]]:
         # "anything but" is a trigger; a plain "but" ends the scope.
         end = _SCOPE_END.search(rest)
         stop = m.end() + (end.start() if end else len(rest))
+        soft = _SOFT_SCOPE.match(rest) if m.group(0).lower() in ("not", "nothing", "none") else None
+        if soft:  # "not too scary horror": only "scary" is softened; the horror is asked for
+            stop = min(stop, m.end() + soft.end())
         stop = min(stop, m.end() + 60)
         out.append((m.start(), stop))
     return out

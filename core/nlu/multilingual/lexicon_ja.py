@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+_ADJ_STEMS = {"グロ": "gory", "怖": "scary", "暗": "dark", "重": "heavy", "長": "long", "難し": "complex",
+              "悲し": "sad", "激し": "intense", "痛": "painful", "エロ": "sexy", "うるさ": "loud", "古": "old",
+              "子どもっぽ": "childish", "子供っぽ": "childish", "甘": "sweet"}
+_NEG_LEAD = {"もう少し": "less", "もうちょっと": "less", "もっと": "less", "あまり": "not too", "そんなに": "not too"}
+
 PATTERNS: list[tuple[str, str]] = [
     (r"(?:19)?([2-9])0\s*年代(?:の)?", r" from the 19\g<1>0s "),
     (r"(20[0-2])0\s*年代(?:の)?", r" from the \g<1>0s "),
@@ -9,6 +14,9 @@ PATTERNS: list[tuple[str, str]] = [
     (r"(1[89]\d\d|20\d\d)\s*年?\s*(?:以前|より前)(?:の)?", r" before \g<1> "),
     (r"(1[89]\d\d|20\d\d)\s*年(?:の)?", r" from \g<1> "),
     (r"([1-9])\s*(?:番目|つ目|本目|冊目)(?:の)?", lambda m: f" the {_ORD[int(m.group(1))]} one "),
+    # An i-adjective's negation is its stem + くない ("グロくない"): "a bit more" before it means less.
+    (r"(もう少し|もうちょっと|もっと|あまり|そんなに)?\s*(" + "|".join(_ADJ_STEMS) + r")くな(?:い|く)",
+     lambda m: f" {_NEG_LEAD.get(m.group(1) or '', 'not')} {_ADJ_STEMS[m.group(2)]} "),
     # Japanese puts the verdict last ("ホラーは嫌い"); the English parser negates what follows its
     # trigger, so the verdict moves in front of its topic: "嫌い ホラー" -> "hated horror".
     (r"([^\s、。！？!?,.]{1,30}?)\s*[はがも]\s*(大嫌い|嫌い|苦手|好きじゃない|好きではない)(?:です|だ|なんです|なんだ)?",
