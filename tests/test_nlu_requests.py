@@ -460,3 +460,9 @@ def test_a_japanese_adjective_negated_with_kunai(parser: RuleParser, text: str, 
     assert not any(c.startswith("+") for c in u.critiques), u.critiques
     assert critique is None or critique in u.critiques
     assert excluded is None or excluded in u.not_genres
+
+
+def test_not_so_much_x_is_a_plain_negation(parser: RuleParser) -> None:
+    assert "horror" in parser.parse("not so much horror please", NluContext()).not_genres
+    u = parser.parse("I liked Heat, not so much Alien", NluContext())
+    assert {m.item_id: m.stance for m in u.items}.get("alien") in ("disliked", "rejected"), u.items

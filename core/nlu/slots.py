@@ -372,8 +372,9 @@ _NEG_TRIGGER = re.compile(
     r"not into|not a fan of|tired of|sick of|enough of|minus|aside from|apart from)\b", re.I)
 _SCOPE_END = re.compile(r"[.;!?,]|\b(?:but|however|though|instead|rather|just|only|prefer|i want|i'd like|"
                         r"something|give me|show me|maybe|and (?:i |something|maybe))\b", re.I)
-_SOFT_SCOPE = re.compile(r"\s+(?:too|so|that|very|overly|really|super)\s+[\w'-]+(?:\s*(?:,|\bor\b|\bnor\b)\s*[\w'-]+)*",
-                         re.I)
+# "not too scary": the softened adjective (and its or-list); "not so much X" is a plain negation.
+_SOFT_SCOPE = re.compile(r"\s+(?:too|so|that|very|overly|really|super)\s+(?!much\b|many\b|keen\b|fond\b|into\b)"
+                         r"[\w'-]+(?:\s*(?:,|\bor\b|\bnor\b)\s*[\w'-]+)*", re.I)
 _SOFT = re.compile(r"\b(?:not|nothing|none) (?:too|so|that|very|overly|really|super)\s*$", re.I)
 
 
