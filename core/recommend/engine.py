@@ -133,7 +133,7 @@ class HybridRecommender:
         any): "forget me" reaches the model at once."""
         own = [c for c in conversations if c.tenant == tenant]  # never another tenant's conversations
         conv_rows = [r[1:] for r in self._conversation_rows(own)]
-        learned = self._request_associations(own, [r for r in requests if r.tenant == tenant]).get(tenant)
+        learned = self._request_associations(own, requests, tenant).get(tenant)
         with self._fit_lock:
             self.tenants.set_tenant_rows(tenant, chain(rows, conv_rows))
             self.tenants.refit(self.cf, self.catalog.index_of, self.settings.tenant_cf or self.settings.cf,
@@ -142,11 +142,11 @@ class HybridRecommender:
             self._requests = {**others, tenant: learned} if learned is not None else others
             self._pop_cache = {}
 
-    def _request_associations(self, convs: list[ConversationEvidence],
-                              requests: Iterable[ConversationRequest]) -> dict[str, RequestAssociations]:
+    def _request_associations(self, convs: list[ConversationEvidence], requests: Iterable[ConversationRequest],
+                              tenant: str | None = None) -> dict[str, RequestAssociations]:
         if not (self.settings.learn_from_conversations and self.settings.w_request):
             return {}
-        return fit_request_associations(convs, requests, self.catalog.index_of)
+        return fit_request_associations(convs, requests, self.catalog.index_of, tenant)
 
     def _conversation_rows(self, conversations: Iterable[ConversationEvidence]) -> list[tuple[object, ...]]:
         if not self.settings.learn_from_conversations:
