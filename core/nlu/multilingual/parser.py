@@ -57,7 +57,7 @@ class MultilingualParser:
         out: list[Understanding] = []
         for raw, lang, text, ctx, u in zip(texts, said, pivoted, ctxs, parsed, strict=True):
             previous = ctx.language or "en"
-            if lang is None or (lang != previous and _title_alone(raw, u, lang, self.pivot)):
+            if lang is None or (lang != previous and _title_alone(raw, text, u, lang, self.pivot)):
                 lang = previous  # "more", "ok", "Interstellar": the conversation's language stays
             out.append(replace(u, language=lang, query_text=text if lang in SUPPORTED else u.query_text))
         return out
@@ -85,15 +85,16 @@ def _wants_tag(u: Understanding, unread: str) -> bool:
     return bool(unread) and u.intent in _OPEN and not (u.genres or u.not_genres or u.items or u.critiques)
 
 
-def _title_alone(raw: str, u: Understanding, lang: str, pivot: Pivot) -> bool:
+def _title_alone(raw: str, pivoted: str, u: Understanding, lang: str, pivot: Pivot) -> bool:
     """A message that is little more than a title names an item; it does not change the language.
     "odio Titanic" is not: its one other word is Spanish the lexicon knows."""
     if not u.items or not isinstance(raw, str):
         return False
     if lang in CJK:
-        # No spaces to count words by: the message is a title alone when its pivot, titles taken
-        # out, has no word the lexicon read ("ブレードランナー" yes, "ブレードランナーが好き" no).
-        rest_en = _TITLE_TOKEN.sub(" ", pivot.translate(raw, lang).text)
+        # No spaces to count words by: the message is a title alone when its pivot (`pivoted`, made
+        # once in parse_batch), titles taken out, has no word the lexicon read ("ブレードランナー" yes,
+        # "ブレードランナーが好き" no).
+        rest_en = _TITLE_TOKEN.sub(" ", pivoted)
         return not _WORDS.search(rest_en)
     rest = raw
     for m in u.items:
