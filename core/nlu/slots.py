@@ -372,10 +372,11 @@ _NEG_TRIGGER = re.compile(
     r"not into|not a fan of|tired of|sick of|enough of|minus|aside from|apart from)\b", re.I)
 _SCOPE_END = re.compile(r"[.;!?,]|\b(?:but|however|though|instead|rather|just|only|prefer|i want|i'd like|"
                         r"something|give me|show me|maybe|and (?:i |something|maybe))\b", re.I)
+_SOFTENER = r"(?:too|so|that|very|overly|really|super)"  # "not too ...": less of it, not none
 # "not too scary": the softened adjective (and its or-list); "not so much X" is a plain negation.
-_SOFT_SCOPE = re.compile(r"\s+(?:too|so|that|very|overly|really|super)\s+(?!much\b|many\b|keen\b|fond\b|into\b)"
+_SOFT_SCOPE = re.compile(r"\s+" + _SOFTENER + r"\s+(?!much\b|many\b|keen\b|fond\b|into\b)"
                          r"[\w'-]+(?:\s*(?:,|\bor\b|\bnor\b)\s*[\w'-]+)*", re.I)
-_SOFT = re.compile(r"\b(?:not|nothing|none) (?:too|so|that|very|overly|really|super)\s*$", re.I)
+_SOFT = re.compile(r"\b(?:not|nothing|none) " + _SOFTENER + r"\s*$", re.I)
 
 
 def negated_spans(text: str) -> list[tuple[int, int]]:
