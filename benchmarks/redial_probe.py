@@ -31,17 +31,15 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.common import DATA, ROOT, setup, table, write_json
+from benchmarks.common import setup, table, write_json
 
 setup(threads=2)
 
 import numpy as np  # noqa: E402
 
 from benchmarks.redial import build_engine, context_params, engine_settings, half  # noqa: E402
-from benchmarks.redial_context import NluReader, term_counts  # noqa: E402
 from benchmarks.redial_data import REDIAL_YEAR, load_catalog, read_dialogs, turns  # noqa: E402
-from benchmarks.redial_tune import blend, compute_terms, current_weights  # noqa: E402
-from core.nlu.parser import build_parser  # noqa: E402
+from benchmarks.redial_tune import add_data_args, blend, compute_terms, current_weights, nlu_requests  # noqa: E402
 
 POOL = 500  # the re-ranker reorders the blend's top-500 (what it is trained on)
 
@@ -87,10 +85,7 @@ def features(terms: dict[str, np.ndarray], names: list[str], r: int, cols: np.nd
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dialogs", type=Path, default=DATA / "redial" / "dev.jsonl")
-    ap.add_argument("--movies", type=Path, default=DATA / "redial" / "movies_train_mentions.csv")
-    ap.add_argument("--movielens", type=Path, default=DATA / "movielens-small")
-    ap.add_argument("--cache-dir", type=Path, default=ROOT / ".data" / "cache" / "bench")
+    add_data_args(ap)
     ap.add_argument("--terms", type=Path, default=None, help="terms saved by redial_tune.py --save (else computed)")
     ap.add_argument("--limit", type=int, default=0, help="only the first N conversations")
     ap.add_argument("--no-content", action="store_true", help="skip the MiniLM item index")
@@ -115,9 +110,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.drift_only:
         write_json(args.json, out)
         return out
-    reader = NluReader(build_parser(rc.catalog, None, now_year=REDIAL_YEAR), rc.names, cp, term_counts(rc.catalog))
-    reader.prepare(turn_list)
-    reqs = [reader.request(t, set(rc.catalog.index_of), k=100) for t in turn_list]
+    reqs = nlu_requests(rc, turn_list, cp)
     if args.terms is not None:
         saved = np.load(args.terms)
         terms = {k: saved[k] for k in saved.files if k != "seen"}

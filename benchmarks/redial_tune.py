@@ -70,6 +70,24 @@ def extra_terms(rec) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
             "era": np.clip((years - 2000.0) / 10.0, -1.0, 1.8).astype(np.float32)}
 
 
+def add_data_args(ap: argparse.ArgumentParser) -> None:
+    """The data this script and redial_probe.py read (the defaults: dev.jsonl, train-only counts)."""
+    ap.add_argument("--dialogs", type=Path, default=DATA / "redial" / "dev.jsonl")
+    ap.add_argument("--movies", type=Path, default=DATA / "redial" / "movies_train_mentions.csv")
+    ap.add_argument("--movielens", type=Path, default=DATA / "movielens-small")
+    ap.add_argument("--cache-dir", type=Path, default=ROOT / ".data" / "cache" / "bench")
+
+
+def nlu_requests(rc, turn_list, cp):  # type: ignore[no-untyped-def]
+    """Every turn read by the bot's parser (lexicons only, no embedder: the term matrices are computed
+    once for many weightings), as benchmarks/redial.py reads it."""
+    from core.nlu.parser import build_parser
+
+    reader = NluReader(build_parser(rc.catalog, None, now_year=REDIAL_YEAR), rc.names, cp, term_counts(rc.catalog))
+    reader.prepare(turn_list)
+    return [reader.request(t, set(rc.catalog.index_of), k=100) for t in turn_list]
+
+
 def current_weights(st) -> dict[str, float]:  # type: ignore[no-untyped-def]
     w = {"profile": st.w_profile, "query": st.w_query, "critique_tag": st.w_critique_tag, "genre": st.w_genre,
          "title": st.w_title, "pop": st.w_pop, "pop_cold": st.w_pop_cold, "year": st.w_year,
@@ -144,10 +162,7 @@ def objective(m: dict[str, float]) -> float:
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dialogs", type=Path, default=DATA / "redial" / "dev.jsonl")
-    ap.add_argument("--movies", type=Path, default=DATA / "redial" / "movies_train_mentions.csv")
-    ap.add_argument("--movielens", type=Path, default=DATA / "movielens-small")
-    ap.add_argument("--cache-dir", type=Path, default=ROOT / ".data" / "cache" / "bench")
+    add_data_args(ap)
     ap.add_argument("--tune-half", choices=("a", "b"), default="a")
     ap.add_argument("--passes", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0)
@@ -169,11 +184,7 @@ def main(argv: list[str] | None = None) -> dict:
         convs = convs[: args.limit]
     halves = {h: {c["conversationId"] for c in half(convs, h)} for h in ("a", "b")}
     turn_list = [t for c in convs for t in turns(c)]
-    from core.nlu.parser import build_parser
-
-    reader = NluReader(build_parser(rc.catalog, None, now_year=REDIAL_YEAR), rc.names, cp, term_counts(rc.catalog))
-    reader.prepare(turn_list)
-    reqs = [reader.request(t, set(rc.catalog.index_of), k=100) for t in turn_list]
+    reqs = nlu_requests(rc, turn_list, cp)
     variants = {}
     if args.ease_variant:
         from core.recommend.cf import CFModel, InteractionLog
